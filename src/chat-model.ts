@@ -1,0 +1,24 @@
+/** The one interface the answerer talks to; only src/ollama/chat-model.ts knows it is Ollama. */
+export interface ChatMessage {
+  role: "system" | "user" | "assistant";
+  content: string;
+}
+
+export interface ChatRequestOptions {
+  signal?: AbortSignal;
+  /** Context window to request (Ollama `options.num_ctx`). */
+  numCtx?: number;
+  think?: boolean;
+}
+
+export type ChatEvent =
+  | { type: "delta"; content: string }
+  | { type: "done"; doneReason?: string; promptEvalCount?: number; evalCount?: number };
+
+export interface ChatModel {
+  readonly model: string;
+  /** The model's context length in tokens (from /api/show), cached after the first call. */
+  contextLength(signal?: AbortSignal): Promise<number>;
+  /** Streams the answer; throws a GroundedError before or during the stream. */
+  chat(messages: ChatMessage[], options?: ChatRequestOptions): AsyncIterable<ChatEvent>;
+}

@@ -1,0 +1,100 @@
+import path from "node:path";
+import { ConfigError } from "./errors.js";
+import { parseOllamaHost } from "./ollama-host.js";
+
+/** Everything grounded can be told, loaded once at start-up and passed in. */
+export interface Config {
+  readonly ollamaHost: string;
+  readonly db: string;
+  /** An Ollama embedding model, or "builtin" for the offline lexical embedder. */
+  readonly embedModel: string;
+  /** An Ollama chat model, or "none" for extractive answers. */
+  readonly chatModel: string;
+  readonly host: string;
+  readonly port: number;
+  /** Milliseconds to wait for Ollama's response headers (model load + a whole embedding batch). */
+  readonly ollamaTimeoutMs: number;
+  readonly embedBatchSize: number;
+  readonly embedConcurrency: number;
+  /** Target chunk size in estimated tokens (never above the embedding model's context). */
+  readonly chunkTokens: number;
+  readonly chunkOverlapTokens: number;
+  readonly think: boolean;
+  readonly keepAlive: string | undefined;
+  /** Largest file ingest will read, in bytes. */
+  readonly maxFileBytes: number;
+  readonly apiKey: string | undefined;
+  readonly allowInsecure: boolean;
+  readonly corsOrigin: string | undefined;
+  /** Questions sent to the chat model at the same time, and how many may wait. */
+  readonly chatConcurrency: number;
+  readonly chatQueue: number;
+  readonly maxBodyBytes: number;
+  /** Use exact vector search instead of the binary-quantised fast path. */
+  readonly exactSearch: boolean;
+}
+
+export type ConfigOverrides = { -readonly [K in keyof Config]?: Config[K] | undefined };
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) {
+    throw new ConfigError(`${name}=${raw} is not a whole number >= ${min}. Fix or unset it.`);
+  }
+  return n;
+}
+
+function bool(env: Env, name: string): boolean {
+  const v = (env[name] ?? "").trim().toLowerCase();
+  return v === "1" || v === "true" || v === "yes" || v === "on";
+}
+
+function str(env: Env, name: string): string | undefined {
+  const v = env[name]?.trim();
+  return v ? v : undefined;
+}
+
+/** Pure: the same env and overrides always give the same frozen config. */
+export function loadConfig(env: Env, overrides: ConfigOverrides = {}, cwd = process.cwd()): Config {
+  const picked = Object.fromEntries(
+    Object.entries(overrides).filter(([, v]) => v !== undefined),
+  ) as ConfigOverrides;
+  const base: Config = {
+    ollamaHost: parseOllamaHost(env.OLLAMA_HOST),
+    db: str(env, "GROUNDED_DB") ?? path.join("data", "grounded.db"),
+    embedModel: str(env, "GROUNDED_EMBED_MODEL") ?? "bge-m3",
+    chatModel: str(env, "GROUNDED_CHAT_MODEL") ?? "gemma4:e4b",
+    host: str(env, "GROUNDED_HOST") ?? "127.0.0.1",
+    port: int(env, "GROUNDED_PORT", 8787),
+    ollamaTimeoutMs: int(env, "GROUNDED_OLLAMA_TIMEOUT_MS", 280_000, 1),
+    embedBatchSize: int(env, "GROUNDED_EMBED_BATCH", 32, 1),
+    embedConcurrency: int(env, "GROUNDED_EMBED_CONCURRENCY", 2, 1),
+    chunkTokens: int(env, "GROUNDED_CHUNK_TOKENS", 400, 32),
+    chunkOverlapTokens: int(env, "GROUNDED_CHUNK_OVERLAP", 60, 0),
+    think: bool(env, "GROUNDED_THINK"),
+    keepAlive: str(env, "GROUNDED_KEEP_ALIVE"),
+    maxFileBytes: int(env, "GROUNDED_MAX_FILE_MB", 100, 1) * 1024 * 1024,
+    apiKey: str(env, "GROUNDED_API_KEY"),
+    allowInsecure: bool(env, "GROUNDED_ALLOW_INSECURE"),
+    corsOrigin: str(env, "GROUNDED_CORS_ORIGIN"),
+    chatConcurrency: int(env, "GROUNDED_CHAT_CONCURRENCY", 1, 1),
+    chatQueue: int(env, "GROUNDED_CHAT_QUEUE", 16, 0),
+    maxBodyBytes: int(env, "GROUNDED_MAX_BODY_KB", 256, 1) * 1024,
+    exactSearch: bool(env, "GROUNDED_EXACT_SEARCH"),
+  };
+  const merged: Config = { ...base, ...picked } as Config;
+  if (picked.ollamaHost) (merged as { ollamaHost: string }).ollamaHost = parseOllamaHost(picked.ollamaHost);
+  if (!Number.isInteger(merged.port) || merged.port < 0 || merged.port > 65535) {
+    throw new ConfigError(`Port ${merged.port} is not a valid TCP port (0-65535).`);
+  }
+  if (merged.chunkOverlapTokens >= merged.chunkTokens) {
+    throw new ConfigError(
+      `GROUNDED_CHUNK_OVERLAP (${merged.chunkOverlapTokens}) must be smaller than GROUNDED_CHUNK_TOKENS (${merged.chunkTokens}).`,
+    );
+  }
+  return Object.freeze({ ...merged, db: path.resolve(cwd, merged.db) });
+}

@@ -1,0 +1,148 @@
+/**
+ * One error family for everything a user can meet. Each error carries a stable `code`, the HTTP `status`
+ * it becomes, a message that says what happened and what to do next, and (where there is one) a `cause`.
+ * The HTTP layer turns these into `{error:{code,message}}` in one place (src/server/errors.ts); the CLI
+ * prints `message` and exits with `exitCode`.
+ */
+export class GroundedError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly exitCode: number;
+
+  constructor(
+    code: string,
+    message: string,
+    options: { status?: number; exitCode?: number; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.status = options.status ?? 500;
+    this.exitCode = options.exitCode ?? 1;
+  }
+}
+
+/** Bad input from a user: a CLI flag, a request body, a setting. */
+export class ValidationError extends GroundedError {
+  constructor(message: string, options: { code?: string; status?: number; cause?: unknown } = {}) {
+    super(options.code ?? "invalid_request", message, {
+      status: options.status ?? 400,
+      exitCode: 2,
+      cause: options.cause,
+    });
+  }
+}
+
+export class ConfigError extends GroundedError {
+  constructor(message: string, cause?: unknown) {
+    super("invalid_config", message, { status: 500, exitCode: 2, cause });
+  }
+}
+
+export class NotFoundError extends GroundedError {
+  constructor(message: string) {
+    super("not_found", message, { status: 404 });
+  }
+}
+
+/** Ollama could not be reached at all (connection refused, DNS, reset before any response). */
+export class OllamaUnavailableError extends GroundedError {
+  readonly host: string;
+  constructor(host: string, cause?: unknown) {
+    super(
+      "ollama_unavailable",
+      `Cannot reach Ollama at ${host}. Start it with \`ollama serve\` (or open the Ollama app), or point OLLAMA_HOST / --ollama-host at the machine where it runs.`,
+      { status: 503, cause },
+    );
+    this.host = host;
+  }
+}
+
+/** Ollama did not answer within the time allowed. */
+export class OllamaTimeoutError extends GroundedError {
+  constructor(host: string, what: string, ms: number) {
+    super(
+      "ollama_timeout",
+      `Ollama at ${host} did not answer ${what} within ${Math.round(ms / 1000)} s. The model may still be loading or the machine is busy; try again, or raise GROUNDED_OLLAMA_TIMEOUT_MS.`,
+      { status: 504 },
+    );
+  }
+}
+
+/** The model is not pulled on this Ollama (404). */
+export class ModelNotFoundError extends GroundedError {
+  readonly model: string;
+  constructor(model: string, host: string, cause?: unknown) {
+    super(
+      "model_not_found",
+      `Ollama at ${host} does not have the model "${model}". Run \`ollama pull ${model}\` and try again.`,
+      { status: 503, cause },
+    );
+    this.model = model;
+  }
+}
+
+/** Any other error status from Ollama; `upstreamStatus` is Ollama's HTTP status. */
+export class OllamaError extends GroundedError {
+  readonly upstreamStatus: number;
+  constructor(upstreamStatus: number, message: string, host: string) {
+    const retry = upstreamStatus === 503 || upstreamStatus >= 500;
+    super(
+      upstreamStatus === 503 ? "ollama_busy" : "ollama_error",
+      `Ollama at ${host} answered ${upstreamStatus}: ${message}${retry ? " (try again in a moment)" : ""}`,
+      { status: upstreamStatus === 503 ? 503 : 502 },
+    );
+    this.upstreamStatus = upstreamStatus;
+  }
+
+  get transient(): boolean {
+    return this.upstreamStatus >= 500;
+  }
+}
+
+/** The index was built with another embedding model or dimensions than the ones configured now. */
+export class EmbeddingMismatchError extends GroundedError {
+  constructor(indexModel: string, indexDims: number, wantedModel: string, wantedDims?: number) {
+    super(
+      "embedding_mismatch",
+      `The index was built with the embedding model "${indexModel}" (${indexDims} dimensions) but "${wantedModel}"${
+        wantedDims ? ` (${wantedDims} dimensions)` : ""
+      } is configured. Either set GROUNDED_EMBED_MODEL=${indexModel} (or --embed-model ${indexModel}), or rebuild the index with the new model: \`grounded ingest --reindex <folder>\`.`,
+      { status: 409, exitCode: 2 },
+    );
+  }
+}
+
+/** A file that could not be loaded (corrupt, encrypted, no text, too large, ...). */
+export class LoaderError extends GroundedError {
+  readonly file: string;
+  constructor(file: string, reason: string, cause?: unknown) {
+    super("load_failed", `${file}: ${reason}`, { status: 422, cause });
+    this.file = file;
+  }
+}
+
+/** Too many requests waiting for the model. */
+export class BusyError extends GroundedError {
+  readonly retryAfterSeconds: number;
+  constructor(retryAfterSeconds: number) {
+    super("busy", `Too many questions are waiting for the model. Try again in ${retryAfterSeconds} s.`, {
+      status: 429,
+    });
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+export class IndexLockedError extends GroundedError {
+  constructor(lockFile: string, pid: number) {
+    super(
+      "index_locked",
+      `Another ingest (process ${pid}) is writing to this index. Wait for it to finish, or if it is gone, delete ${lockFile}.`,
+      { status: 409, exitCode: 2 },
+    );
+  }
+}
+
+export function isGroundedError(e: unknown): e is GroundedError {
+  return e instanceof GroundedError;
+}
