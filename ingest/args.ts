@@ -1,0 +1,39 @@
+import { parseArgs } from "node:util";
+import type { ConfigOverrides } from "../src/config.js";
+import { ValidationError } from "../src/errors.js";
+
+/** Flags every command accepts; they override the environment variables of the same meaning. */
+export const COMMON_FLAGS = {
+  "ollama-host": { type: "string" },
+  db: { type: "string" },
+  "embed-model": { type: "string" },
+  "chat-model": { type: "string" },
+  host: { type: "string" },
+  port: { type: "string" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+export type FlagSpec = Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }>;
+
+export function parse<T extends FlagSpec>(argv: string[], flags: T) {
+  try {
+    return parseArgs({ args: argv, options: { ...COMMON_FLAGS, ...flags }, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new ValidationError(`${(e as Error).message}. Run \`grounded help\` for the usage.`);
+  }
+}
+
+export function overridesFrom(values: Record<string, unknown>): ConfigOverrides {
+  const s = (k: string) => (typeof values[k] === "string" ? (values[k] as string) : undefined);
+  const port = s("port");
+  if (port !== undefined && !/^\d+$/.test(port)) throw new ValidationError(`--port ${port} is not a number.`);
+  return {
+    ollamaHost: s("ollama-host"),
+    db: s("db"),
+    embedModel: s("embed-model"),
+    chatModel: s("chat-model"),
+    host: s("host"),
+    port: port === undefined ? undefined : Number(port),
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * Packs texts from many files into embedding requests of `batchSize` inputs and keeps up to `concurrency`
+ * requests in flight, so loading and chunking the next files overlaps with waiting on the model. `push`
+ * waits only when enough work is queued to keep the model busy (backpressure bounds memory).
+ */
+export interface BatchItem<T> {
+  text: string;
+  owner: T;
+  index: number;
+}
+
+export interface BatcherOptions<T> {
+  batchSize: number;
+  concurrency: number;
+  embed: (texts: string[]) => Promise<Float32Array[]>;
+  onVectors: (items: BatchItem<T>[], vectors: Float32Array[]) => void;
+  onError: (items: BatchItem<T>[], error: unknown) => void;
+}
+
+export interface Batcher<T> {
+  push(items: BatchItem<T>[]): Promise<void>;
+  /** Send what is left and wait for every request. */
+  drain(): Promise<void>;
+  readonly requests: number;
+}
+
+export function createBatcher<T>(options: BatcherOptions<T>): Batcher<T> {
+  const { batchSize, concurrency } = options;
+  const queue: BatchItem<T>[] = [];
+  const inflight = new Set<Promise<void>>();
+  let requests = 0;
+  let wake: (() => void) | null = null;
+
+  const send = (items: BatchItem<T>[]) => {
+    requests++;
+    const p: Promise<void> = options
+      .embed(items.map((i) => i.text))
+      .then(
+        (vectors) => options.onVectors(items, vectors),
+        (error) => options.onError(items, error),
+      )
+      .finally(() => {
+        inflight.delete(p);
+        dispatch(false);
+        wake?.();
+      });
+    inflight.add(p);
+  };
+
+  const dispatch = (force: boolean) => {
+    while (inflight.size < concurrency && (queue.length >= batchSize || (force && queue.length > 0))) {
+      send(queue.splice(0, batchSize));
+    }
+  };
+
+  const waitForProgress = () =>
+    new Promise<void>((resolve) => {
+      wake = () => {
+        wake = null;
+        resolve();
+      };
+    });
+
+  return {
+    get requests() {
+      return requests;
+    },
+    async push(items) {
+      queue.push(...items);
+      dispatch(false);
+      while (queue.length >= batchSize * 2 && inflight.size > 0) await waitForProgress();
+    },
+    async drain() {
+      dispatch(true);
+      while (inflight.size > 0 || queue.length > 0) {
+        await waitForProgress();
+        dispatch(true);
+      }
+    },
+  };
+}

@@ -1,0 +1,75 @@
+#!/usr/bin/env -S npx tsx
+import { fileURLToPath } from "node:url";
+import { loadConfig } from "../src/config.js";
+import { GroundedError } from "../src/errors.js";
+import { overridesFrom, parse } from "./args.js";
+import { ingestPaths, runIngest } from "./commands/ingest.js";
+import { runAsk, runSearch } from "./commands/query.js";
+import { runServe } from "./commands/serve.js";
+import { runStatus } from "./commands/status.js";
+import type { Output } from "./progress.js";
+
+const USAGE = `grounded: ask questions of your documents, with citations to file and page.
+
+  grounded ingest <file-or-folder>... [--prune] [--reindex]   index documents (PDF, Markdown, text, HTML, DOCX)
+  grounded serve                                              start the HTTP service (default http://127.0.0.1:8787)
+  grounded ask "<question>" [--k N] [--source PREFIX]         answer from the index, with citations
+  grounded search "<query>" [--k N] [--mode hybrid|vector|lexical]
+  grounded status [--check]                                   index and Ollama state; --check verifies the index
+  grounded demo                                               ingest data/samples, then serve
+
+Common flags: --db FILE --ollama-host URL --embed-model NAME --chat-model NAME --host H --port P --json
+Settings can also come from the environment (OLLAMA_HOST, GROUNDED_DB, ...): see README.md.
+`;
+
+const SAMPLES = fileURLToPath(new URL("../data/samples", import.meta.url));
+
+function output(stream: NodeJS.WriteStream): Output {
+  return { write: (t) => void stream.write(t), isTTY: Boolean(stream.isTTY) };
+}
+
+export async function main(argv: string[], env: Record<string, string | undefined>, out: Output, err: Output): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case "ingest":
+        return await runIngest(rest, env, out, err);
+      case "serve":
+        return await runServe(rest, env, out, err);
+      case "ask":
+        return await runAsk(rest, env, out, err);
+      case "search":
+        return await runSearch(rest, env, out, err);
+      case "status":
+        return await runStatus(rest, env, out);
+      case "demo": {
+        const { values } = parse(rest, {});
+        const summary = await ingestPaths(loadConfig(env, overridesFrom(values)), [SAMPLES], { prune: true }, out, err);
+        if (summary.failed > 0) return 1;
+        return await runServe(rest, env, out, err);
+      }
+      case undefined:
+      case "help":
+      case "--help":
+      case "-h":
+        out.write(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        err.write(`Unknown command "${command}".\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (e) {
+    if (e instanceof GroundedError) {
+      err.write(`error: ${e.message}\n`);
+      return e.exitCode;
+    }
+    err.write(`error: ${(e as Error)?.stack ?? String(e)}\n`);
+    return 1;
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main(process.argv.slice(2), process.env, output(process.stdout), output(process.stderr)).then((code) => {
+    process.exitCode = code;
+  });
+}

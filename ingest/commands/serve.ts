@@ -1,0 +1,48 @@
+import { loadConfig } from "../../src/config.js";
+import { createQueryRuntime } from "../../src/runtime.js";
+import { createApp } from "../../src/server/app.js";
+import { listen } from "../../src/server/listen.js";
+import { ollamaReachable } from "../../src/select-embedder.js";
+import { VERSION } from "../../src/version.js";
+import { overridesFrom, parse } from "../args.js";
+import type { Output } from "../progress.js";
+
+/** Run the HTTP service until SIGINT/SIGTERM. */
+export async function runServe(argv: string[], env: Record<string, string | undefined>, out: Output, err: Output): Promise<number> {
+  const { values } = parse(argv, {});
+  if (values.help) {
+    out.write("grounded serve [--host H] [--port P] [--db FILE] [--chat-model NAME] [--ollama-host URL]\n");
+    return 0;
+  }
+  const config = loadConfig(env, overridesFrom(values));
+  const runtime = await createQueryRuntime(config, (m) => err.write(`warning: ${m}\n`));
+  for (const w of runtime.warnings) err.write(`\n!! ${w}\n\n`);
+  const app = createApp({
+    config,
+    store: runtime.store,
+    retriever: runtime.retriever,
+    answerer: runtime.answerer,
+    embedder: runtime.embedder,
+    version: VERSION,
+    probeOllama: async () => {
+      const version = await ollamaReachable(runtime.client);
+      return { reachable: version !== null, version };
+    },
+  });
+  const server = await listen(app, config);
+  const counts = runtime.store.counts();
+  out.write(
+    `grounded ${VERSION} listening on ${server.url}\n` +
+      `  index: ${config.db} (${counts.documents} documents, ${counts.chunks} chunks, embeddings: ${runtime.embedder.model})\n` +
+      `  answers: ${runtime.answerer.mode}${runtime.chatModel ? ` with ${runtime.chatModel.model}` : ""} via Ollama at ${config.ollamaHost}\n` +
+      `  try:  curl -s ${server.url}/api/ask -H "Content-Type: application/json" -d '{"question":"How do I descale the kettle?"}'\n`,
+  );
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  await server.close();
+  runtime.close();
+  return 0;
+}

@@ -1,0 +1,53 @@
+import fs from "node:fs";
+import { loadConfig } from "../../src/config.js";
+import { createOllamaClient } from "../../src/ollama/client.js";
+import { ollamaReachable } from "../../src/select-embedder.js";
+import { checkIndex } from "../../src/store/check.js";
+import { openStore } from "../../src/store/store.js";
+import { overridesFrom, parse } from "../args.js";
+import type { Output } from "../progress.js";
+
+/** `grounded status [--check]`: the index and Ollama, and with --check the index's invariants. */
+export async function runStatus(argv: string[], env: Record<string, string | undefined>, out: Output): Promise<number> {
+  const { values } = parse(argv, { check: { type: "boolean" } });
+  const config = loadConfig(env, overridesFrom(values));
+  const client = createOllamaClient({ host: config.ollamaHost, timeoutMs: config.ollamaTimeoutMs });
+  const version = await ollamaReachable(client);
+  let models: string[] = [];
+  if (version) models = (await client.tags().catch(() => ({ models: [] }))).models.map((m) => m.name);
+  const exists = fs.existsSync(config.db);
+  const store = exists ? openStore(config.db) : null;
+  try {
+    const counts = store?.counts() ?? { documents: 0, chunks: 0 };
+    const info = store?.indexInfo() ?? null;
+    const problems = values.check && store ? checkIndex(store.db) : [];
+    const status = {
+      index: { file: config.db, exists, ...counts, embedModel: info?.embedModel ?? null, dimensions: info?.dimensions ?? null },
+      ollama: { host: config.ollamaHost, reachable: version !== null, version, models },
+      embedModel: config.embedModel,
+      chatModel: config.chatModel,
+      ...(values.check ? { check: { ok: problems.length === 0, problems } } : {}),
+    };
+    if (values.json) {
+      out.write(`${JSON.stringify(status, null, 2)}\n`);
+    } else {
+      const has = (m: string) => models.some((x) => x === m || x === `${m}:latest`);
+      out.write(
+        `index   ${config.db}${exists ? "" : " (not created yet: run grounded ingest <folder>)"}\n` +
+          `        ${counts.documents} documents, ${counts.chunks} chunks, embeddings: ${info ? `${info.embedModel} (${info.dimensions} dims)` : "none yet"}\n` +
+          `ollama  ${config.ollamaHost}: ${version ? `reachable, version ${version}` : "NOT reachable (start it with `ollama serve`)"}\n`,
+      );
+      if (version) {
+        for (const m of [config.embedModel, config.chatModel].filter((x) => x !== "builtin" && x !== "none")) {
+          out.write(`        ${m}: ${has(m) ? "pulled" : `not pulled (run \`ollama pull ${m}\`)`}\n`);
+        }
+      }
+      if (values.check) {
+        out.write(problems.length === 0 ? "check   ok: every chunk has its vector and FTS row, no duplicates\n" : `check   ${problems.length} problem(s):\n${problems.map((p) => `        - ${p}`).join("\n")}\n`);
+      }
+    }
+    return values.check && problems.length > 0 ? 1 : 0;
+  } finally {
+    store?.close();
+  }
+}

@@ -1,0 +1,212 @@
+import { createHash } from "node:crypto";
+import fs from "node:fs/promises";
+import path from "node:path";
+import type { Config } from "../src/config.js";
+import type { Chunk } from "../src/document.js";
+import type { Embedder } from "../src/embedder.js";
+import { GroundedError, LoaderError, ModelNotFoundError } from "../src/errors.js";
+import type { ChunkToStore, Store } from "../src/store/store.js";
+import { createBatcher } from "./batcher.js";
+import { chunkDocument } from "./chunker.js";
+import { loadFile } from "./loaders/index.js";
+import { sourceFor, walk } from "./walk.js";
+
+export type FileStatus = "added" | "updated" | "unchanged" | "failed" | "removed";
+
+export type IngestEvent =
+  | { type: "file"; status: FileStatus; source: string; path: string; chunks?: number; reason?: string }
+  | { type: "progress"; files: number; chunksQueued: number; chunksEmbedded: number };
+
+export interface IngestOptions {
+  roots: string[];
+  prune?: boolean;
+  reindex?: boolean;
+  signal?: AbortSignal;
+  onEvent?: (event: IngestEvent) => void;
+}
+
+export interface IngestSummary {
+  added: number;
+  updated: number;
+  unchanged: number;
+  removed: number;
+  failed: number;
+  chunks: number;
+  seconds: number;
+  embedRequests: number;
+  failures: Array<{ source: string; reason: string }>;
+}
+
+export interface IngestDeps {
+  store: Store;
+  embedder: Embedder;
+  config: Config;
+}
+
+interface FileJob {
+  path: string;
+  source: string;
+  root: string;
+  hash: string;
+  bytes: number;
+  title: string | null;
+  format: string;
+  pages: number | null;
+  existed: boolean;
+  chunks: Chunk[];
+  contexts: string[];
+  vectors: Array<Float32Array | undefined>;
+  remaining: number;
+  failed: boolean;
+}
+
+/** The line of context indexed with each chunk: document title and heading path. */
+function contextLine(title: string | null, file: string, headingPath: string[]): string {
+  return [title ?? path.basename(file), ...headingPath].join(" > ").slice(0, 200);
+}
+
+export async function ingest({ store, embedder, config }: IngestDeps, options: IngestOptions): Promise<IngestSummary> {
+  const started = performance.now();
+  const emit = options.onEvent ?? (() => {});
+  const summary: IngestSummary = { added: 0, updated: 0, unchanged: 0, removed: 0, failed: 0, chunks: 0, seconds: 0, embedRequests: 0, failures: [] };
+  const info = await embedder.info(options.signal);
+  const current = store.indexInfo();
+  if (options.reindex && current && (current.embedModel !== info.model || current.dimensions !== info.dimensions)) {
+    store.reset({ embedModel: info.model, dimensions: info.dimensions });
+  } else {
+    store.ensureIndexInfo({ embedModel: info.model, dimensions: info.dimensions });
+  }
+
+  // Chunks stay well inside the embedding model's context: room is left for the context line and prefix.
+  const maxTokens = Math.max(32, Math.min(Math.round(config.chunkTokens * 1.2), info.contextLength - 96));
+  const targetTokens = Math.min(config.chunkTokens, maxTokens);
+  const overlapTokens = Math.min(config.chunkOverlapTokens, Math.floor(targetTokens / 2));
+
+  let files = 0;
+  let chunksQueued = 0;
+  let chunksEmbedded = 0;
+  let fatal: unknown = null;
+  const fail = (source: string, filePath: string, reason: string) => {
+    summary.failed++;
+    summary.failures.push({ source, reason });
+    emit({ type: "file", status: "failed", source, path: filePath, reason });
+  };
+
+  const commit = (job: FileJob) => {
+    const chunks: ChunkToStore[] = job.chunks.map((c, i) => ({ ...c, context: job.contexts[i] ?? "", vector: job.vectors[i] as Float32Array }));
+    store.replaceDocument(
+      { path: job.path, source: job.source, root: job.root, title: job.title, format: job.format, hash: job.hash, bytes: job.bytes, pages: job.pages, embedModel: info.model },
+      chunks,
+    );
+    summary.chunks += chunks.length;
+    if (job.existed) summary.updated++;
+    else summary.added++;
+    emit({ type: "file", status: job.existed ? "updated" : "added", source: job.source, path: job.path, chunks: chunks.length });
+  };
+
+  const batcher = createBatcher<FileJob>({
+    batchSize: config.embedBatchSize,
+    concurrency: config.embedConcurrency,
+    embed: (texts) => embedder.embed(texts, { role: "document", signal: options.signal }),
+    onVectors(items, vectors) {
+      items.forEach((item, i) => {
+        const job = item.owner;
+        job.vectors[item.index] = vectors[i];
+        job.remaining--;
+        chunksEmbedded++;
+        if (job.remaining === 0 && !job.failed) commit(job);
+      });
+      emit({ type: "progress", files, chunksQueued, chunksEmbedded });
+    },
+    onError(items, error) {
+      if (error instanceof ModelNotFoundError || (error as Error)?.name === "AbortError") fatal ??= error;
+      for (const job of new Set(items.map((i) => i.owner))) {
+        if (job.failed) continue;
+        job.failed = true;
+        const why = error instanceof GroundedError ? error.message : String(error);
+        fail(job.source, job.path, `embedding failed, the previous version stays in the index: ${why}`);
+      }
+    },
+  });
+
+  for (const rootArg of options.roots) {
+    const root = path.resolve(rootArg);
+    const seen = new Set<string>();
+    let walkedAll = true;
+    try {
+      for await (const file of walk(root)) {
+        if (fatal) break;
+        options.signal?.throwIfAborted();
+        seen.add(file);
+        files++;
+        const source = sourceFor(root, file);
+        const job = await prepare(file, source, root).catch((e: unknown) => {
+          fail(source, file, e instanceof GroundedError ? e.message.replace(`${file}: `, "") : String(e));
+          return null;
+        });
+        if (!job) continue;
+        if (job.chunks.length === 0) {
+          commit(job);
+          continue;
+        }
+        chunksQueued += job.chunks.length;
+        await batcher.push(
+          job.chunks.map((c, index) => ({ text: `${job.contexts[index]}\n${c.text}`, owner: job, index })),
+        );
+        emit({ type: "progress", files, chunksQueued, chunksEmbedded });
+      }
+    } catch (e) {
+      if ((e as Error)?.name === "AbortError") throw e;
+      walkedAll = false;
+      fail(rootArg, root, e instanceof GroundedError ? e.message : `cannot be read: ${(e as Error).message}`);
+    }
+    if (options.prune && walkedAll && !fatal) {
+      for (const doc of store.documentsUnder(root)) {
+        if (seen.has(doc.path)) continue;
+        store.deleteDocument(doc.id);
+        summary.removed++;
+        emit({ type: "file", status: "removed", source: doc.source, path: doc.path });
+      }
+    }
+  }
+  await batcher.drain();
+  summary.embedRequests = batcher.requests;
+  summary.seconds = (performance.now() - started) / 1000;
+  if (fatal) throw fatal;
+  return summary;
+
+  async function prepare(file: string, source: string, root: string): Promise<FileJob | null> {
+    const stat = await fs.stat(file);
+    if (stat.size > config.maxFileBytes) {
+      const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+      throw new LoaderError(file, `is ${mb(stat.size)}, over the ${mb(config.maxFileBytes)} limit; raise GROUNDED_MAX_FILE_MB to ingest it`);
+    }
+    const bytes = await fs.readFile(file);
+    const hash = createHash("sha256").update(bytes).digest("hex");
+    const existing = store.documentByPath(file);
+    if (existing && existing.hash === hash && existing.embedModel === info.model && !options.reindex) {
+      summary.unchanged++;
+      emit({ type: "file", status: "unchanged", source, path: file });
+      return null;
+    }
+    const doc = await loadFile(file, { maxBytes: config.maxFileBytes });
+    const chunks = chunkDocument(doc, { targetTokens, overlapTokens, maxTokens });
+    const pages = doc.format === "pdf" ? Math.max(0, ...doc.sections.map((s) => s.page ?? 0)) : null;
+    return {
+      path: file,
+      source,
+      root,
+      hash,
+      bytes: bytes.length,
+      title: doc.title,
+      format: doc.format,
+      pages,
+      existed: existing !== undefined,
+      chunks,
+      contexts: chunks.map((c) => contextLine(doc.title, file, c.headingPath)),
+      vectors: new Array(chunks.length),
+      remaining: chunks.length,
+      failed: false,
+    };
+  }
+}

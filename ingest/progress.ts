@@ -1,0 +1,45 @@
+import type { IngestEvent, IngestSummary } from "./pipeline.js";
+
+export interface Output {
+  write(text: string): void;
+  isTTY: boolean;
+}
+
+/**
+ * A terminal gets one status line redrawn in place (files, chunks, rate) plus a line per change or
+ * failure; a pipe gets plain lines only, one per file that changed or failed.
+ */
+export function createProgress(out: Output, startedAt = performance.now()) {
+  let statusShown = false;
+  let lastDraw = 0;
+  const clear = () => {
+    if (statusShown) out.write("\r\x1b[2K");
+    statusShown = false;
+  };
+  return {
+    onEvent(e: IngestEvent) {
+      if (e.type === "file") {
+        if (e.status === "unchanged") return;
+        clear();
+        const detail = e.status === "failed" ? `: ${e.reason}` : e.chunks !== undefined ? ` (${e.chunks} chunks)` : "";
+        out.write(`${e.status.padEnd(8)} ${e.source}${detail}\n`);
+        return;
+      }
+      if (!out.isTTY) return;
+      const now = performance.now();
+      if (now - lastDraw < 100) return;
+      lastDraw = now;
+      const seconds = (now - startedAt) / 1000;
+      const rate = seconds > 0 ? Math.round(e.chunksEmbedded / seconds) : 0;
+      out.write(`\r\x1b[2K${e.files} files, ${e.chunksEmbedded}/${e.chunksQueued} chunks embedded, ${rate} chunks/s`);
+      statusShown = true;
+    },
+    finish(s: IngestSummary) {
+      clear();
+      out.write(
+        `Done: ${s.added} added, ${s.updated} updated, ${s.unchanged} unchanged, ${s.removed} removed, ${s.failed} failed; ` +
+          `${s.chunks} chunks in ${s.seconds.toFixed(1)} s (${s.embedRequests} embedding requests).\n`,
+      );
+    },
+  };
+}

@@ -1,0 +1,41 @@
+import type { RetrievedChunk } from "../retriever.js";
+import { CJK_STOP_CHARS, ENGLISH_STOPWORDS } from "../text/stopwords.js";
+import { extractTerms } from "../text/terms.js";
+
+const sentenceSegmenter = new Intl.Segmenter(undefined, { granularity: "sentence" });
+
+function contentTerms(text: string): Set<string> {
+  const t = extractTerms(text);
+  return new Set([
+    ...t.words.filter((w) => !ENGLISH_STOPWORDS.has(w)),
+    ...t.bigrams,
+    ...t.unigrams.filter((c) => !CJK_STOP_CHARS.has(c)),
+  ]);
+}
+
+/**
+ * The answer when no chat model is available: the sentences of the top sources that share the most
+ * content terms with the question, each followed by the number of its source. Null when none shares any.
+ */
+export function extractiveAnswer(question: string, sources: RetrievedChunk[], maxSentences = 3): string | null {
+  const q = contentTerms(question);
+  if (q.size === 0) return null;
+  const picks: Array<{ n: number; sentence: string; score: number; order: number }> = [];
+  sources.slice(0, 4).forEach((source, i) => {
+    let best: { sentence: string; score: number } | null = null;
+    for (const { segment } of sentenceSegmenter.segment(source.text)) {
+      const sentence = segment.replace(/\s+/g, " ").trim();
+      if (sentence.length < 2) continue;
+      let score = 0;
+      for (const term of contentTerms(sentence)) if (q.has(term)) score += term.length > 1 ? 2 : 1;
+      if (score > 0 && (!best || score > best.score)) best = { sentence, score };
+    }
+    if (best) picks.push({ n: i + 1, ...best, order: i });
+  });
+  if (picks.length === 0) return null;
+  return picks
+    .sort((a, b) => b.score - a.score || a.order - b.order)
+    .slice(0, maxSentences)
+    .map((p) => `${p.sentence} [${p.n}]`)
+    .join("\n");
+}

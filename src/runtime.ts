@@ -1,0 +1,59 @@
+import { createAnswerer, type Answerer } from "./answer/answerer.js";
+import type { ChatModel } from "./chat-model.js";
+import type { Config } from "./config.js";
+import type { Embedder } from "./embedder.js";
+import { createLimiter } from "./limiter.js";
+import { createOllamaChatModel } from "./ollama/chat-model.js";
+import { createOllamaClient, type OllamaClient } from "./ollama/client.js";
+import { createRetriever, type Retriever } from "./retriever.js";
+import { ollamaReachable, selectEmbedder } from "./select-embedder.js";
+import { openStore, type Store } from "./store/store.js";
+
+/** Everything the query side needs, built once from the config and passed in. */
+export interface QueryRuntime {
+  config: Config;
+  client: OllamaClient;
+  store: Store;
+  embedder: Embedder;
+  chatModel: ChatModel | null;
+  retriever: Retriever;
+  answerer: Answerer;
+  warnings: string[];
+  close(): void;
+}
+
+/** Cosine similarity at which a hit with no shared word still counts as relevant (real embedding models). */
+const MIN_SIMILARITY = 0.5;
+
+export async function createQueryRuntime(config: Config, log: (message: string) => void = () => {}): Promise<QueryRuntime> {
+  const client = createOllamaClient({ host: config.ollamaHost, timeoutMs: config.ollamaTimeoutMs });
+  const store = openStore(config.db);
+  const warnings: string[] = [];
+  const choice = await selectEmbedder(config, client, store.indexInfo(), "query");
+  if (choice.warning) warnings.push(choice.warning);
+
+  let chatModel: ChatModel | null = null;
+  if (config.chatModel !== "none") {
+    if (await ollamaReachable(client)) {
+      chatModel = createOllamaChatModel({ client, model: config.chatModel, host: config.ollamaHost, keepAlive: config.keepAlive });
+    } else {
+      warnings.push(
+        `Ollama is not reachable at ${config.ollamaHost}: answers are extractive (the best-matching sentences of the sources) until it is started and grounded restarted.`,
+      );
+    }
+  }
+  const embedder = choice.embedder;
+  const retriever = createRetriever({
+    store,
+    embedder,
+    minSimilarity: embedder.kind === "builtin" ? Number.POSITIVE_INFINITY : MIN_SIMILARITY,
+  });
+  const answerer = createAnswerer({
+    retriever,
+    chatModel,
+    limiter: createLimiter(config.chatConcurrency, config.chatQueue),
+    think: config.think,
+    warn: log,
+  });
+  return { config, client, store, embedder, chatModel, retriever, answerer, warnings, close: () => store.close() };
+}

@@ -1,0 +1,66 @@
+import { BUILTIN_MODEL, createBuiltinEmbedder } from "./builtin-embedder.js";
+import type { Config } from "./config.js";
+import type { Embedder } from "./embedder.js";
+import { EmbeddingMismatchError } from "./errors.js";
+import type { OllamaClient } from "./ollama/client.js";
+import { createOllamaEmbedder } from "./ollama/embedder.js";
+import type { IndexInfo } from "./store/store.js";
+
+export interface EmbedderChoice {
+  embedder: Embedder;
+  /** Something the user must hear about (the offline fallback, a model other than the configured one). */
+  warning: string | null;
+}
+
+export async function ollamaReachable(client: OllamaClient): Promise<string | null> {
+  try {
+    const { version } = await client.version({ signal: AbortSignal.timeout(2000) });
+    return version;
+  } catch {
+    return null;
+  }
+}
+
+const fallbackWarning = (host: string) =>
+  `Ollama is not reachable at ${host}: using the built-in offline embedder, which matches words, not meaning. ` +
+  "Start Ollama, then run `grounded ingest --reindex <folder>` for much better search.";
+
+/**
+ * Pick the embedder for a run. Queries must use the model the index was built with. Ingest uses the
+ * configured model; when this is the first ingest and Ollama cannot be reached it falls back, loudly, to the
+ * built-in embedder so a newcomer without Ollama still gets a working index.
+ */
+export async function selectEmbedder(
+  config: Config,
+  client: OllamaClient,
+  index: IndexInfo | null,
+  purpose: "ingest" | "query",
+  options: { reindex?: boolean } = {},
+): Promise<EmbedderChoice> {
+  const ollama = (model: string) => createOllamaEmbedder({ client, model, host: config.ollamaHost, keepAlive: config.keepAlive });
+  const builtin = createBuiltinEmbedder();
+
+  if (purpose === "query" && index) {
+    const embedder = index.embedModel === BUILTIN_MODEL ? builtin : ollama(index.embedModel);
+    const warning =
+      index.embedModel !== config.embedModel
+        ? `The index was built with "${index.embedModel}", so queries use it (GROUNDED_EMBED_MODEL says "${config.embedModel}"). Run \`grounded ingest --reindex <folder>\` to switch.`
+        : null;
+    return { embedder, warning };
+  }
+
+  if (config.embedModel === BUILTIN_MODEL) {
+    if (index && index.embedModel !== BUILTIN_MODEL && !options.reindex) {
+      throw new EmbeddingMismatchError(index.embedModel, index.dimensions, BUILTIN_MODEL);
+    }
+    return { embedder: builtin, warning: null };
+  }
+  const reachable = (await ollamaReachable(client)) !== null;
+  if (!reachable && (!index || index.embedModel === BUILTIN_MODEL)) {
+    return { embedder: builtin, warning: fallbackWarning(config.ollamaHost) };
+  }
+  if (index && index.embedModel !== config.embedModel && !options.reindex) {
+    throw new EmbeddingMismatchError(index.embedModel, index.dimensions, config.embedModel);
+  }
+  return { embedder: ollama(config.embedModel), warning: null };
+}

@@ -1,0 +1,136 @@
+import { Hono } from "hono";
+import { bearerAuth } from "hono/bearer-auth";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import type { ZodType } from "zod";
+import type { Answerer, AskEvent } from "../answer/answerer.js";
+import type { Config } from "../config.js";
+import { GroundedError, NotFoundError, ValidationError } from "../errors.js";
+import type { Retriever } from "../retriever.js";
+import type { Store } from "../store/store.js";
+import { errorResponse } from "./errors.js";
+import { ndjsonResponse } from "./ndjson-response.js";
+import { askSchema, searchSchema } from "./schemas.js";
+
+export interface OllamaProbe {
+  reachable: boolean;
+  version: string | null;
+}
+
+export interface AppDeps {
+  config: Config;
+  store: Store;
+  retriever: Retriever;
+  answerer: Answerer;
+  embedder: { kind: "ollama" | "builtin"; model: string };
+  probeOllama: () => Promise<OllamaProbe>;
+  version: string;
+}
+
+async function readJson<T>(req: Request, schema: ZodType<T>): Promise<T> {
+  const type = req.headers.get("content-type") ?? "";
+  if (!type.toLowerCase().includes("application/json")) {
+    throw new ValidationError("Send the request body as JSON with the header Content-Type: application/json.", {
+      code: "unsupported_media_type",
+      status: 415,
+    });
+  }
+  const text = await req.text();
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new ValidationError("The request body is not valid JSON.", { code: "invalid_json" });
+  }
+  return schema.parse(data);
+}
+
+function searchResult(r: { chunkId: number; source: string; page: number | null; heading: string | null; text: string; score: number }) {
+  return { chunkId: r.chunkId, source: r.source, page: r.page, heading: r.heading, text: r.text, score: r.score };
+}
+
+export function createApp(deps: AppDeps): Hono {
+  const { config, store, retriever, answerer } = deps;
+  const app = new Hono();
+
+  app.onError((err, c) => errorResponse(c, err));
+  app.notFound((c) => errorResponse(c, new NotFoundError(`No route ${c.req.method} ${c.req.path}. See the README for the API.`)));
+
+  if (config.corsOrigin) app.use("*", cors({ origin: config.corsOrigin.split(",").map((s) => s.trim()) }));
+  if (config.apiKey) app.use("/api/*", bearerAuth({ token: config.apiKey }));
+  app.use(
+    "/api/*",
+    bodyLimit({
+      maxSize: config.maxBodyBytes,
+      onError: () => {
+        throw new GroundedError("body_too_large", `The request body is larger than ${config.maxBodyBytes} bytes.`, { status: 413 });
+      },
+    }),
+  );
+
+  app.get("/health", async (c) => {
+    const counts = store.counts();
+    const info = store.indexInfo();
+    const ollama = await deps.probeOllama();
+    return c.json({
+      status: "ok",
+      version: deps.version,
+      index: { documents: counts.documents, chunks: counts.chunks, embedModel: info?.embedModel ?? null, dimensions: info?.dimensions ?? null },
+      ollama: { host: config.ollamaHost, reachable: ollama.reachable, version: ollama.version },
+      chatModel: answerer.mode === "generative" ? config.chatModel : null,
+      mode: { embedding: deps.embedder.kind, answer: answerer.mode },
+    });
+  });
+
+  app.post("/api/search", async (c) => {
+    const body = await readJson(c.req.raw, searchSchema);
+    const retrieval = await retriever.retrieve(body.query, { k: body.k, mode: body.mode, filter: body.filter, signal: c.req.raw.signal });
+    return c.json({ results: retrieval.results.map(searchResult), relevant: retrieval.relevant, timings: { retrievalMs: retrieval.ms } });
+  });
+
+  app.post("/api/ask", async (c) => {
+    const body = await readJson(c.req.raw, askSchema);
+    const controller = new AbortController();
+    const clientSignal = c.req.raw.signal;
+    const onClientGone = () => controller.abort(clientSignal.reason);
+    clientSignal.addEventListener("abort", onClientGone, { once: true });
+    const events = answerer.ask({ question: body.question, k: body.k, history: body.history, filter: body.filter }, controller.signal);
+    if (body.stream) return ndjsonResponse(events, controller);
+    try {
+      let done: Extract<AskEvent, { type: "done" }> | undefined;
+      for await (const e of events) if (e.type === "done") done = e;
+      if (!done) throw new Error("answer ended without a result");
+      const { type: _type, ...result } = done;
+      return c.json(result);
+    } finally {
+      clientSignal.removeEventListener("abort", onClientGone);
+    }
+  });
+
+  app.get("/api/documents", (c) => {
+    const documents = store.listDocuments().map((d) => ({
+      id: d.id,
+      source: d.source,
+      title: d.title,
+      format: d.format,
+      pages: d.pages,
+      chunks: d.chunkCount,
+      bytes: d.bytes,
+      embedModel: d.embedModel,
+      ingestedAt: d.ingestedAt,
+    }));
+    return c.json({ documents });
+  });
+
+  app.delete("/api/documents/:id", (c) => {
+    const raw = c.req.param("id");
+    const id = Number(raw);
+    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(id)) throw new ValidationError(`Document id "${raw}" is not a number.`);
+    const doc = store.document(id);
+    if (!doc) throw new NotFoundError(`No document with id ${id}. GET /api/documents lists them.`);
+    store.deleteDocument(id);
+    return c.json({ deleted: { id, source: doc.source } });
+  });
+
+  return app;
+}

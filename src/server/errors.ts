@@ -1,0 +1,36 @@
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { ZodError } from "zod";
+import { BusyError, GroundedError } from "../errors.js";
+
+export interface ErrorBody {
+  error: { code: string; message: string };
+}
+
+/** The one place where errors become HTTP responses. Handlers only throw. */
+export function toErrorResponse(err: unknown): { status: number; body: ErrorBody; headers: Record<string, string> } {
+  const headers: Record<string, string> = {};
+  if (err instanceof BusyError) headers["Retry-After"] = String(err.retryAfterSeconds);
+  if (err instanceof GroundedError) return { status: err.status, body: { error: { code: err.code, message: err.message } }, headers };
+  if (err instanceof ZodError) {
+    const message = err.issues
+      .map((i) => `${i.path.length ? i.path.join(".") : "body"}: ${i.message}`)
+      .join("; ");
+    return { status: 400, body: { error: { code: "invalid_request", message } }, headers };
+  }
+  if (err instanceof HTTPException) {
+    const code = err.status === 413 ? "body_too_large" : err.status === 401 ? "unauthorized" : "http_error";
+    return { status: err.status, body: { error: { code, message: err.message } }, headers };
+  }
+  return {
+    status: 500,
+    body: { error: { code: "internal", message: "Something went wrong inside grounded; the server log has the details." } },
+    headers,
+  };
+}
+
+export function errorResponse(c: Context, err: unknown): Response {
+  const { status, body, headers } = toErrorResponse(err);
+  if (status >= 500 && !(err instanceof GroundedError)) console.error(err);
+  return c.json(body, status as 500, headers);
+}

@@ -1,0 +1,213 @@
+import type { Chunk } from "../document.js";
+import { EmbeddingMismatchError } from "../errors.js";
+import { ftsDocumentText } from "../text/terms.js";
+import { type Db, openDatabase } from "./database.js";
+import { createVectorTable, dropVectorTable, knn, type VectorHit, vectorBlob } from "./vectors.js";
+
+export interface IndexInfo {
+  embedModel: string;
+  dimensions: number;
+}
+
+export interface DocumentRecord {
+  id: number;
+  path: string;
+  source: string;
+  root: string;
+  title: string | null;
+  format: string;
+  hash: string;
+  bytes: number;
+  pages: number | null;
+  chunkCount: number;
+  embedModel: string;
+  ingestedAt: string;
+}
+
+export type NewDocument = Omit<DocumentRecord, "id" | "chunkCount" | "ingestedAt">;
+
+export interface StoredChunk {
+  chunkId: number;
+  documentId: number;
+  source: string;
+  title: string | null;
+  page: number | null;
+  heading: string | null;
+  text: string;
+  seq: number;
+}
+
+export interface ChunkToStore extends Chunk {
+  /** Extra text indexed for BM25 alongside the chunk (title, heading path); not shown to users. */
+  context: string;
+  vector: Float32Array;
+}
+
+export interface LexicalHit {
+  chunkId: number;
+  /** BM25 relevance, higher is better. */
+  score: number;
+}
+
+const DOC_COLUMNS = `id, path, source, root, title, format, hash, bytes, pages, chunk_count AS chunkCount,
+  embed_model AS embedModel, ingested_at AS ingestedAt`;
+
+export interface Store {
+  readonly db: Db;
+  readonly file: string;
+  indexInfo(): IndexInfo | null;
+  /** Record the embedding model; throws EmbeddingMismatchError if the index already uses another. */
+  ensureIndexInfo(info: IndexInfo): void;
+  /** Drop every document and vector so the index can be rebuilt with another model. */
+  reset(info: IndexInfo): void;
+  documentByPath(absPath: string): DocumentRecord | undefined;
+  document(id: number): DocumentRecord | undefined;
+  listDocuments(): DocumentRecord[];
+  documentsUnder(root: string): DocumentRecord[];
+  /** Insert or replace a document and all its chunks, vectors and FTS rows in one transaction. */
+  replaceDocument(doc: NewDocument, chunks: ChunkToStore[]): number;
+  deleteDocument(id: number): boolean;
+  counts(): { documents: number; chunks: number };
+  lexical(match: string, k: number, allowed?: number[]): LexicalHit[];
+  /** Which of `ids` match `match` (used to tell a content hit from a stopword-only hit). */
+  matching(match: string, ids: number[]): Set<number>;
+  vector(query: Float32Array, k: number, allowed?: number[]): VectorHit[];
+  /** Chunk ids of documents whose source starts with `prefix`. */
+  chunkIdsWithSourcePrefix(prefix: string): number[];
+  chunks(ids: number[]): StoredChunk[];
+  close(): void;
+}
+
+export function openStore(file: string, options: { readonly?: boolean } = {}): Store {
+  const db = openDatabase(file, options);
+  const getMeta = (key: string) =>
+    (db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined)?.value;
+  const setMeta = db.prepare("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+
+  const deleteChunksOf = (documentId: number) => {
+    const ids = db.prepare("SELECT id FROM chunks WHERE document_id = ?").pluck().all(documentId) as number[];
+    const delFts = db.prepare("DELETE FROM chunks_fts WHERE rowid = ?");
+    const delVec = hasVec() ? db.prepare("DELETE FROM chunks_vec WHERE rowid = ?") : null;
+    for (const id of ids) {
+      delFts.run(id);
+      delVec?.run(BigInt(id));
+    }
+    db.prepare("DELETE FROM chunks WHERE document_id = ?").run(documentId);
+  };
+  const hasVec = () => db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'chunks_vec'").get() !== undefined;
+
+  const indexInfo = (): IndexInfo | null => {
+    const model = getMeta("embed_model");
+    const dims = getMeta("dimensions");
+    return model && dims ? { embedModel: model, dimensions: Number(dims) } : null;
+  };
+
+  const store: Store = {
+    db,
+    file,
+    indexInfo,
+    ensureIndexInfo(info) {
+      const current = indexInfo();
+      if (current) {
+        if (current.embedModel !== info.embedModel || current.dimensions !== info.dimensions) {
+          throw new EmbeddingMismatchError(current.embedModel, current.dimensions, info.embedModel, info.dimensions);
+        }
+        return;
+      }
+      db.transaction(() => {
+        setMeta.run("embed_model", info.embedModel);
+        setMeta.run("dimensions", String(info.dimensions));
+        createVectorTable(db, info.dimensions);
+      })();
+    },
+    reset(info) {
+      db.transaction(() => {
+        db.exec("DELETE FROM chunks; DELETE FROM documents; DELETE FROM chunks_fts;");
+        dropVectorTable(db);
+        setMeta.run("embed_model", info.embedModel);
+        setMeta.run("dimensions", String(info.dimensions));
+        createVectorTable(db, info.dimensions);
+      })();
+    },
+    documentByPath: (p) => db.prepare(`SELECT ${DOC_COLUMNS} FROM documents WHERE path = ?`).get(p) as DocumentRecord | undefined,
+    document: (id) => db.prepare(`SELECT ${DOC_COLUMNS} FROM documents WHERE id = ?`).get(id) as DocumentRecord | undefined,
+    listDocuments: () => db.prepare(`SELECT ${DOC_COLUMNS} FROM documents ORDER BY source, id`).all() as DocumentRecord[],
+    documentsUnder: (root) => db.prepare(`SELECT ${DOC_COLUMNS} FROM documents WHERE root = ?`).all(root) as DocumentRecord[],
+    replaceDocument(doc, chunks) {
+      const insertDoc = db.prepare(
+        `INSERT INTO documents(path, source, root, title, format, hash, bytes, pages, chunk_count, embed_model, ingested_at)
+         VALUES (@path, @source, @root, @title, @format, @hash, @bytes, @pages, @chunkCount, @embedModel, @ingestedAt)`,
+      );
+      const insertChunk = db.prepare(
+        `INSERT INTO chunks(document_id, seq, text, page, heading, start_offset, end_offset, tokens)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      const insertFts = db.prepare("INSERT INTO chunks_fts(rowid, terms) VALUES (?, ?)");
+      const insertVec = db.prepare("INSERT INTO chunks_vec(rowid, embedding) VALUES (?, ?)");
+      return db.transaction(() => {
+        const old = store.documentByPath(doc.path);
+        if (old) {
+          deleteChunksOf(old.id);
+          db.prepare("DELETE FROM documents WHERE id = ?").run(old.id);
+        }
+        const info = insertDoc.run({ ...doc, chunkCount: chunks.length, ingestedAt: new Date().toISOString() });
+        const documentId = Number(info.lastInsertRowid);
+        chunks.forEach((c, seq) => {
+          const heading = c.headingPath.length ? c.headingPath.join(" > ") : null;
+          const r = insertChunk.run(documentId, seq, c.text, c.page, heading, c.start, c.end, c.tokens);
+          const chunkId = r.lastInsertRowid;
+          insertFts.run(chunkId, ftsDocumentText(`${c.context}\n${c.text}`));
+          insertVec.run(BigInt(chunkId), vectorBlob(c.vector));
+        });
+        return documentId;
+      })();
+    },
+    deleteDocument(id) {
+      return db.transaction(() => {
+        deleteChunksOf(id);
+        return db.prepare("DELETE FROM documents WHERE id = ?").run(id).changes > 0;
+      })();
+    },
+    counts: () =>
+      db.prepare("SELECT (SELECT count(*) FROM documents) AS documents, (SELECT count(*) FROM chunks) AS chunks").get() as {
+        documents: number;
+        chunks: number;
+      },
+    lexical(match, k, allowed) {
+      const filter = allowed ? "AND rowid IN (SELECT value FROM json_each(?))" : "";
+      const params: unknown[] = allowed ? [match, JSON.stringify(allowed), k] : [match, k];
+      const rows = db
+        .prepare(`SELECT rowid AS id, bm25(chunks_fts) AS rank FROM chunks_fts WHERE chunks_fts MATCH ? ${filter} ORDER BY rank LIMIT ?`)
+        .all(...params) as Array<{ id: number; rank: number }>;
+      return rows.map((r) => ({ chunkId: r.id, score: -r.rank }));
+    },
+    matching(match, ids) {
+      if (ids.length === 0) return new Set();
+      const rows = db
+        .prepare("SELECT rowid AS id FROM chunks_fts WHERE chunks_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))")
+        .pluck()
+        .all(match, JSON.stringify(ids)) as number[];
+      return new Set(rows);
+    },
+    vector: (query, k, allowed) => knn(db, query, k, allowed),
+    chunkIdsWithSourcePrefix(prefix) {
+      return db
+        .prepare("SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE substr(d.source, 1, ?) = ?")
+        .pluck()
+        .all(prefix.length, prefix) as number[];
+    },
+    chunks(ids) {
+      if (ids.length === 0) return [];
+      const rows = db
+        .prepare(
+          `SELECT c.id AS chunkId, c.document_id AS documentId, d.source, d.title, c.page, c.heading, c.text, c.seq
+           FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id IN (SELECT value FROM json_each(?))`,
+        )
+        .all(JSON.stringify(ids)) as StoredChunk[];
+      const byId = new Map(rows.map((r) => [r.chunkId, r]));
+      return ids.map((id) => byId.get(id)).filter((r): r is StoredChunk => r !== undefined);
+    },
+    close: () => db.close(),
+  };
+  return store;
+}

@@ -1,0 +1,34 @@
+import { extractTerms } from "./terms.js";
+import { CJK_STOP_CHARS, ENGLISH_STOPWORDS } from "./stopwords.js";
+
+export interface FtsQuery {
+  /** An FTS5 MATCH expression, or null when the text has no searchable term. */
+  match: string | null;
+  /** A MATCH expression over content terms only (words, CJK bigrams): a hit on it is a relevant hit. */
+  keyMatch: string | null;
+}
+
+/** FTS5 string literal: double quotes inside are doubled, so no user text can become FTS5 syntax. */
+function quote(term: string): string {
+  return `"${term.replaceAll('"', '""')}"`;
+}
+
+/**
+ * Build an OR query over the question's content terms. Stopwords are dropped unless nothing else is left
+ * (a question made only of stopwords still searches). CJK unigrams are included so single-character names
+ * and terms still match; bigrams carry most of the weight through BM25's IDF.
+ */
+export function buildFtsQuery(text: string): FtsQuery {
+  const t = extractTerms(text);
+  const words = t.words.filter((w) => !ENGLISH_STOPWORDS.has(w));
+  const unigrams = t.unigrams.filter((c) => !CJK_STOP_CHARS.has(c));
+  const bigrams = t.bigrams;
+  let terms = [...new Set([...words, ...bigrams, ...unigrams])];
+  if (terms.length === 0) terms = [...new Set([...t.words, ...t.unigrams])];
+  const keyTerms = [...new Set([...words, ...bigrams])];
+  if (keyTerms.length === 0) keyTerms.push(...unigrams);
+  // Very long questions make huge OR queries; the first few hundred terms carry the meaning.
+  const limited = terms.slice(0, 256);
+  const orOf = (xs: string[]) => (xs.length ? xs.map(quote).join(" OR ") : null);
+  return { match: orOf(limited), keyMatch: orOf(keyTerms.slice(0, 256)) };
+}
