@@ -4,6 +4,7 @@ import { loadConfig } from "../src/config.js";
 import { GroundedError } from "../src/errors.js";
 import { overridesFrom, parse } from "./args.js";
 import { ingestPaths, runIngest } from "./commands/ingest.js";
+import { runEval } from "./commands/eval.js";
 import { runAsk, runSearch } from "./commands/query.js";
 import { runServe } from "./commands/serve.js";
 import { runStatus } from "./commands/status.js";
@@ -16,6 +17,7 @@ const USAGE = `grounded: ask questions of your documents, with citations to file
   grounded ask "<question>" [--k N] [--source PREFIX]         answer from the index, with citations
   grounded search "<query>" [--k N] [--mode hybrid|vector|lexical]
   grounded status [--check]                                   index and Ollama state; --check verifies the index
+  grounded eval <set-folder>... [--mode all] [--json]           measure retrieval on a question set
   grounded demo                                               ingest data/samples, then serve
 
 Common flags: --db FILE --ollama-host URL --embed-model NAME --chat-model NAME --host H --port P --json
@@ -42,6 +44,8 @@ export async function main(argv: string[], env: Record<string, string | undefine
         return await runSearch(rest, env, out, err);
       case "status":
         return await runStatus(rest, env, out);
+      case "eval":
+        return await runEval(rest, env, out, err);
       case "demo": {
         const { values } = parse(rest, {});
         const summary = await ingestPaths(loadConfig(env, overridesFrom(values)), [SAMPLES], { prune: true }, out, err);

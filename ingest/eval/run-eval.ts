@@ -1,0 +1,91 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { Config } from "../../src/config.js";
+import type { Embedder } from "../../src/embedder.js";
+import { createRetriever, type RetrievalMode } from "../../src/retriever.js";
+import { openStore } from "../../src/store/store.js";
+import { ingest } from "../pipeline.js";
+import { type Hit, judge, type Outcome, type Question, type SetMetrics, summarise } from "./metrics.js";
+
+export interface EvalSetResult {
+  set: string;
+  mode: RetrievalMode;
+  metrics: SetMetrics;
+  /** Page attribution check: share of questions whose gold page ranks first when querying with evidence. */
+  evidencePageHit1: number | null;
+  ingestSeconds: number;
+  chunks: number;
+}
+
+export function readQuestions(setDir: string): Question[] {
+  return fs
+    .readFileSync(path.join(setDir, "questions.jsonl"), "utf8")
+    .split("\n")
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as Question);
+}
+
+/** The first sentence of a question's evidence passage (finance sets), for checking page attribution. */
+export function evidenceSentence(evidence: string): string {
+  const s = evidence.replace(/\s+/g, " ").trim();
+  const m = /^(.{40,400}?[.!?。！？])\s/.exec(s);
+  return m?.[1] ?? s.slice(0, 400);
+}
+
+/**
+ * Ingest a set's docs/ into a throwaway index through the real pipeline, then run every question through
+ * the same retrieval as /api/search, once per mode on the same index.
+ */
+export async function evaluateSet(
+  setDir: string,
+  config: Config,
+  embedder: Embedder,
+  modes: RetrievalMode[],
+  onProgress: (done: number, total: number, label: string) => void,
+  limit?: number,
+): Promise<EvalSetResult[]> {
+  const name = path.basename(path.resolve(setDir));
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "grounded-eval-"));
+  const store = openStore(path.join(tmp, "eval.db"));
+  try {
+    const summary = await ingest({ store, embedder, config }, { roots: [path.join(setDir, "docs")] });
+    const retriever = createRetriever({ store, embedder, minSimilarity: Number.POSITIVE_INFINITY });
+    let questions = readQuestions(setDir);
+    if (limit !== undefined) questions = questions.slice(0, limit);
+    const results: EvalSetResult[] = [];
+    for (const mode of modes) {
+      const outcomes: Outcome[] = [];
+      const latencies: number[] = [];
+      for (const [i, q] of questions.entries()) {
+        const r = await retriever.retrieve(q.question, { k: 10, mode });
+        latencies.push(r.ms);
+        outcomes.push(judge(q, r.results as Hit[]));
+        if (i % 25 === 0 || i === questions.length - 1) onProgress(i + 1, questions.length, `${name} ${mode}`);
+      }
+      let evidencePageHit1: number | null = null;
+      const withEvidence = questions.filter((q) => q.evidence && q.page !== null);
+      if (withEvidence.length) {
+        let hits = 0;
+        for (const q of withEvidence) {
+          const r = await retriever.retrieve(evidenceSentence(q.evidence ?? ""), { k: 1, mode });
+          const top = r.results[0];
+          if (top && top.source === q.source.replace(/^docs\//, "") && top.page === q.page) hits++;
+        }
+        evidencePageHit1 = hits / withEvidence.length;
+      }
+      results.push({
+        set: name,
+        mode,
+        metrics: summarise(outcomes, latencies),
+        evidencePageHit1,
+        ingestSeconds: summary.seconds,
+        chunks: summary.chunks,
+      });
+    }
+    return results;
+  } finally {
+    store.close();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,89 @@
+import { lexicalFeatures } from "./lexical-embedding.js";
+
+/**
+ * The stand-in's deterministic "chat model": it answers from the sources in the prompt the way a grounded
+ * model should, so answerer tests can predict the exact answer and its citation.
+ *
+ * Source blocks start on their own line with `[n]` and end at a blank line or the next block. The question
+ * is the text after the last block (or, if there is none, the text before the first block).
+ */
+export interface ReplyMessage {
+  role: string;
+  content: string;
+}
+
+export const DONT_KNOW = "I don't know.";
+
+const STOP_WORDS = new Set(
+  "a an and are as at be by do does for from how i in is it of on or the this to was what when where which who why with"
+    .split(" ")
+    .map((w) => `w:${w}`),
+);
+
+interface Block {
+  n: number;
+  text: string;
+}
+
+function parsePrompt(content: string): { blocks: Block[]; question: string } {
+  const blocks: Block[] = [];
+  const before: string[] = [];
+  const after: string[] = [];
+  let open: { n: number; lines: string[] } | undefined;
+  const close = () => {
+    if (open) blocks.push({ n: open.n, text: open.lines.join(" ").replace(/\s+/g, " ").trim() });
+    open = undefined;
+  };
+  for (const line of content.split(/\r?\n/)) {
+    const start = /^\s*\[(\d+)\]\s*(.*)$/.exec(line);
+    if (start) {
+      close();
+      open = { n: Number(start[1]), lines: [start[2] ?? ""] };
+      after.length = 0;
+    } else if (open && line.trim() !== "") {
+      open.lines.push(line);
+    } else {
+      close();
+      (blocks.length === 0 ? before : after).push(line);
+    }
+  }
+  close();
+  const question = after.join("\n").trim() || before.join("\n").trim();
+  return { blocks, question };
+}
+
+function firstSentence(text: string): string {
+  const end = /[.!?](?=\s|$)|[。！？]/u.exec(text);
+  return end ? text.slice(0, end.index + end[0].length) : text;
+}
+
+function keyFeatures(text: string): Set<string> {
+  // Single CJK characters match too easily; words and CJK bigrams carry the meaning.
+  return new Set(lexicalFeatures(text).filter((f) => !f.startsWith("u:") && !STOP_WORDS.has(f)));
+}
+
+/** `<first sentence of the best-matching block> [n]`, or "I don't know." when nothing matches. */
+export function standInReply(messages: ReplyMessage[]): string {
+  const lastUser = [...messages].reverse().find((m) => m.role === "user");
+  if (!lastUser) return DONT_KNOW;
+  const { blocks, question } = parsePrompt(lastUser.content);
+  const wanted = keyFeatures(question);
+  let best: Block | undefined;
+  let bestScore = 0;
+  for (const block of blocks) {
+    const have = keyFeatures(block.text);
+    let score = 0;
+    for (const f of wanted) if (have.has(f)) score++;
+    if (score > bestScore) [best, bestScore] = [block, score];
+  }
+  if (!best || best.text === "") return DONT_KNOW;
+  return `${firstSentence(best.text)} [${best.n}]`;
+}
+
+const PIECE =
+  /\s*(?:[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{P}]|[^\s\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{P}]+)|\s+/gu;
+
+/** Splits a reply into token-like pieces (a word with its leading space, one CJK character, a mark). */
+export function replyPieces(reply: string): string[] {
+  return Array.from(reply.matchAll(PIECE), (m) => m[0]);
+}

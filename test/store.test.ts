@@ -1,0 +1,109 @@
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { builtinVector } from "../src/builtin-embedder.js";
+import { EmbeddingMismatchError } from "../src/errors.js";
+import { checkIndex } from "../src/store/check.js";
+import { type ChunkToStore, openStore, type Store } from "../src/store/store.js";
+import { buildFtsQuery } from "../src/text/fts-query.js";
+import { tempDir } from "./helpers/tmp.js";
+
+function chunk(text: string, page: number | null = null, headingPath: string[] = []): ChunkToStore {
+  return { text, page, headingPath, start: 0, end: text.length, tokens: 10, context: "", vector: builtinVector(text) };
+}
+
+function doc(name: string, root = "/docs") {
+  return { path: path.join(root, name), source: name, root, title: null, format: "markdown", hash: `h-${name}`, bytes: 10, pages: null, embedModel: "builtin" };
+}
+
+describe("store on a real SQLite file", () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let store: Store;
+  beforeEach(() => {
+    tmp = tempDir();
+    store = openStore(path.join(tmp.dir, "index.db"));
+    store.ensureIndexInfo({ embedModel: "builtin", dimensions: 512 });
+  });
+  afterEach(() => {
+    store.close();
+    tmp.cleanup();
+  });
+
+  it("records the embedding model and refuses another one with a reindex hint", () => {
+    expect(store.indexInfo()).toEqual({ embedModel: "builtin", dimensions: 512 });
+    expect(() => store.ensureIndexInfo({ embedModel: "bge-m3", dimensions: 1024 })).toThrow(EmbeddingMismatchError);
+    expect(() => store.ensureIndexInfo({ embedModel: "bge-m3", dimensions: 1024 })).toThrow(/--reindex/);
+  });
+
+  it("finds Chinese text by a two-character word inside a longer run", () => {
+    store.replaceDocument(doc("library.md"), [chunk("圖書逾期未還者，每本每日罰款五元。"), chunk("開館時間為週二至週日。")]);
+    const q = buildFtsQuery("逾期罰款多少錢");
+    const hits = store.lexical(q.match ?? "", 5);
+    expect(hits.length).toBeGreaterThan(0);
+    expect(store.chunks([hits[0]?.chunkId ?? -1])[0]?.text).toContain("罰款");
+  });
+
+  it("finds English by stem through porter stemming", () => {
+    store.replaceDocument(doc("kettle.md"), [chunk("Descaling the kettle every month keeps it quiet."), chunk("The lid opens with a button.")]);
+    const hits = store.lexical(buildFtsQuery("how to descale").match ?? "", 5);
+    expect(store.chunks(hits.map((h) => h.chunkId))[0]?.text).toMatch(/Descaling/);
+  });
+
+  it("vector KNN returns the nearest chunk, and a source filter scans only matching documents", () => {
+    store.replaceDocument(doc("a/kettle.md"), [chunk("descale the kettle with citric acid")]);
+    store.replaceDocument(doc("b/kettle.md"), [chunk("descale the kettle with citric acid powder")]);
+    store.replaceDocument(doc("b/garden.md"), [chunk("water tomatoes in the morning")]);
+    const q = builtinVector("descale kettle citric acid");
+    const all = store.vector(q, 3);
+    expect(all).toHaveLength(3);
+    expect(all[0]?.similarity).toBeGreaterThan(all[2]?.similarity ?? 1);
+    const allowed = store.chunkIdsWithSourcePrefix("b/");
+    expect(allowed).toHaveLength(2);
+    const filtered = store.vector(q, 5, allowed);
+    expect(filtered.map((h) => store.chunks([h.chunkId])[0]?.source)).toEqual(["b/kettle.md", "b/garden.md"]);
+  });
+
+  it("replacing a document swaps all its chunks, vectors and FTS rows at once", () => {
+    store.replaceDocument(doc("x.md"), [chunk("old alpha"), chunk("old beta")]);
+    store.replaceDocument({ ...doc("x.md"), hash: "new" }, [chunk("new gamma")]);
+    expect(store.counts()).toEqual({ documents: 1, chunks: 1 });
+    expect(store.lexical('"alpha"', 5)).toEqual([]);
+    expect(store.lexical('"gamma"', 5)).toHaveLength(1);
+    expect(store.documentByPath(path.join("/docs", "x.md"))?.hash).toBe("new");
+    expect(checkIndex(store.db)).toEqual([]);
+  });
+
+  it("deleting a document removes every trace", () => {
+    const id = store.replaceDocument(doc("x.md"), [chunk("alpha"), chunk("beta")]);
+    expect(store.deleteDocument(id)).toBe(true);
+    expect(store.deleteDocument(id)).toBe(false);
+    expect(store.counts()).toEqual({ documents: 0, chunks: 0 });
+    expect(store.lexical('"alpha"', 5)).toEqual([]);
+    expect(store.vector(builtinVector("alpha"), 5)).toEqual([]);
+    expect(checkIndex(store.db)).toEqual([]);
+  });
+
+  it("checkIndex reports a chunk without its vector or FTS row", () => {
+    store.replaceDocument(doc("x.md"), [chunk("alpha"), chunk("beta")]);
+    const id = store.db.prepare("SELECT id FROM chunks LIMIT 1").pluck().get() as number;
+    store.db.prepare("DELETE FROM chunks_vec WHERE rowid = ?").run(BigInt(id));
+    store.db.prepare("DELETE FROM chunks_fts WHERE rowid = ?").run(id);
+    const problems = checkIndex(store.db);
+    expect(problems.join("\n")).toMatch(/1 chunk\(s\) have no vector/);
+    expect(problems.join("\n")).toMatch(/2 chunks but 1 full-text rows/);
+  });
+
+  it("reset clears everything for a new model", () => {
+    store.replaceDocument(doc("x.md"), [chunk("alpha")]);
+    store.reset({ embedModel: "bge-m3", dimensions: 1024 });
+    expect(store.counts()).toEqual({ documents: 0, chunks: 0 });
+    expect(store.indexInfo()).toEqual({ embedModel: "bge-m3", dimensions: 1024 });
+  });
+
+  it("migrations are recorded in user_version and reopening keeps the data", () => {
+    store.replaceDocument(doc("x.md"), [chunk("alpha")]);
+    store.close();
+    store = openStore(path.join(tmp.dir, "index.db"));
+    expect(store.db.pragma("user_version", { simple: true })).toBe(1);
+    expect(store.counts().chunks).toBe(1);
+  });
+});
