@@ -76,7 +76,7 @@ export class ModelNotFoundError extends GroundedError {
     super(
       "model_not_found",
       `Ollama at ${host} does not have the model "${model}". Run \`ollama pull ${model}\` and try again.`,
-      { status: 503, cause },
+      { status: 503, exitCode: 2, cause },
     );
     this.model = model;
   }

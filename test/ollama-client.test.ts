@@ -1,5 +1,5 @@
-import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
+import { createServer } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { ChatEvent } from "../src/chat-model.js";
 import {
@@ -12,6 +12,7 @@ import {
 import { createOllamaChatModel } from "../src/ollama/chat-model.js";
 import { createOllamaClient } from "../src/ollama/client.js";
 import { createOllamaEmbedder } from "../src/ollama/embedder.js";
+import { embedModelFamily, embedPrefixes } from "../src/ollama/presets.js";
 import { modelInfoNumber } from "../src/ollama/types.js";
 import { type OllamaStandIn, startOllamaStandIn } from "./stand-in/ollama-stand-in.js";
 
@@ -103,6 +104,36 @@ describe("Ollama client: plain calls", () => {
     expect((err as OllamaError).upstreamStatus).toBe(400);
     expect((err as Error).message).toContain("exceeds the context length");
     expect(standIn.requestsTo("/api/embed")[0]?.body).toMatchObject({ truncate: false });
+  });
+});
+
+describe("embedding task prefixes", () => {
+  it.each([
+    ["nomic-embed-text", "search_document: ", "search_query: "],
+    ["nomic-embed-text:v1.5", "search_document: ", "search_query: "],
+    ["library/nomic-embed-text:latest", "search_document: ", "search_query: "],
+    ["mxbai-embed-large:335m", "", "Represent this sentence for searching relevant passages: "],
+    ["embeddinggemma", "title: none | text: ", "task: search result | query: "],
+    [
+      "hf.co/Qwen/Qwen3-Embedding-0.6B-GGUF:Q8_0",
+      "",
+      "Instruct: Given a web search query, retrieve relevant passages that answer the query\nQuery: ",
+    ],
+    [
+      "qwen3-embedding:8b",
+      "",
+      "Instruct: Given a web search query, retrieve relevant passages that answer the query\nQuery: ",
+    ],
+    ["bge-m3", "", ""],
+    ["all-minilm:l6-v2", "", ""],
+    ["some-unknown-embedder", "", ""],
+    ["nomic-embed-textual", "", ""],
+  ])("%s", (model, document, query) => {
+    expect(embedPrefixes(model)).toEqual({ document, query });
+  });
+
+  it("names the family without tag or namespace", () => {
+    expect(embedModelFamily("hf.co/user/Nomic-Embed-Text:Q4")).toBe("nomic-embed-text");
   });
 });
 
@@ -356,7 +387,13 @@ describe("Ollama client: connection, timeout, cancellation", () => {
   it("retries an unreachable Ollama in the embedder, then reports it", async () => {
     const c = createOllamaClient({ host: await closedPortUrl(), timeoutMs: 2000 });
     let calls = 0;
-    const counting = { ...c, embed: (...args: Parameters<typeof c.embed>) => (calls++, c.embed(...args)) };
+    const counting = {
+      ...c,
+      embed: (...args: Parameters<typeof c.embed>) => {
+        calls++;
+        return c.embed(...args);
+      },
+    };
     const e = createOllamaEmbedder({
       client: counting,
       model: "bge-m3",
@@ -366,6 +403,24 @@ describe("Ollama client: connection, timeout, cancellation", () => {
     });
     await expect(e.embed(["x"], { role: "document" })).rejects.toBeInstanceOf(OllamaUnavailableError);
     expect(calls).toBe(3);
+  });
+
+  it("lets a slow stream run longer than the timeout as long as chunks keep coming", async () => {
+    const slow = await startOllamaStandIn({ writeDelayMs: 10 });
+    try {
+      const m = createOllamaChatModel({
+        client: createOllamaClient({ host: slow.url, timeoutMs: 150 }),
+        model: "gemma4:e4b",
+        host: slow.url,
+      });
+      const started = Date.now();
+      const prompt = "[1] Cats sleep for most of the day.\n\nHow long do cats sleep?";
+      const events = await collect(m.chat([{ role: "user", content: prompt }]));
+      expect(Date.now() - started).toBeGreaterThan(300);
+      expect(deltas(events)).toBe("Cats sleep for most of the day. [1]");
+    } finally {
+      await slow.close();
+    }
   });
 
   it("gives up on a silent Ollama with OllamaTimeoutError", async () => {

@@ -1,4 +1,4 @@
-import type { EmbedOptions, Embedder, EmbedderInfo } from "../embedder.js";
+import type { Embedder, EmbedderInfo, EmbedOptions } from "../embedder.js";
 import { OllamaError } from "../errors.js";
 import type { OllamaClient } from "./client.js";
 import { embedPrefixes } from "./presets.js";

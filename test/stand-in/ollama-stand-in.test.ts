@@ -17,6 +17,17 @@ const post = (path: string, body: unknown) =>
     method: "POST",
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
+interface EmbedBody {
+  embeddings: number[][];
+  prompt_eval_count: number;
+}
+interface ChatBody {
+  done: boolean;
+  done_reason: string;
+  prompt_eval_count: number;
+  message: { content: string };
+}
+const json = async <T>(res: Response | Promise<Response>): Promise<T> => (await (await res).json()) as T;
 const dot = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * (b[i] ?? 0), 0);
 const user = (content: string) => [{ role: "user", content }];
 
@@ -38,7 +49,9 @@ describe("stand-in Ollama: endpoints and errors", () => {
   });
 
   it("shows a model by `model` or the old `name`, with limits in model_info", async () => {
-    const show = (await (await post("/api/show", { name: "bge-m3" })).json()) as Record<string, any>;
+    const show = await json<{ model_info: Record<string, unknown>; capabilities: string[] }>(
+      post("/api/show", { name: "bge-m3" }),
+    );
     expect(show.model_info["general.architecture"]).toBe("xlm-roberta");
     expect(show.model_info["xlm-roberta.context_length"]).toBe(8192);
     expect(show.model_info["xlm-roberta.embedding_length"]).toBe(1024);
@@ -48,15 +61,16 @@ describe("stand-in Ollama: endpoints and errors", () => {
     expect(await missing.json()).toEqual({ error: "model 'nope' not found" });
   });
 
-  it("embeds a string or a list, and loads only for empty input", async () => {
-    const one = (await (await post("/api/embed", { model: "bge-m3", input: "hi" })).json()) as any;
+  it("embeds a string or a list (empty gives []) and lists the loaded model in /api/ps", async () => {
+    const one = await json<EmbedBody>(post("/api/embed", { model: "bge-m3", input: "hi" }));
     expect(one.embeddings).toHaveLength(1);
-    expect(one.embeddings[0]).toHaveLength(1024);
-    expect(dot(one.embeddings[0], one.embeddings[0])).toBeCloseTo(1, 9);
-    const none = (await (await post("/api/embed", { model: "bge-m3", input: [] })).json()) as any;
+    const [vector = []] = one.embeddings;
+    expect(vector).toHaveLength(1024);
+    expect(dot(vector, vector)).toBeCloseTo(1, 9);
+    const none = await json<EmbedBody>(post("/api/embed", { model: "bge-m3", input: [] }));
     expect(none.embeddings).toEqual([]);
-    const ps = (await (await fetch(`${standIn.url}/api/ps`)).json()) as any;
-    expect(ps.models.map((m: { name: string }) => m.name)).toEqual(["bge-m3:latest"]);
+    const ps = await json<{ models: Array<{ name: string }> }>(fetch(`${standIn.url}/api/ps`));
+    expect(ps.models.map((m) => m.name)).toEqual(["bge-m3:latest"]);
   });
 
   it("returns the documented embed errors", async () => {
@@ -74,14 +88,16 @@ describe("stand-in Ollama: endpoints and errors", () => {
 
   it("truncates over-long input by default and refuses it with truncate:false", async () => {
     const long = "alpha ".repeat(3000);
-    const cut = (await (await post("/api/embed", { model: "nomic-embed-text", input: long })).json()) as any;
+    const cut = await json<EmbedBody>(post("/api/embed", { model: "nomic-embed-text", input: long }));
     expect(cut.prompt_eval_count).toBe(2048);
     const refused = await post("/api/embed", { model: "nomic-embed-text", input: long, truncate: false });
     expect(refused.status).toBe(400);
   });
 
   it("legacy /api/embeddings returns one vector that is not normalised", async () => {
-    const res = (await (await post("/api/embeddings", { model: "bge-m3", prompt: "hello" })).json()) as any;
+    const res = await json<{ embedding: number[] }>(
+      post("/api/embeddings", { model: "bge-m3", prompt: "hello" }),
+    );
     expect(res.embedding).toHaveLength(1024);
     expect(dot(res.embedding, res.embedding)).toBeGreaterThan(2);
   });
@@ -99,7 +115,7 @@ describe("stand-in Ollama: endpoints and errors", () => {
   it("answers stream:false with one final object holding the whole content", async () => {
     const prompt = "[1] Cats sleep a lot. They purr.\n\n[2] Dogs bark.\n\nHow much do cats sleep?";
     const res = await post("/api/chat", { model: "gemma4:e4b", stream: false, messages: user(prompt) });
-    const body = (await res.json()) as any;
+    const body = await json<ChatBody>(res);
     expect(body).toMatchObject({
       done: true,
       done_reason: "stop",
@@ -117,7 +133,7 @@ describe("stand-in Ollama: endpoints and errors", () => {
       messages: user(prompt),
       options,
     });
-    const body = (await res.json()) as any;
+    const body = await json<ChatBody>(res);
     expect(body.prompt_eval_count).toBe(64);
     expect(body.done_reason).toBe("length");
     expect(body.message.content).toBe("Cats sleep");

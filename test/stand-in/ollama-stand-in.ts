@@ -26,7 +26,7 @@ import {
  * codes and error bodies, NDJSON streams cut at awkward byte positions, and lexical embeddings and
  * source-quoting answers that tests can predict. Tests steer it through the returned object.
  */
-export { DEFAULT_STAND_IN_MODELS, PULLABLE_STAND_IN_MODELS, type StandInModel, type MidStreamFault };
+export { DEFAULT_STAND_IN_MODELS, type MidStreamFault, PULLABLE_STAND_IN_MODELS, type StandInModel };
 
 export interface StandInOptions {
   /** Models present from the start (default DEFAULT_STAND_IN_MODELS). */

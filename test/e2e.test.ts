@@ -1,0 +1,158 @@
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_STAND_IN_MODELS, type OllamaStandIn, startOllamaStandIn } from "./stand-in/ollama-stand-in.js";
+import { cli, postJson, readNdjson, type RunningService, startService } from "./helpers/app.js";
+import { writeCorpus } from "./helpers/corpus.js";
+import { tempDir } from "./helpers/tmp.js";
+
+describe("end to end against a stand-in Ollama: ingest a folder, ask over HTTP, get cited file and page", () => {
+  let ollama: OllamaStandIn;
+  let tmp: ReturnType<typeof tempDir>;
+  let service: RunningService;
+  let env: Record<string, string>;
+  let docs: string;
+
+  beforeAll(async () => {
+    ollama = await startOllamaStandIn();
+    tmp = tempDir();
+    docs = path.join(tmp.dir, "docs");
+    writeCorpus(docs);
+    env = { OLLAMA_HOST: ollama.url, GROUNDED_DB: path.join(tmp.dir, "index.db"), GROUNDED_EMBED_BATCH: "4" };
+    const r = await cli(["ingest", docs], env);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    service = await startService(env);
+  });
+
+  afterAll(async () => {
+    await service?.close();
+    await ollama?.close();
+    tmp?.cleanup();
+  });
+
+  it("ingest embedded every chunk in batches through /api/embed with the configured model", () => {
+    const embeds = ollama.requestsTo("/api/embed").map((r) => r.body as { model: string; input: string[] });
+    const chunks = service.runtime.store.counts().chunks;
+    expect(chunks).toBeGreaterThanOrEqual(6);
+    expect(embeds.every((b) => b.model === "bge-m3")).toBe(true);
+    const inputs = embeds.map((b) => b.input.length);
+    expect(inputs.reduce((a, b) => a + b, 0)).toBe(chunks);
+    expect(Math.max(...inputs)).toBe(4);
+    expect(embeds.length).toBe(Math.ceil(chunks / 4));
+    expect(service.runtime.store.indexInfo()).toEqual({ embedModel: "bge-m3", dimensions: 1024 });
+  });
+
+  it("/health reports the index, Ollama and the modes", async () => {
+    const res = await fetch(`${service.url}/health`);
+    const h = (await res.json()) as Record<string, any>;
+    expect(h.status).toBe("ok");
+    expect(h.index).toMatchObject({ documents: 4, embedModel: "bge-m3", dimensions: 1024 });
+    expect(h.ollama).toMatchObject({ host: ollama.url, reachable: true });
+    expect(h.mode).toEqual({ embedding: "ollama", answer: "generative" });
+    expect(h.chatModel).toBe("gemma4:e4b");
+  });
+
+  it("answers with a citation to the right PDF page", async () => {
+    ollama.reset();
+    const r = await postJson(`${service.url}/api/ask`, { question: "When should the tomato beds be watered?" });
+    expect(r.status).toBe(200);
+    expect(r.json.grounded).toBe(true);
+    expect(r.json.mode).toBe("generative");
+    expect(r.json.model).toBe("gemma4:e4b");
+    expect(r.json.answer).toMatch(/\[\d\]/);
+    const cited = r.json.citations[0];
+    expect(cited).toMatchObject({ source: "greenhouse.pdf", page: 2 });
+    expect(cited.text).toContain("tomato");
+    expect(r.json.sources.length).toBeGreaterThanOrEqual(r.json.citations.length);
+    expect(r.json.timings.totalMs).toBeGreaterThanOrEqual(r.json.timings.retrievalMs);
+  });
+
+  it("sends Ollama a grounded message list with num_ctx sized and think off", async () => {
+    ollama.reset();
+    await postJson(`${service.url}/api/ask`, {
+      question: "How long is the warranty?",
+      history: [
+        { role: "user", content: "Hello" },
+        { role: "assistant", content: "Hi, ask me about your documents." },
+      ],
+    });
+    const chat = ollama.requestsTo("/api/chat")[0]?.body as Record<string, any>;
+    expect(chat.model).toBe("gemma4:e4b");
+    expect(chat.think).toBe(false);
+    expect(chat.options.num_ctx).toBe(4096);
+    const roles = chat.messages.map((m: { role: string }) => m.role);
+    expect(roles).toEqual(["system", "user", "assistant", "user"]);
+    expect(chat.messages[0].content).toMatch(/only the numbered sources/);
+    const last: string = chat.messages[3].content;
+    expect(last).toMatch(/^\[1\] manuals\/kettle\.md, section "Kettle K2 manual > Warranty"$/m);
+    expect(last.trimEnd()).toMatch(/Question: How long is the warranty\?$/);
+  });
+
+  it("answers a Traditional Chinese question from the Chinese document", async () => {
+    const r = await postJson(`${service.url}/api/ask`, { question: "逾期未還的圖書罰款多少？" });
+    expect(r.status).toBe(200);
+    expect(r.json.citations[0]).toMatchObject({ source: "圖書館規則.md", page: null });
+    expect(r.json.answer).toContain("五元");
+  });
+
+  it("streams NDJSON: sources, deltas, then done with the same citations", async () => {
+    const res = await fetch(`${service.url}/api/ask`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ question: "What do I use against aphids on the peppers?", stream: true }),
+    });
+    expect(res.headers.get("content-type")).toMatch(/application\/x-ndjson/);
+    const events = await readNdjson(res);
+    expect(events[0]?.type).toBe("sources");
+    const deltas = events.filter((e) => e.type === "delta");
+    expect(deltas.length).toBeGreaterThan(0);
+    const done = events.at(-1) as Record<string, any>;
+    expect(done.type).toBe("done");
+    expect(deltas.map((d) => d.content).join("").trim()).toBe(done.answer);
+    expect(done.citations[0]).toMatchObject({ source: "greenhouse.pdf", page: 3 });
+  });
+
+  it("a question the documents do not cover is answered without calling the model", async () => {
+    ollama.reset();
+    const r = await postJson(`${service.url}/api/ask`, { question: "Who won the football world cup in 1954?" });
+    expect(r.status).toBe(200);
+    expect(r.json.grounded).toBe(false);
+    expect(r.json.citations).toEqual([]);
+    expect(r.json.answer).toMatch(/do not cover/);
+    expect(ollama.requestsTo("/api/chat")).toHaveLength(0);
+  });
+
+  it("/api/search returns ranked chunks with source, page and heading, and honours the source filter", async () => {
+    const r = await postJson(`${service.url}/api/search`, { query: "citric acid descaling", k: 3 });
+    expect(r.status).toBe(200);
+    expect(r.json.results[0]).toMatchObject({ source: "manuals/kettle.md", page: null, heading: "Kettle K2 manual > Descaling" });
+    const filtered = await postJson(`${service.url}/api/search`, { query: "citric acid descaling", filter: { source: "greenhouse" } });
+    expect(filtered.json.results.length).toBeGreaterThan(0);
+    expect(filtered.json.results.every((x: { source: string }) => x.source === "greenhouse.pdf")).toBe(true);
+  });
+
+  it("lists and deletes documents", async () => {
+    const list = (await (await fetch(`${service.url}/api/documents`)).json()) as { documents: Array<Record<string, any>> };
+    const notes = list.documents.find((d) => d.source === "notes.txt");
+    expect(notes).toBeDefined();
+    expect(list.documents.find((d) => d.source === "greenhouse.pdf")?.pages).toBe(3);
+    const del = await fetch(`${service.url}/api/documents/${notes?.id}`, { method: "DELETE" });
+    expect(del.status).toBe(200);
+    const again = await fetch(`${service.url}/api/documents/${notes?.id}`, { method: "DELETE" });
+    expect(again.status).toBe(404);
+    expect(((await again.json()) as Record<string, any>).error.code).toBe("not_found");
+  });
+
+  it("a missing chat model is a 503 that names the ollama pull which fixes it", async () => {
+    const chat = DEFAULT_STAND_IN_MODELS.find((m) => m.kind === "chat");
+    ollama.models.delete("gemma4:e4b");
+    try {
+      const r = await postJson(`${service.url}/api/ask`, { question: "How long is the warranty?" });
+      expect(r.status).toBe(503);
+      expect(r.json.error.code).toBe("model_not_found");
+      expect(r.json.error.message).toContain("ollama pull gemma4:e4b");
+    } finally {
+      if (chat) ollama.models.set("gemma4:e4b", { ...chat });
+    }
+  });
+});

@@ -1,0 +1,90 @@
+/**
+ * The retrieval-quality gate CI runs when ../shared/eval is present (issue 3): a fast subset of every
+ * evaluation set, embedded by the Ollama stand-in through the real client, with thresholds that fail the
+ * run on a regression. Usage: npx tsx test/eval/ci-gate.ts <eval-root>
+ */
+import path from "node:path";
+import { loadConfig } from "../../src/config.js";
+import { createOllamaClient } from "../../src/ollama/client.js";
+import { createOllamaEmbedder } from "../../src/ollama/embedder.js";
+import { formatTable } from "../../ingest/commands/eval.js";
+import { type EvalSetResult, evaluateSet } from "../../ingest/eval/run-eval.js";
+import { startOllamaStandIn } from "../stand-in/ollama-stand-in.js";
+
+interface Gate {
+  set: string;
+  limit?: number;
+  /** Minimum answer-hit@5 per mode. */
+  hit5: { lexical: number; hybrid: number };
+  pageHit5?: number;
+  evidencePageHit1?: number;
+}
+
+// Thresholds sit a little under the measured figures in docs/retrieval.md, so noise cannot fail CI but a
+// real regression does.
+const GATES: Gate[] = [
+  { set: "pdf-zh", hit5: { lexical: 0.9, hybrid: 0.9 }, pageHit5: 0.9 },
+  { set: "finance-dev", hit5: { lexical: 0, hybrid: 0 }, evidencePageHit1: 1 },
+  { set: "drcd-dev", limit: 400, hit5: { lexical: 0.97, hybrid: 0.97 } },
+  { set: "cmrc-trial", limit: 300, hit5: { lexical: 0.97, hybrid: 0.97 } },
+  { set: "covidqa-dev", limit: 300, hit5: { lexical: 0.83, hybrid: 0.83 } },
+];
+
+async function main(root: string): Promise<number> {
+  const ollama = await startOllamaStandIn({ writeDelayMs: 0 });
+  const config = loadConfig({ OLLAMA_HOST: ollama.url, GROUNDED_EMBED_MODEL: "bge-m3" });
+  const client = createOllamaClient({ host: config.ollamaHost, timeoutMs: 60_000 });
+  const embedder = createOllamaEmbedder({ client, model: "bge-m3", host: config.ollamaHost });
+  const all: EvalSetResult[] = [];
+  let passed = 0;
+  let failed = 0;
+  const check = (ok: boolean, what: string) => {
+    if (ok) passed++;
+    else {
+      failed++;
+      console.error(`FAIL ${what}`);
+    }
+  };
+  try {
+    for (const gate of GATES) {
+      const results = await evaluateSet(path.join(root, gate.set), config, embedder, ["lexical", "hybrid"], () => {}, gate.limit);
+      all.push(...results);
+      const lexical = results.find((r) => r.mode === "lexical");
+      const hybrid = results.find((r) => r.mode === "hybrid");
+      if (!lexical || !hybrid) throw new Error("missing mode results");
+      check(lexical.metrics.answerHit5 >= gate.hit5.lexical, `${gate.set} lexical hit@5 ${lexical.metrics.answerHit5} < ${gate.hit5.lexical}`);
+      check(hybrid.metrics.answerHit5 >= gate.hit5.hybrid, `${gate.set} hybrid hit@5 ${hybrid.metrics.answerHit5} < ${gate.hit5.hybrid}`);
+      check(
+        hybrid.metrics.answerHit5 >= lexical.metrics.answerHit5 - 0.02,
+        `${gate.set} hybrid hit@5 ${hybrid.metrics.answerHit5} is more than 0.02 below lexical ${lexical.metrics.answerHit5}`,
+      );
+      if (gate.pageHit5 !== undefined) {
+        check((hybrid.metrics.pageHit5 ?? 0) >= gate.pageHit5, `${gate.set} page-hit@5 ${hybrid.metrics.pageHit5} < ${gate.pageHit5}`);
+      }
+      if (gate.evidencePageHit1 !== undefined) {
+        check(
+          (hybrid.evidencePageHit1 ?? 0) >= gate.evidencePageHit1,
+          `${gate.set} evidence page@1 ${hybrid.evidencePageHit1} < ${gate.evidencePageHit1}`,
+        );
+      }
+    }
+  } finally {
+    await ollama.close();
+  }
+  console.log(formatTable(all));
+  console.log(`gate: ${passed} passed, ${failed} failed`);
+  return failed === 0 ? 0 : 1;
+}
+
+const root = process.argv[2];
+if (!root) {
+  console.error("usage: npx tsx test/eval/ci-gate.ts <eval-root>");
+  process.exit(2);
+}
+main(root).then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,112 @@
+import fs from "node:fs";
+import path from "node:path";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { checkIndex } from "../src/store/check.js";
+import { openStore } from "../src/store/store.js";
+import { type OllamaStandIn, startOllamaStandIn } from "./stand-in/ollama-stand-in.js";
+import { cli } from "./helpers/app.js";
+import { writeCorpus } from "./helpers/corpus.js";
+import { tempDir } from "./helpers/tmp.js";
+
+describe("grounded ingest", () => {
+  let ollama: OllamaStandIn;
+  let tmp: ReturnType<typeof tempDir>;
+  let docs: string;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    ollama = await startOllamaStandIn();
+  });
+  afterAll(async () => {
+    await ollama.close();
+  });
+  beforeEach(() => {
+    ollama.reset();
+    tmp = tempDir();
+    docs = path.join(tmp.dir, "docs");
+    writeCorpus(docs);
+    env = { OLLAMA_HOST: ollama.url, GROUNDED_DB: path.join(tmp.dir, "index.db") };
+  });
+  afterEach(() => tmp.cleanup());
+
+  const embedInputs = () =>
+    ollama.requestsTo("/api/embed").reduce((n, r) => n + ((r.body as { input: string[] }).input?.length ?? 0), 0);
+
+  it("prints a summary and is incremental: an unchanged file costs no embedding call", async () => {
+    const first = await cli(["ingest", docs], env);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/Done: 4 added, 0 updated, 0 unchanged, 0 removed, 0 failed; \d+ chunks/);
+    expect(first.stdout).toMatch(/^added\s+greenhouse\.pdf \(\d+ chunks\)$/m);
+    ollama.reset();
+    const second = await cli(["ingest", docs], env);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toMatch(/Done: 0 added, 0 updated, 4 unchanged/);
+    expect(ollama.requestsTo("/api/embed")).toHaveLength(0);
+  });
+
+  it("re-embeds only a changed file and replaces its chunks", async () => {
+    await cli(["ingest", docs], env);
+    ollama.reset();
+    fs.appendFileSync(path.join(docs, "notes.txt"), "\nThe coffee machine is descaled on Fridays.\n");
+    const r = await cli(["ingest", docs], env);
+    expect(r.stdout).toMatch(/Done: 0 added, 1 updated, 3 unchanged/);
+    const store = openStore(env.GROUNDED_DB ?? "");
+    try {
+      const notes = store.listDocuments().find((d) => d.source === "notes.txt");
+      expect(embedInputs()).toBe(notes?.chunkCount);
+      const texts = store.db.prepare("SELECT text FROM chunks WHERE document_id = ?").pluck().all(notes?.id) as string[];
+      expect(texts.join(" ")).toContain("coffee machine");
+      expect(store.listDocuments()).toHaveLength(4);
+      expect(checkIndex(store.db)).toEqual([]);
+    } finally {
+      store.close();
+    }
+  });
+
+  it("--prune drops files that vanished; without it they stay", async () => {
+    await cli(["ingest", docs], env);
+    fs.rmSync(path.join(docs, "notes.txt"));
+    expect((await cli(["ingest", docs], env)).stdout).toMatch(/0 removed/);
+    const r = await cli(["ingest", "--prune", docs], env);
+    expect(r.stdout).toMatch(/^removed\s+notes\.txt$/m);
+    expect(r.stdout).toMatch(/1 removed/);
+  });
+
+  it("a file that fails to load is reported with its reason, the rest is ingested, exit code 1", async () => {
+    fs.writeFileSync(path.join(docs, "broken.pdf"), "this is not a pdf at all");
+    const r = await cli(["ingest", docs], env);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^failed\s+broken\.pdf: .+/m);
+    expect(r.stdout).toMatch(/Done: 4 added, .* 1 failed/);
+  });
+
+  it("usage errors exit 2 with a message", async () => {
+    const r = await cli(["ingest"], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/Name at least one file or folder/);
+    expect((await cli(["ingest", "--bogus", docs], env)).code).toBe(2);
+  });
+
+  it("a different embedding model is refused with the reindex command; --reindex rebuilds", async () => {
+    await cli(["ingest", docs], env);
+    const other = { ...env, GROUNDED_EMBED_MODEL: "nomic-embed-text" };
+    const refused = await cli(["ingest", docs], other);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/built with the embedding model "bge-m3".*--reindex/s);
+    ollama.reset();
+    const re = await cli(["ingest", "--reindex", docs], other);
+    expect(re.code).toBe(0);
+    expect(re.stdout).toMatch(/Done: 0 added, 4 updated/);
+    const inputs = ollama.requestsTo("/api/embed").flatMap((r) => (r.body as { input: string[] }).input);
+    expect(inputs.every((t) => t.startsWith("search_document: "))).toBe(true);
+    const store = openStore(env.GROUNDED_DB ?? "");
+    expect(store.indexInfo()).toEqual({ embedModel: "nomic-embed-text", dimensions: 768 });
+    store.close();
+  });
+
+  it("an embedding model that is not pulled stops the run with the ollama pull command, exit 2", async () => {
+    const r = await cli(["ingest", docs], { ...env, GROUNDED_EMBED_MODEL: "mxbai-embed-large" });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("ollama pull mxbai-embed-large");
+  });
+});
