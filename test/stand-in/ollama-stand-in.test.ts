@@ -221,6 +221,23 @@ describe("stand-in models", () => {
     expect(replyPieces("東京です。 [2]").join("")).toBe("東京です。 [2]");
   });
 
+  it("reads grounded's own prompt: labelled blocks with paragraphs, then a Question: line", () => {
+    const prompt = [
+      "Sources:",
+      "",
+      '[1] pets.md, section "Dogs"',
+      "Dogs bark at night.",
+      "",
+      "Cats are mentioned here but only in passing.",
+      "",
+      "[2] cats.pdf, page 3",
+      "Cats sleep sixteen hours a day. Kittens sleep more.",
+      "",
+      "Question: How many hours do cats sleep?",
+    ].join("\n");
+    expect(standInReply(user(prompt))).toBe("Cats sleep sixteen hours a day. [2]");
+  });
+
   it("cuts streams inside multi-byte characters", () => {
     const bytes = new TextEncoder().encode('{"c":"首都"}\n');
     const cut = nextCut(bytes, 0, 1, seededRandom(1));

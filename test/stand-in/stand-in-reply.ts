@@ -4,8 +4,11 @@ import { lexicalFeatures } from "./lexical-embedding.js";
  * The stand-in's deterministic "chat model": it answers from the sources in the prompt the way a grounded
  * model should, so answerer tests can predict the exact answer and its citation.
  *
- * Source blocks start on their own line with `[n]` and end at a blank line or the next block. The question
- * is the text after the last block (or, if there is none, the text before the first block).
+ * Source blocks start on their own line with `[n]`. When the prompt has a `Question:` line (as grounded's
+ * src/answer/prompt.ts writes it), the question is what follows it and blocks run up to the next block or
+ * that line, blank lines included. Without one, a blank line ends a block and the question is the text after
+ * the last block (or, if there is none, before the first). A block of several lines starts with a label
+ * (`[1] guide.pdf, page 3`), which is not quoted in the answer.
  */
 export interface ReplyMessage {
   role: string;
@@ -26,21 +29,26 @@ interface Block {
 }
 
 function parsePrompt(content: string): { blocks: Block[]; question: string } {
+  const lines = content.split(/\r?\n/);
+  const marker = lines.findLastIndex((line) => /^\s*question\s*[:：]/i.test(line));
+  const body = marker === -1 ? lines : lines.slice(0, marker);
   const blocks: Block[] = [];
   const before: string[] = [];
   const after: string[] = [];
   let open: { n: number; lines: string[] } | undefined;
   const close = () => {
-    if (open) blocks.push({ n: open.n, text: open.lines.join(" ").replace(/\s+/g, " ").trim() });
+    const text = open?.lines.filter((l) => l.trim() !== "") ?? [];
+    const quoted = text.length > 1 ? text.slice(1) : text;
+    if (open) blocks.push({ n: open.n, text: quoted.join(" ").replace(/\s+/g, " ").trim() });
     open = undefined;
   };
-  for (const line of content.split(/\r?\n/)) {
+  for (const line of body) {
     const start = /^\s*\[(\d+)\]\s*(.*)$/.exec(line);
     if (start) {
       close();
       open = { n: Number(start[1]), lines: [start[2] ?? ""] };
       after.length = 0;
-    } else if (open && line.trim() !== "") {
+    } else if (open && (line.trim() !== "" || marker !== -1)) {
       open.lines.push(line);
     } else {
       close();
@@ -48,6 +56,13 @@ function parsePrompt(content: string): { blocks: Block[]; question: string } {
     }
   }
   close();
+  if (marker !== -1) {
+    const question = lines
+      .slice(marker)
+      .join("\n")
+      .replace(/^\s*question\s*[:：]/i, "");
+    return { blocks, question: question.trim() };
+  }
   const question = after.join("\n").trim() || before.join("\n").trim();
   return { blocks, question };
 }
