@@ -19,7 +19,8 @@ export function parseOllamaHost(raw: string | undefined): string {
   if (m) {
     scheme = (m[1] ?? "http").toLowerCase();
     s = s.slice(m[0].length);
-    defaultPort = scheme === "https" ? "443" : "80";
+    if (scheme === "https") defaultPort = "443";
+    else if (scheme === "http") defaultPort = "80";
   }
 
   const slash = s.indexOf("/");
@@ -45,7 +46,7 @@ export function parseOllamaHost(raw: string | undefined): string {
 
   if (host === "" || host === "0.0.0.0") host = "127.0.0.1";
   if (host === "::") host = "::1";
-  if (port === "" || !/^\d+$/.test(port)) port = defaultPort;
+  if (port === "" || !/^\d+$/.test(port) || Number(port) > 65535) port = defaultPort;
 
   const hostPart = host.includes(":") ? `[${host}]` : host;
   return `${scheme}://${hostPart}:${port}${path}`;

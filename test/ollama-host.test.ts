@@ -67,4 +67,9 @@ describe("parseOllamaHost", () => {
   it("falls back to the default port when the port is not a number", () => {
     expect(parseOllamaHost("example.com:abc")).toBe("http://example.com:11434");
   });
+
+  it("falls back to the default port when the port is out of range, and keeps 11434 for other schemes", () => {
+    expect(parseOllamaHost("example.com:99999")).toBe("http://example.com:11434");
+    expect(parseOllamaHost("ftp://example.com")).toBe("ftp://example.com:11434");
+  });
 });
