@@ -96,7 +96,8 @@ describe("grounded ingest", () => {
     ollama.reset();
     const re = await cli(["ingest", "--reindex", docs], other);
     expect(re.code).toBe(0);
-    expect(re.stdout).toMatch(/Done: 0 added, 4 updated/);
+    // A new model means a new vector table: every document is rebuilt from scratch.
+    expect(re.stdout).toMatch(/Done: 4 added, 0 updated/);
     const inputs = ollama.requestsTo("/api/embed").flatMap((r) => (r.body as { input: string[] }).input);
     expect(inputs.every((t) => t.startsWith("search_document: "))).toBe(true);
     const store = openStore(env.GROUNDED_DB ?? "");

@@ -4,10 +4,16 @@ import { extractTerms } from "../text/terms.js";
 
 const sentenceSegmenter = new Intl.Segmenter(undefined, { granularity: "sentence" });
 
+/** A light English stem so "lasts" meets "last" and "watered" meets "water". */
+function stem(word: string): string {
+  if (word.length <= 4) return word;
+  return word.replace(/(?:ing|ed|es|s)$/, "");
+}
+
 function contentTerms(text: string): Set<string> {
   const t = extractTerms(text);
   return new Set([
-    ...t.words.filter((w) => !ENGLISH_STOPWORDS.has(w)),
+    ...t.words.filter((w) => !ENGLISH_STOPWORDS.has(w)).map(stem),
     ...t.bigrams,
     ...t.unigrams.filter((c) => !CJK_STOP_CHARS.has(c)),
   ]);
@@ -23,7 +29,9 @@ export function extractiveAnswer(question: string, sources: RetrievedChunk[], ma
   const picks: Array<{ n: number; sentence: string; score: number; order: number }> = [];
   sources.slice(0, 4).forEach((source, i) => {
     let best: { sentence: string; score: number } | null = null;
-    for (const { segment } of sentenceSegmenter.segment(source.text)) {
+    // Markdown heading lines are structure, not statements worth quoting as an answer.
+    const body = source.text.replace(/^#{1,6}\s.*$/gm, "");
+    for (const { segment } of sentenceSegmenter.segment(body)) {
       const sentence = segment.replace(/\s+/g, " ").trim();
       if (sentence.length < 2) continue;
       let score = 0;
