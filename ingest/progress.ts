@@ -21,7 +21,7 @@ export function createProgress(out: Output, startedAt = performance.now()) {
       if (e.type === "file") {
         if (e.status === "unchanged") return;
         clear();
-        const detail = e.status === "failed" ? `: ${e.reason}` : e.chunks !== undefined ? ` (${e.chunks} chunks)` : "";
+        const detail = e.status === "failed" ? `: ${e.reason}` : e.chunks !== undefined ? ` (${e.chunks} chunk${e.chunks === 1 ? "" : "s"})` : "";
         out.write(`${e.status.padEnd(8)} ${e.source}${detail}\n`);
         return;
       }

@@ -41,12 +41,19 @@ export async function selectEmbedder(
   const builtin = createBuiltinEmbedder();
 
   if (purpose === "query" && index) {
-    const embedder = index.embedModel === BUILTIN_MODEL ? builtin : ollama(index.embedModel);
+    if (index.embedModel === BUILTIN_MODEL) {
+      // Only worth saying when the better option is actually there: Ollama is running now.
+      const upgrade = config.embedModel !== BUILTIN_MODEL && (await ollamaReachable(client)) !== null;
+      const warning = upgrade
+        ? `This index uses the built-in offline embedder. Ollama is running now: \`grounded ingest --reindex <folder>\` rebuilds it with "${config.embedModel}" for much better search.`
+        : null;
+      return { embedder: builtin, warning };
+    }
     const warning =
       index.embedModel !== config.embedModel
         ? `The index was built with "${index.embedModel}", so queries use it (GROUNDED_EMBED_MODEL says "${config.embedModel}"). Run \`grounded ingest --reindex <folder>\` to switch.`
         : null;
-    return { embedder, warning };
+    return { embedder: ollama(index.embedModel), warning };
   }
 
   if (config.embedModel === BUILTIN_MODEL) {

@@ -30,7 +30,11 @@ export function extractiveAnswer(question: string, sources: RetrievedChunk[], ma
   sources.slice(0, 4).forEach((source, i) => {
     let best: { sentence: string; score: number } | null = null;
     // Markdown heading lines are structure, not statements worth quoting as an answer.
-    const body = source.text.replace(/^#{1,6}\s.*$/gm, "");
+    // A single line break inside a paragraph is wrapping, not the end of a sentence (list items excepted).
+    const body = source.text
+      .replace(/^#{1,6}\s.*$/gm, "")
+      .replace(/\*\*|__/g, "")
+      .replace(/([^\n])\n(?![\n\-*•]|\d+[.)]\s)/g, "$1 ");
     for (const { segment } of sentenceSegmenter.segment(body)) {
       const sentence = segment.replace(/\s+/g, " ").trim();
       if (sentence.length < 2) continue;
@@ -41,7 +45,10 @@ export function extractiveAnswer(question: string, sources: RetrievedChunk[], ma
     if (best) picks.push({ n: i + 1, ...best, order: i });
   });
   if (picks.length === 0) return null;
+  // Only sentences about as relevant as the best one: a lone shared word is not an answer.
+  const best = Math.max(...picks.map((p) => p.score));
   return picks
+    .filter((p) => p.score * 2 >= best)
     .sort((a, b) => b.score - a.score || a.order - b.order)
     .slice(0, maxSentences)
     .map((p) => `${p.sentence} [${p.n}]`)
