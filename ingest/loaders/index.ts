@@ -1,0 +1,57 @@
+import path from "node:path";
+import type { LoadedDocument } from "../../src/document.js";
+import { LoaderError } from "../../src/errors.js";
+import { decodeText, normalizeText } from "./decode.js";
+import { loadDocx } from "./docx.js";
+import { loadHtml } from "./html.js";
+import { loadMarkdown } from "./markdown.js";
+import { loadPdf } from "./pdf.js";
+import { readFileChecked } from "./read.js";
+import { loadPlainText } from "./text.js";
+
+export interface LoadOptions {
+  /** Largest file to read, in bytes (GROUNDED_MAX_FILE_MB). */
+  maxBytes: number;
+}
+
+type Loader = (bytes: Buffer, file: string) => LoadedDocument | Promise<LoadedDocument>;
+
+const text = (parse: (text: string) => LoadedDocument): Loader => {
+  return (bytes, file) => parse(normalizeText(decodeText(bytes, file)));
+};
+
+const LOADERS: Readonly<Record<string, Loader>> = Object.freeze({
+  ".pdf": loadPdf,
+  ".md": text(loadMarkdown),
+  ".markdown": text(loadMarkdown),
+  ".txt": text(loadPlainText),
+  ".html": (bytes, file) => loadHtml(decodeText(bytes, file)),
+  ".htm": (bytes, file) => loadHtml(decodeText(bytes, file)),
+  ".docx": loadDocx,
+});
+
+/** Lower-case extensions, with the dot, that `loadFile` understands. */
+export const supportedExtensions: readonly string[] = Object.freeze(Object.keys(LOADERS));
+
+export function isSupported(file: string): boolean {
+  return Object.hasOwn(LOADERS, path.extname(file).toLowerCase());
+}
+
+/**
+ * Loads one file into sections, choosing the format by extension (case-insensitive: Windows users have
+ * REPORT.PDF). Every failure is a LoaderError whose message names the file and what to do about it.
+ */
+export async function loadFile(filePath: string, options: LoadOptions): Promise<LoadedDocument> {
+  const ext = path.extname(filePath).toLowerCase();
+  const loader = Object.hasOwn(LOADERS, ext) ? LOADERS[ext] : undefined;
+  if (!loader) {
+    throw new LoaderError(
+      filePath,
+      `has an unsupported type "${ext || "(no extension)"}"; supported: ${supportedExtensions.join(", ")}`,
+    );
+  }
+  const bytes = await readFileChecked(filePath, options.maxBytes);
+  const doc = await loader(bytes, filePath);
+  if (doc.sections.length === 0) throw new LoaderError(filePath, "is empty (it contains no text)");
+  return doc;
+}

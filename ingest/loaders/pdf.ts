@@ -1,0 +1,67 @@
+import { PDFParse } from "pdf-parse";
+import type { LoadedDocument, Section } from "../../src/document.js";
+import { LoaderError } from "../../src/errors.js";
+import { normalizeText } from "./decode.js";
+
+const PAGE_SEPARATOR = "\n\n";
+
+/**
+ * One section per page, so every chunk can cite its page. The document text is the page texts joined by a
+ * blank line (empty pages included, so offsets do not depend on which pages had text); pages without
+ * text get no section.
+ */
+export async function loadPdf(data: Uint8Array, file: string): Promise<LoadedDocument> {
+  // pdf.js may transfer the buffer it is given; hand it a copy so the caller's bytes stay intact.
+  const parser = new PDFParse({ data: new Uint8Array(data), verbosity: 0 });
+  let pages: { num: number; text: string }[];
+  let title: string | null = null;
+  try {
+    const result = await parser.getText();
+    pages = result.pages;
+    title = await readTitle(parser);
+  } catch (error) {
+    const name = error instanceof Error ? error.name : "";
+    if (name === "PasswordException") {
+      throw new LoaderError(file, "is password-protected; remove the password and ingest again", error);
+    }
+    throw new LoaderError(file, "is not a readable PDF (damaged or not a PDF)", error);
+  } finally {
+    await parser.destroy().catch(() => undefined);
+  }
+
+  const sections: Section[] = [];
+  let offset = 0;
+  pages.forEach((page, i) => {
+    const text = normalizeText(page.text).trimEnd();
+    const lead = text.length - text.trimStart().length;
+    if (text.trim() !== "") {
+      // pdf-parse numbers pages from 1; fall back to the position if a version ever omits it.
+      sections.push({
+        text: text.trim(),
+        page: page.num > 0 ? page.num : i + 1,
+        headingPath: [],
+        offset: offset + lead,
+      });
+    }
+    offset += text.length + PAGE_SEPARATOR.length;
+  });
+  if (sections.length === 0) {
+    throw new LoaderError(
+      file,
+      "has no text layer (scanned images?); run OCR on it first, e.g. ocrmypdf, then ingest again",
+    );
+  }
+  return { format: "pdf", title, sections };
+}
+
+/** The document-info title, when the producer set a meaningful one. */
+async function readTitle(parser: PDFParse): Promise<string | null> {
+  try {
+    const info = await parser.getInfo();
+    const raw = (info.info as { Title?: unknown } | undefined)?.Title;
+    const title = typeof raw === "string" ? normalizeText(raw).trim() : "";
+    return title && !/^untitled$|^microsoft word - /i.test(title) ? title : null;
+  } catch {
+    return null;
+  }
+}

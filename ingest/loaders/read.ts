@@ -1,0 +1,54 @@
+import { readFile, stat } from "node:fs/promises";
+import { LoaderError } from "../../src/errors.js";
+
+const MB = 1024 * 1024;
+
+function megabytes(bytes: number): string {
+  const mb = bytes / MB;
+  return `${mb < 10 ? mb.toFixed(1) : Math.round(mb)} MB`;
+}
+
+/** Turns the file-system errors a user can meet into reasons they can act on. */
+function fsReason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case "EACCES":
+    case "EPERM":
+      return "cannot be read (permission denied)";
+    case "ENOENT":
+      return "does not exist (was it moved or deleted?)";
+    case "EISDIR":
+      return "is a folder, not a file";
+    case "EBUSY":
+      return "is locked by another program; close it there and ingest again";
+    default:
+      return `cannot be read (${code ?? (error instanceof Error ? error.message : String(error))})`;
+  }
+}
+
+/**
+ * Reads a whole file after checking its size, so a 4 GB video that slipped into a folder is refused before
+ * any of it is read into memory.
+ */
+export async function readFileChecked(file: string, maxBytes: number): Promise<Buffer> {
+  let size: number;
+  try {
+    const info = await stat(file);
+    if (info.isDirectory()) throw Object.assign(new Error("is a directory"), { code: "EISDIR" });
+    size = info.size;
+  } catch (error) {
+    throw new LoaderError(file, fsReason(error), error);
+  }
+  if (size > maxBytes) {
+    throw new LoaderError(
+      file,
+      `is ${megabytes(size)}, larger than the ${megabytes(maxBytes)} limit; raise GROUNDED_MAX_FILE_MB to ingest it`,
+    );
+  }
+  if (size === 0) throw new LoaderError(file, "is empty");
+  try {
+    return await readFile(file);
+  } catch (error) {
+    throw new LoaderError(file, fsReason(error), error);
+  }
+}

@@ -1,0 +1,288 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadFile, supportedExtensions } from "../ingest/loaders/index.js";
+import { LoaderError } from "../src/errors.js";
+import { makeDocx } from "./helpers/make-docx.js";
+import { makePdf } from "./helpers/make-pdf.js";
+
+const MB = 1024 * 1024;
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), "grounded-loaders-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function write(name: string, content: string | Uint8Array): Promise<string> {
+  const file = path.join(dir, name);
+  await writeFile(file, content);
+  return file;
+}
+
+async function loadError(file: string, maxBytes = MB): Promise<LoaderError> {
+  const error = await loadFile(file, { maxBytes }).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(LoaderError);
+  expect((error as LoaderError).file).toBe(file);
+  return error as LoaderError;
+}
+
+describe("PDF", () => {
+  it("gives one section per page with 1-based page numbers and cumulative offsets", async () => {
+    const file = await write(
+      "three.pdf",
+      makePdf([["Alpha page one."], ["Beta page two.", "Second line."], ["Gamma page three."]], {
+        title: "Trio",
+      }),
+    );
+    const doc = await loadFile(file, { maxBytes: MB });
+    expect(doc.format).toBe("pdf");
+    expect(doc.title).toBe("Trio");
+    expect(doc.sections.map((s) => s.page)).toEqual([1, 2, 3]);
+    expect(doc.sections[1]?.text).toBe("Beta page two.\nSecond line.");
+    const docText = doc.sections.map((s) => s.text).join("\n\n");
+    for (const s of doc.sections) expect(docText.slice(s.offset, s.offset + s.text.length)).toBe(s.text);
+  });
+
+  it("skips pages without text but keeps the others' page numbers", async () => {
+    const file = await write("gap.pdf", makePdf([["First."], [], ["Third."]]));
+    const doc = await loadFile(file, { maxBytes: MB });
+    expect(doc.sections.map((s) => [s.page, s.text])).toEqual([
+      [1, "First."],
+      [3, "Third."],
+    ]);
+  });
+
+  it("explains a PDF without a text layer", async () => {
+    const error = await loadError(await write("scan.pdf", makePdf([[], []])));
+    expect(error.message).toMatch(/has no text layer.*OCR.*ocrmypdf/);
+  });
+
+  it("explains a password-protected PDF", async () => {
+    const error = await loadError(await write("locked.pdf", makePdf([["Secret."]], { encrypted: true })));
+    expect(error.message).toMatch(/is password-protected; remove the password/);
+  });
+
+  it("explains a damaged PDF", async () => {
+    const whole = makePdf([["Fine text."]]);
+    const error = await loadError(await write("broken.pdf", whole.subarray(0, 60)));
+    expect(error.message).toMatch(/is not a readable PDF \(damaged or not a PDF\)/);
+    const notPdf = await loadError(await write("fake.pdf", "just some words, not a PDF"));
+    expect(notPdf.message).toMatch(/is not a readable PDF/);
+  });
+});
+
+describe("Markdown", () => {
+  it("cuts sections at ATX and setext headings, not at # inside fenced code", async () => {
+    const md = [
+      "---",
+      'title: "Front Title"',
+      "tags: [a]",
+      "---",
+      "Preamble text.",
+      "",
+      "# Guide",
+      "",
+      "Intro.",
+      "",
+      "## Install",
+      "",
+      "```bash",
+      "# this is a shell comment, not a heading",
+      "npm install",
+      "```",
+      "",
+      "Setext Heading",
+      "--------------",
+      "",
+      "Under setext.",
+      "",
+      "### Deep **bold**",
+      "",
+      "Deep text.",
+      "",
+      "Top Again",
+      "=========",
+      "",
+      "Last words.",
+    ].join("\n");
+    const doc = await loadFile(await write("guide.md", md), { maxBytes: MB });
+    expect(doc.title).toBe("Front Title");
+    expect(doc.sections.map((s) => s.headingPath)).toEqual([
+      [],
+      ["Guide"],
+      ["Guide", "Install"],
+      ["Guide", "Setext Heading"],
+      ["Guide", "Setext Heading", "Deep bold"],
+      ["Top Again"],
+    ]);
+    expect(doc.sections[0]?.text).toBe("Preamble text.");
+    expect(doc.sections[2]?.text).toContain("# this is a shell comment, not a heading");
+    for (const s of doc.sections) expect(md.slice(s.offset, s.offset + s.text.length)).toBe(s.text);
+  });
+
+  it("takes the first H1 as title without front matter, and reads .MARKDOWN case-insensitively", async () => {
+    const doc = await loadFile(await write("UPPER.MARKDOWN", "Some intro.\n\n# Real Title\n\nBody.\n"), {
+      maxBytes: MB,
+    });
+    expect(doc.format).toBe("markdown");
+    expect(doc.title).toBe("Real Title");
+  });
+});
+
+describe("text decoding and normalisation", () => {
+  it("decodes UTF-16 LE and BE with a BOM, and UTF-8 with a BOM", async () => {
+    const text = "Tea at 80 °C. 借期二十一天。";
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, "utf16le")]);
+    const be = Buffer.from(le.subarray(2)).swap16();
+    const files = [
+      await write("le.txt", le),
+      await write("be.txt", Buffer.concat([Buffer.from([0xfe, 0xff]), be])),
+      await write("bom8.txt", Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)])),
+    ];
+    for (const file of files) {
+      const doc = await loadFile(file, { maxBytes: MB });
+      expect(doc.sections[0]?.text).toBe(text);
+      expect(doc.title).toBeNull();
+    }
+  });
+
+  it("normalises CRLF, NFC, zero-width characters and form feeds", async () => {
+    const doc = await loadFile(await write("messy.txt", "Cafe\u0301 line\r\nsecond\u200b line\fthird"), {
+      maxBytes: MB,
+    });
+    expect(doc.sections[0]?.text).toBe("Caf\u00e9 line\nsecond line\nthird");
+  });
+
+  it("refuses invalid UTF-8 with advice", async () => {
+    const error = await loadError(
+      await write("latin1.txt", Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x20, 0x6f, 0x6b])),
+    );
+    expect(error.message).toMatch(/is not valid UTF-8 text; save it as UTF-8 and ingest again/);
+  });
+
+  it("refuses a binary file named .txt", async () => {
+    const error = await loadError(
+      await write("image.txt", Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x00, 0x01])),
+    );
+    expect(error.message).toMatch(/looks like a binary file, not text/);
+  });
+
+  it("refuses empty and whitespace-only files", async () => {
+    expect((await loadError(await write("empty.md", ""))).message).toMatch(/is empty/);
+    expect((await loadError(await write("blank.txt", " \n\n \n"))).message).toMatch(/is empty/);
+  });
+});
+
+describe("file checks", () => {
+  it("refuses a file over the size cap before reading it, naming the setting", async () => {
+    const error = await loadError(await write("big.txt", "x".repeat(3000)), 1000);
+    expect(error.message).toMatch(/larger than the .* limit; raise GROUNDED_MAX_FILE_MB/);
+  });
+
+  it("refuses an unsupported extension and lists the supported ones", async () => {
+    const error = await loadError(await write("notes.rtf", "{\\rtf1 hi}"));
+    expect(error.message).toMatch(/unsupported type "\.rtf"/);
+    expect(error.message).toContain(".pdf");
+    expect(supportedExtensions).toEqual(
+      expect.arrayContaining([".pdf", ".md", ".markdown", ".txt", ".html", ".htm", ".docx"]),
+    );
+  });
+
+  it.skipIf(process.platform === "win32" || process.getuid?.() === 0)(
+    "explains a file it may not read",
+    async () => {
+      const { chmod } = await import("node:fs/promises");
+      const file = await write("secret.txt", "hidden");
+      await chmod(file, 0o000);
+      expect((await loadError(file)).message).toMatch(/cannot be read \(permission denied\)/);
+      await chmod(file, 0o600);
+    },
+  );
+
+  it("explains a missing file", async () => {
+    expect((await loadError(path.join(dir, "gone.txt"))).message).toMatch(/does not exist/);
+  });
+});
+
+describe("HTML", () => {
+  it("strips scripts and styles, decodes entities, and cuts sections at headings", async () => {
+    const html = `<!doctype html><html><head><title>Tea &amp; Kettles</title><style>h1{color:red}</style></head>
+<body><script>var x = "<h1>not a heading</h1>";</script>
+<h1>Kettle&nbsp;Care</h1><p>Boil &lt;1.7&gt; litres&#33; Caf&eacute; &#x4E2D;文.</p>
+<h2>Descaling</h2><ul><li>Citric acid</li><li>Vinegar</li></ul><!-- hidden comment -->
+<h2>Warranty</h2><p>Two<br>years.</p></body></html>`;
+    const doc = await loadFile(await write("page.HTM", html), { maxBytes: MB });
+    expect(doc.title).toBe("Tea & Kettles");
+    expect(doc.sections.map((s) => s.headingPath)).toEqual([
+      ["Kettle\u00a0Care"],
+      ["Kettle\u00a0Care", "Descaling"],
+      ["Kettle\u00a0Care", "Warranty"],
+    ]);
+    const all = doc.sections.map((s) => s.text).join("\n");
+    expect(all).toContain("Boil <1.7> litres! Café 中文.");
+    expect(all).toContain("- Citric acid\n- Vinegar");
+    expect(all).toContain("Two\nyears.");
+    expect(all).not.toMatch(/not a heading|color:red|hidden comment|var x/);
+  });
+});
+
+describe("DOCX", () => {
+  it("reads paragraphs and Heading styles from word/document.xml", async () => {
+    const file = await write(
+      "report.docx",
+      makeDocx([
+        ["Title", "Quarterly Report"],
+        ["", "Opening words & thanks."],
+        ["Heading1", "Sales"],
+        ["", "Sales grew 12%."],
+        ["Heading2", "Asia"],
+        ["", "台北門市營收成長。"],
+      ]),
+    );
+    const doc = await loadFile(file, { maxBytes: MB });
+    expect(doc.format).toBe("docx");
+    expect(doc.title).toBe("Quarterly Report");
+    expect(doc.sections.map((s) => [s.headingPath, s.text])).toEqual([
+      [["Quarterly Report"], "Quarterly Report\n\nOpening words & thanks."],
+      [["Sales"], "Sales\n\nSales grew 12%."],
+      [["Sales", "Asia"], "Asia\n\n台北門市營收成長。"],
+    ]);
+  });
+
+  it("explains a damaged .docx", async () => {
+    const error = await loadError(await write("bad.docx", "PK not really a zip"));
+    expect(error.message).toMatch(/is not a readable Word document/);
+  });
+});
+
+describe("sample documents", () => {
+  const samples = path.join(import.meta.dirname, "..", "data", "samples");
+
+  it("load with titles, headings and pages", async () => {
+    const kettle = await loadFile(path.join(samples, "kettle-k2-guide.md"), { maxBytes: MB });
+    expect(kettle.title).toBe("Kettle K2 User Guide");
+    expect(kettle.sections.map((s) => s.headingPath.at(-1))).toEqual(
+      expect.arrayContaining(["Descaling with citric acid", "Safety", "Warranty"]),
+    );
+
+    const library = await loadFile(path.join(samples, "library-borrowing-rules.zh-Hant.md"), {
+      maxBytes: MB,
+    });
+    expect(library.title).toBe("青松社區圖書館借閱規則");
+    const renew = library.sections.find((s) => s.headingPath.at(-1) === "續借");
+    expect(renew?.text).toContain("每本圖書可續借 2 次");
+
+    const note = await loadFile(path.join(samples, "wifi-and-printing-note.txt"), { maxBytes: MB });
+    expect(note.sections[0]?.text).toContain("Riverside-Guest");
+
+    const handbook = await loadFile(path.join(samples, "greenhouse-handbook.pdf"), { maxBytes: MB });
+    expect(handbook.title).toBe("Greenhouse Handbook");
+    expect(handbook.sections.map((s) => s.page)).toEqual([1, 2, 3]);
+    expect(handbook.sections[1]?.text).toContain("2 litres per plant");
+    expect(handbook.sections[2]?.text).toContain("Encarsia");
+  });
+});
