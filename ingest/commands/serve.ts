@@ -1,6 +1,7 @@
 import { loadConfig } from "../../src/config.js";
 import { createQueryRuntime } from "../../src/runtime.js";
 import { createApp } from "../../src/server/app.js";
+import { createAnswererFor } from "../../src/server/face-deps.js";
 import { listen } from "../../src/server/listen.js";
 import { ollamaReachable } from "../../src/select-embedder.js";
 import { VERSION } from "../../src/version.js";
@@ -22,6 +23,7 @@ export async function runServe(argv: string[], env: Record<string, string | unde
     store: runtime.store,
     retriever: runtime.retriever,
     answerer: runtime.answerer,
+    answererFor: createAnswererFor(runtime, (m) => err.write(`warning: ${m}\n`)),
     embedder: runtime.embedder,
     version: VERSION,
     probeOllama: async () => {

@@ -10,6 +10,9 @@ import type { Retriever } from "../retriever.js";
 import type { Store } from "../store/store.js";
 import { errorResponse } from "./errors.js";
 import { ndjsonResponse } from "./ndjson-response.js";
+import { registerOllamaFace } from "./ollama-face.js";
+import { registerOpenAiFace } from "./openai-face.js";
+import { registerOpenApi } from "./openapi.js";
 import { askSchema, searchSchema } from "./schemas.js";
 
 export interface OllamaProbe {
@@ -25,6 +28,8 @@ export interface AppDeps {
   embedder: { kind: "ollama" | "builtin"; model: string };
   probeOllama: () => Promise<OllamaProbe>;
   version: string;
+  /** An answerer for another Ollama chat model, for the model names `grounded:<chat-model>` (face-deps.ts). */
+  answererFor?: ((chatModel: string) => Answerer) | undefined;
 }
 
 async function readJson<T>(req: Request, schema: ZodType<T>): Promise<T> {
@@ -131,6 +136,11 @@ export function createApp(deps: AppDeps): Hono {
     store.deleteDocument(id);
     return c.json({ deleted: { id, source: doc.source } });
   });
+
+  // Ollama's and OpenAI's APIs and the OpenAPI document; each face words its own errors.
+  registerOllamaFace(app, deps);
+  registerOpenAiFace(app, deps);
+  registerOpenApi(app, deps);
 
   return app;
 }

@@ -3,6 +3,7 @@ import path from "node:path";
 import { type Config, loadConfig } from "../../src/config.js";
 import { createQueryRuntime, type QueryRuntime } from "../../src/runtime.js";
 import { createApp } from "../../src/server/app.js";
+import { createAnswererFor } from "../../src/server/face-deps.js";
 import { type Listening, listen } from "../../src/server/listen.js";
 import { ollamaReachable } from "../../src/select-embedder.js";
 import { main } from "../../ingest/cli.js";
@@ -37,6 +38,7 @@ export async function startService(env: Record<string, string | undefined>): Pro
     store: runtime.store,
     retriever: runtime.retriever,
     answerer: runtime.answerer,
+    answererFor: createAnswererFor(runtime),
     embedder: runtime.embedder,
     version: "test",
     probeOllama: async () => {

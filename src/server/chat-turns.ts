@@ -1,0 +1,68 @@
+import type { AskRequest, SourceRef } from "../answer/answerer.js";
+import { sourceLabel } from "../answer/prompt.js";
+import { askSchema } from "./schemas.js";
+
+/**
+ * Chat clients (Ollama's and OpenAI's) send a whole conversation; grounded answers one question with some
+ * history. This file translates between the two: the last user message is the question, the user and
+ * assistant turns before it are the history, and the answer carries its sources as text the client shows.
+ */
+export interface ChatTurn {
+  role: string;
+  /** A string, or OpenAI's list of content parts (only the text parts count). */
+  content?: unknown;
+}
+
+/** The limits of grounded's own /api/ask history, so both doors accept the same amount. */
+const MAX_HISTORY_TURNS = 50;
+const MAX_TURN_CHARS = 20_000;
+
+const FOOTER = /\n\nSources:\n(?:\[\d+\] [^\n]*(?:\n|$))+$/;
+
+export function turnText(content: unknown): string {
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) return "";
+  return content
+    .map((part) =>
+      part && typeof part === "object" && (part as { type?: unknown }).type === "text"
+        ? (part as { text?: unknown }).text
+        : "",
+    )
+    .filter((t): t is string => typeof t === "string")
+    .join("\n");
+}
+
+/**
+ * The ask request for a conversation, or null when it has no user message (Ollama's "load the model"
+ * request). System messages are dropped: grounded's own instructions keep the answer inside the documents.
+ * Throws a ZodError (a 400) when the question breaks /api/ask's limits.
+ */
+export function askFromTurns(turns: readonly ChatTurn[]): AskRequest | null {
+  const last = turns.findLastIndex((t) => t.role === "user");
+  if (last === -1) return null;
+  const history = turns
+    .slice(0, last)
+    .filter(
+      (t): t is ChatTurn & { role: "user" | "assistant" } => t.role === "user" || t.role === "assistant",
+    )
+    .map((t) => ({ role: t.role, content: withoutFooter(turnText(t.content)).slice(0, MAX_TURN_CHARS) }))
+    .filter((t) => t.content.trim() !== "")
+    // The answerer drops the oldest turns anyway when the prompt is too long; a long chat must not fail.
+    .slice(-MAX_HISTORY_TURNS);
+  const body = askSchema.parse({ question: turnText(turns[last]?.content), history });
+  return { question: body.question, k: body.k, history: body.history };
+}
+
+/** The "Sources" list appended to an answer, so a chat client that only shows text still shows citations. */
+export function sourcesFooter(citations: readonly SourceRef[]): string {
+  if (citations.length === 0) return "";
+  return `\n\nSources:\n${citations.map((c) => `[${c.n}] ${sourceLabel(c)}`).join("\n")}`;
+}
+
+/**
+ * Clients send our earlier answers back as history. Their Sources lists number the sources of an earlier
+ * question, so they would only confuse the model about the numbers of this one.
+ */
+export function withoutFooter(text: string): string {
+  return text.replace(FOOTER, "");
+}

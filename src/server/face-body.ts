@@ -1,0 +1,24 @@
+import type { ZodType } from "zod";
+import { ValidationError } from "../errors.js";
+
+/**
+ * Read a JSON body on the Ollama and OpenAI doors. Unlike grounded's own API, no Content-Type is required:
+ * Ollama's documented examples use `curl -d`, which sends `application/x-www-form-urlencoded`, and Ollama
+ * reads the body as JSON regardless.
+ */
+export async function readFaceBody<T>(req: Request, schema: ZodType<T>): Promise<T> {
+  const text = await req.text();
+  if (text.trim() === "") throw new ValidationError("missing request body");
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new ValidationError(`invalid JSON in the request body: ${(err as Error).message}`, {
+      code: "invalid_json",
+    });
+  }
+  if (typeof data !== "object" || data === null || Array.isArray(data)) {
+    throw new ValidationError("the request body must be a JSON object", { code: "invalid_json" });
+  }
+  return schema.parse(data);
+}

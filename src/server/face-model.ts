@@ -1,0 +1,47 @@
+import type { Answerer } from "../answer/answerer.js";
+import type { Config } from "../config.js";
+import { NotFoundError } from "../errors.js";
+import type { FaceDeps } from "./face-deps.js";
+
+/**
+ * The model names grounded offers to chat clients: `grounded` (or `grounded:latest`) answers with the
+ * configured chat model, `grounded:<chat-model>` with that Ollama chat model. The answers are always
+ * grounded in the index; only the model that writes them changes.
+ */
+export const FACE_MODEL = "grounded";
+
+/** Thrown for a name that is not one of ours; each face words it the way its clients expect. */
+export class UnknownModelError extends NotFoundError {
+  readonly model: string;
+  constructor(model: string) {
+    super(`model '${model}' not found`);
+    this.model = model;
+  }
+}
+
+/** The names listed by /api/tags and /v1/models. */
+export function faceModelNames(config: Config): string[] {
+  const names = [`${FACE_MODEL}:latest`];
+  if (config.chatModel !== "none" && config.chatModel !== "latest")
+    names.push(`${FACE_MODEL}:${config.chatModel}`);
+  return names;
+}
+
+/** The chat model a face name asks for (undefined = the configured one), or null if the name is not ours. */
+export function chatModelOf(name: string): string | undefined | null {
+  const colon = name.indexOf(":");
+  const base = (colon === -1 ? name : name.slice(0, colon)).trim().toLowerCase();
+  if (base !== FACE_MODEL) return null;
+  // A chat model's own name may contain a colon (`gemma4:e4b`): everything after the first one is the tag.
+  const tag = colon === -1 ? "" : name.slice(colon + 1).trim();
+  return tag === "" || tag === "latest" ? undefined : tag;
+}
+
+/** The answerer for a face model name; throws UnknownModelError for other names. */
+export function answererForName(name: string, deps: FaceDeps): Answerer {
+  const chatModel = chatModelOf(name);
+  if (chatModel === null) throw new UnknownModelError(name);
+  if (chatModel === undefined || chatModel === deps.config.chatModel) return deps.answerer;
+  if (!deps.answererFor) throw new UnknownModelError(name);
+  return deps.answererFor(chatModel);
+}
