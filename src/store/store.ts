@@ -2,7 +2,7 @@ import type { Chunk } from "../document.js";
 import { EmbeddingMismatchError } from "../errors.js";
 import { ftsDocumentText } from "../text/terms.js";
 import { type Db, openDatabase } from "./database.js";
-import { createVectorTable, dropVectorTable, knn, type VectorHit, vectorBlob } from "./vectors.js";
+import { createVectorTable, dropVectorTable, knn, prepareVectorInsert, type VectorHit } from "./vectors.js";
 
 export interface IndexInfo {
   embedModel: string;
@@ -78,7 +78,7 @@ export interface Store {
   close(): void;
 }
 
-export function openStore(file: string, options: { readonly?: boolean } = {}): Store {
+export function openStore(file: string, options: { readonly?: boolean; exactSearch?: boolean } = {}): Store {
   const db = openDatabase(file, options);
   const getMeta = (key: string) =>
     (db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined)?.value;
@@ -143,7 +143,7 @@ export function openStore(file: string, options: { readonly?: boolean } = {}): S
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       );
       const insertFts = db.prepare("INSERT INTO chunks_fts(rowid, terms) VALUES (?, ?)");
-      const insertVec = db.prepare("INSERT INTO chunks_vec(rowid, embedding) VALUES (?, ?)");
+      const insertVec = prepareVectorInsert(db);
       return db.transaction(() => {
         const old = store.documentByPath(doc.path);
         if (old) {
@@ -157,7 +157,7 @@ export function openStore(file: string, options: { readonly?: boolean } = {}): S
           const r = insertChunk.run(documentId, seq, c.text, c.page, heading, c.start, c.end, c.tokens);
           const chunkId = r.lastInsertRowid;
           insertFts.run(chunkId, ftsDocumentText(`${c.context}\n${c.text}`));
-          insertVec.run(BigInt(chunkId), vectorBlob(c.vector));
+          insertVec(chunkId, c.vector);
         });
         return documentId;
       })();
@@ -189,7 +189,7 @@ export function openStore(file: string, options: { readonly?: boolean } = {}): S
         .all(match, JSON.stringify(ids)) as number[];
       return new Set(rows);
     },
-    vector: (query, k, allowed) => knn(db, query, k, allowed),
+    vector: (query, k, allowed) => knn(db, query, k, allowed, { exact: options.exactSearch ?? false }),
     chunkIdsWithSourcePrefix(prefix) {
       return db
         .prepare("SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE substr(d.source, 1, ?) = ?")

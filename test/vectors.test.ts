@@ -1,0 +1,132 @@
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDatabase } from "../src/store/database.js";
+import { type ChunkToStore, openStore, type Store } from "../src/store/store.js";
+import { hasBinaryColumn, knn } from "../src/store/vectors.js";
+import { syntheticPassages, syntheticQueries } from "./bench/corpus.js";
+import { tempDir } from "./helpers/tmp.js";
+import { lexicalEmbedding } from "./stand-in/lexical-embedding.js";
+
+const DIMS = 768;
+const embed = (text: string) => Float32Array.from(lexicalEmbedding(text, DIMS));
+
+/** 30 documents of 100 passages: 3,000 real-text vectors from the stand-in's embedding function. */
+function fill(store: Store, documents = 30): void {
+  for (let d = 0; d < documents; d++) {
+    const { doc, passages } = syntheticPassages(11, d, 100);
+    const chunks: ChunkToStore[] = passages.map((text) => ({
+      text,
+      page: null,
+      headingPath: [],
+      start: 0,
+      end: text.length,
+      tokens: 400,
+      context: doc.title,
+      vector: embed(`${doc.title}\n${text}`),
+    }));
+    const meta = {
+      root: "/docs",
+      title: doc.title,
+      format: "markdown",
+      hash: `h${d}`,
+      bytes: 1,
+      pages: null,
+      embedModel: "nomic-embed-text",
+    };
+    store.replaceDocument({ ...meta, path: path.join("/docs", doc.name), source: doc.name }, chunks);
+  }
+}
+
+const ids = (hits: Array<{ chunkId: number }>) => hits.map((h) => h.chunkId);
+
+function recallAt10(store: Store, queries: Float32Array[], allowed?: number[]): number {
+  let found = 0;
+  for (const q of queries) {
+    const exact = new Set(ids(knn(store.db, q, 10, allowed, { exact: true })));
+    found += ids(knn(store.db, q, 10, allowed)).filter((id) => exact.has(id)).length / exact.size;
+  }
+  return found / queries.length;
+}
+
+describe("vector search: binary-quantised candidates rescored exactly", () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let store: Store;
+  const queries = syntheticQueries(40, 3).map(embed);
+
+  beforeAll(() => {
+    tmp = tempDir();
+    store = openStore(path.join(tmp.dir, "index.db"));
+    store.ensureIndexInfo({ embedModel: "nomic-embed-text", dimensions: DIMS });
+    fill(store);
+  });
+  afterAll(() => {
+    store.close();
+    tmp.cleanup();
+  });
+
+  it("finds the same top 10 as exact search (recall@10 >= 0.95)", () => {
+    expect(hasBinaryColumn(store.db)).toBe(true);
+    expect(recallAt10(store, queries)).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it("returns exact cosine similarities, best first", () => {
+    const q = queries[0] as Float32Array;
+    const fast = knn(store.db, q, 5);
+    const exact = knn(store.db, q, 5, undefined, { exact: true });
+    expect(fast[0]?.chunkId).toBe(exact[0]?.chunkId);
+    expect(fast[0]?.similarity).toBeCloseTo(exact[0]?.similarity ?? Number.NaN, 5);
+    expect(fast.map((h) => h.similarity)).toEqual([...fast.map((h) => h.similarity)].sort((a, b) => b - a));
+  });
+
+  it("keeps to the allowed chunks, small filters exactly and large ones through the codes", () => {
+    const all = store.db.prepare("SELECT id FROM chunks ORDER BY id").pluck().all() as number[];
+    const small = all.filter((id) => id % 20 === 0); // 150 chunks: scored one by one
+    const large = all.filter((id) => id % 2 === 0); // 1,500 chunks: Hamming search with a rowid filter
+    for (const allowed of [small, large]) {
+      const set = new Set(allowed);
+      for (const q of queries.slice(0, 10)) {
+        const hits = knn(store.db, q, 10, allowed);
+        expect(hits).toHaveLength(10);
+        expect(hits.every((h) => set.has(h.chunkId))).toBe(true);
+      }
+      expect(recallAt10(store, queries, allowed)).toBeGreaterThanOrEqual(0.95);
+    }
+    expect(knn(store.db, queries[0] as Float32Array, 10, [])).toEqual([]);
+  });
+
+  it("searches exactly when the store is opened with exactSearch", () => {
+    const exactStore = openStore(store.file, { exactSearch: true });
+    try {
+      for (const q of queries.slice(0, 5)) {
+        expect(exactStore.vector(q, 10)).toEqual(knn(store.db, q, 10, undefined, { exact: true }));
+      }
+    } finally {
+      exactStore.close();
+    }
+  });
+});
+
+describe("an index made before the binary column existed", () => {
+  it("still stores and searches vectors, exactly", () => {
+    const tmp = tempDir();
+    const file = path.join(tmp.dir, "old.db");
+    const db = openDatabase(file);
+    db.exec(`CREATE VIRTUAL TABLE chunks_vec USING vec0(embedding float[${DIMS}] distance_metric=cosine)`);
+    db.close();
+    const store = openStore(file);
+    try {
+      store.ensureIndexInfo({ embedModel: "nomic-embed-text", dimensions: DIMS });
+      expect(hasBinaryColumn(store.db)).toBe(false);
+      fill(store, 3);
+      const q = embed(syntheticQueries(1, 5)[0] as string);
+      const hits = store.vector(q, 10);
+      expect(hits).toHaveLength(10);
+      expect(hits).toEqual(knn(store.db, q, 10, undefined, { exact: true }));
+      const allowed = ids(hits).slice(0, 3);
+      expect(ids(store.vector(q, 10, allowed)).sort()).toEqual([...allowed].sort());
+    } finally {
+      store.close();
+      tmp.cleanup();
+    }
+  });
+});
