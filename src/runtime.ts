@@ -27,7 +27,7 @@ const MIN_SIMILARITY = 0.5;
 
 export async function createQueryRuntime(config: Config, log: (message: string) => void = () => {}): Promise<QueryRuntime> {
   const client = createOllamaClient({ host: config.ollamaHost, timeoutMs: config.ollamaTimeoutMs });
-  const store = openStore(config.db);
+  const store = openStore(config.db, { exactSearch: config.exactSearch });
   const warnings: string[] = [];
   const choice = await selectEmbedder(config, client, store.indexInfo(), "query");
   if (choice.warning) warnings.push(choice.warning);

@@ -85,7 +85,7 @@ function rotationSigns(size: number): Float32Array[] {
 }
 
 /** In place: flip signs, then an unnormalised fast Walsh-Hadamard transform. */
-function signedHadamard(x: Float64Array, signs: Float32Array): void {
+function signedHadamard(x: Float32Array, signs: Float32Array): void {
   const size = x.length;
   for (let i = 0; i < size; i++) x[i] = (x[i] as number) * (signs[i] as number);
   for (let h = 1; h < size; h *= 2) {
@@ -109,16 +109,14 @@ export function rotateForCode(v: Float32Array): Float32Array {
   const size = signBits(v.length);
   const [a, b, c, d] = rotationSigns(size) as [Float32Array, Float32Array, Float32Array, Float32Array];
   const out = new Float32Array(size * 2);
-  for (const [offset, first, second] of [
-    [0, a, b],
-    [size, c, d],
-  ] as const) {
-    const x = new Float64Array(size);
-    x.set(v);
-    signedHadamard(x, first);
-    signedHadamard(x, second);
-    out.set(x, offset);
-  }
+  const first = out.subarray(0, size);
+  const second = out.subarray(size);
+  first.set(v);
+  second.set(v);
+  signedHadamard(first, a);
+  signedHadamard(first, b);
+  signedHadamard(second, c);
+  signedHadamard(second, d);
   return out;
 }
 
