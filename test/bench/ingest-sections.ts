@@ -1,0 +1,128 @@
+import path from "node:path";
+import { ingest } from "../../ingest/pipeline.js";
+import { loadConfig } from "../../src/config.js";
+import type { Embedder } from "../../src/embedder.js";
+import { createOllamaClient } from "../../src/ollama/client.js";
+import { createOllamaEmbedder } from "../../src/ollama/embedder.js";
+import { openStore } from "../../src/store/store.js";
+import { startOllamaStandIn } from "../stand-in/ollama-stand-in.js";
+import { tempDir } from "../helpers/tmp.js";
+import { writeCorpus } from "./corpus.js";
+import { peakRssMb, round } from "./measure.js";
+
+/** Sections 1, 2 and 5 (ingest side): the real pipeline on real files in a temp folder. */
+export interface IngestOverhead {
+  targetChunks: number;
+  files: number;
+  megabytes: number;
+  chunks: number;
+  seconds: number;
+  chunksPerSecond: number;
+  peakRssMb: number;
+}
+
+/**
+ * An embedder that answers at once with one of a few fixed unit vectors, so the time measured is grounded's
+ * own: walk, read, hash, load, chunk, batch, store (FTS terms, vectors and their codes), commit.
+ */
+export function instantEmbedder(dimensions: number): Embedder {
+  const pool = Array.from({ length: 61 }, (_, i) => {
+    const v = new Float32Array(dimensions);
+    for (let j = 0; j < dimensions; j++) v[j] = Math.sin((i + 1) * (j + 1) * 0.618);
+    const norm = Math.hypot(...v);
+    return v.map((x) => x / norm);
+  });
+  return {
+    kind: "ollama",
+    model: "instant",
+    info: async () => ({ model: "instant", dimensions, contextLength: 8192 }),
+    embed: async (texts) => texts.map((t) => pool[t.length % pool.length] as Float32Array),
+  };
+}
+
+export async function ingestOverhead(targetChunks: number, dimensions = 1024): Promise<IngestOverhead> {
+  const tmp = tempDir("grounded-bench-");
+  try {
+    const docs = path.join(tmp.dir, "library");
+    const written = writeCorpus(docs, targetChunks, targetChunks);
+    const config = loadConfig({ GROUNDED_DB: path.join(tmp.dir, "index.db") });
+    const store = openStore(config.db);
+    try {
+      const summary = await ingest(
+        { store, embedder: instantEmbedder(dimensions), config },
+        { roots: [docs] },
+      );
+      return {
+        targetChunks,
+        files: written.files,
+        megabytes: round(written.bytes / 1024 / 1024),
+        chunks: summary.chunks,
+        seconds: round(summary.seconds, 2),
+        chunksPerSecond: Math.round(summary.chunks / summary.seconds),
+        peakRssMb: peakRssMb(),
+      };
+    } finally {
+      store.close();
+    }
+  } finally {
+    tmp.cleanup();
+  }
+}
+
+export interface SlowModel {
+  delayMs: number;
+  perInputDelayMs: number;
+  batchSize: number;
+  concurrency: number;
+  chunks: number;
+  requests: number;
+  expectedRequests: number;
+  inputsPerRequest: number;
+  wallSeconds: number;
+  idealSeconds: number;
+  ratio: number;
+}
+
+/** Section 2: the stand-in Ollama answering slowly, through the real Ollama embedder and client. */
+export async function slowModel(targetChunks: number, delayMs = 20, perInputDelayMs = 2): Promise<SlowModel> {
+  const tmp = tempDir("grounded-bench-");
+  const standIn = await startOllamaStandIn({ writeDelayMs: 0 });
+  try {
+    const docs = path.join(tmp.dir, "library");
+    writeCorpus(docs, targetChunks, 99);
+    const config = loadConfig({ GROUNDED_DB: path.join(tmp.dir, "index.db"), OLLAMA_HOST: standIn.url });
+    const client = createOllamaClient({ host: config.ollamaHost, timeoutMs: config.ollamaTimeoutMs });
+    const embedder = createOllamaEmbedder({ client, model: "bge-m3", host: config.ollamaHost });
+    await embedder.info();
+    standIn.reset();
+    standIn.delayMs = delayMs;
+    standIn.perInputDelayMs = perInputDelayMs;
+    const store = openStore(config.db);
+    try {
+      const summary = await ingest({ store, embedder, config }, { roots: [docs] });
+      const embeds = standIn.requestsTo("/api/embed");
+      const inputs = embeds.map((r) => ((r.body as { input: string[] }).input ?? []).length);
+      const totalInputs = inputs.reduce((a, b) => a + b, 0);
+      const modelMs = embeds.length * delayMs + totalInputs * perInputDelayMs;
+      const idealSeconds = modelMs / config.embedConcurrency / 1000;
+      return {
+        delayMs,
+        perInputDelayMs,
+        batchSize: config.embedBatchSize,
+        concurrency: config.embedConcurrency,
+        chunks: summary.chunks,
+        requests: embeds.length,
+        expectedRequests: Math.ceil(summary.chunks / config.embedBatchSize),
+        inputsPerRequest: round(totalInputs / Math.max(1, embeds.length)),
+        wallSeconds: round(summary.seconds, 2),
+        idealSeconds: round(idealSeconds, 2),
+        ratio: round(summary.seconds / idealSeconds, 2),
+      };
+    } finally {
+      store.close();
+    }
+  } finally {
+    await standIn.close();
+    tmp.cleanup();
+  }
+}

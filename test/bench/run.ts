@@ -1,0 +1,108 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { tempDir } from "../helpers/tmp.js";
+import { startOllamaStandIn } from "../stand-in/ollama-stand-in.js";
+import { ingestOverhead, slowModel } from "./ingest-sections.js";
+import { peakRssMb, round, sampleRss } from "./measure.js";
+import {
+  askOverhead,
+  buildIndex,
+  type SearchResult,
+  searchLatency,
+  startBenchService,
+  startChatTap,
+} from "./serve-sections.js";
+import { type BenchResults, renderTable } from "./table.js";
+
+/**
+ * `npm run bench`: the speed-at-scale benchmark (issue 5). Not a test: it prints one table and writes it as
+ * JSON to bench-results.json. BENCH_SCALE=0.1 runs everything at a tenth of the size, for a quick look.
+ */
+const scale = Number(process.env.BENCH_SCALE ?? 1);
+const n = (x: number) => Math.max(100, Math.round(x * scale));
+const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+
+function machine(): BenchResults["machine"] {
+  return {
+    cpus: os.cpus().length,
+    cpu: os.cpus()[0]?.model.trim() ?? "unknown",
+    memoryGb: round(os.totalmem() / 1024 ** 3),
+    node: process.versions.node,
+    platform: `${os.platform()} ${os.arch()}`,
+  };
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const ingest = [];
+  for (const chunks of [n(10_000), n(100_000)]) {
+    log(`1. ingest overhead at ${chunks} chunks`);
+    ingest.push(await ingestOverhead(chunks));
+  }
+  const ingestPeakRssMb = peakRssMb();
+  log("2. ingest against the slow stand-in");
+  const slow = await slowModel(n(3_000));
+
+  const standIn = await startOllamaStandIn({ writeDelayMs: 0 });
+  const tap = await startChatTap(standIn.url);
+  const tmp = tempDir("grounded-bench-");
+  const search: SearchResult[] = [];
+  let servePeakRssMb = 0;
+  let ask: BenchResults["ask"] | undefined;
+  try {
+    for (const chunks of [n(10_000), n(100_000)]) {
+      for (const dims of [768, 1024]) {
+        const db = path.join(tmp.dir, `index-${chunks}-${dims}.db`);
+        log(`3. building a ${chunks} x ${dims} index`);
+        const built = buildIndex(db, chunks, dims);
+        const service = await startBenchService(db, tap.url, dims);
+        const rss = sampleRss();
+        try {
+          log(`3. search ${chunks} x ${dims}`);
+          const big = chunks >= n(100_000);
+          search.push(
+            await searchLatency(service, dims, chunks, built.seconds, {
+              sequential: big ? 60 : 100,
+              concurrent: big ? 80 : 160,
+              recall: big ? 30 : 50,
+            }),
+          );
+          if (big && dims === 1024) {
+            log(`4. ask ${chunks} x ${dims}`);
+            ask = await askOverhead(service, tap, chunks, 30);
+          }
+        } finally {
+          const peak = rss.stop();
+          if (chunks >= n(100_000)) servePeakRssMb = Math.max(servePeakRssMb, peak);
+          await service.close();
+          fs.rmSync(db, { force: true });
+        }
+      }
+    }
+  } finally {
+    await tap.close();
+    await standIn.close();
+    tmp.cleanup();
+  }
+  if (!ask) throw new Error("the ask section did not run");
+
+  const results: BenchResults = {
+    machine: machine(),
+    scale,
+    totalSeconds: round((performance.now() - started) / 1000, 0),
+    ingest,
+    slowModel: slow,
+    search,
+    ask,
+    memory: { ingestPeakRssMb, servePeakRssMb },
+  };
+  const out = path.resolve("bench-results.json");
+  fs.writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`${renderTable(results)}\nResults as JSON: ${out}\n`);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});

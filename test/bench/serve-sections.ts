@@ -1,0 +1,268 @@
+import { createServer, request, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { embedPrefixes } from "../../src/ollama/presets.js";
+import { type ChunkToStore, openStore, type Store } from "../../src/store/store.js";
+import { knn } from "../../src/store/vectors.js";
+import { type RunningService, startService } from "../helpers/app.js";
+import { lexicalEmbedding } from "../stand-in/lexical-embedding.js";
+import { syntheticPassages, syntheticQueries } from "./corpus.js";
+import { median, percentiles, type Percentiles, round, withLoopLag } from "./measure.js";
+
+/** Sections 3 and 4: search and ask on indexes of 10k and 100k chunks, served over real HTTP. */
+export const MODEL_FOR_DIMS: Record<number, string> = { 768: "nomic-embed-text", 1024: "bge-m3" };
+
+/**
+ * Fill an index directly through `store.replaceDocument` (documents of 100 passages), with the vectors the
+ * stand-in would return (its lexical embedding, with the model's document prefix), computed in-process.
+ * Much faster than ingesting files, and the resulting index is the same shape.
+ */
+export function buildIndex(file: string, chunks: number, dims: number): { seconds: number } {
+  const started = performance.now();
+  const model = MODEL_FOR_DIMS[dims] ?? "bge-m3";
+  const prefix = embedPrefixes(model).document;
+  const store = openStore(file);
+  try {
+    store.ensureIndexInfo({ embedModel: model, dimensions: dims });
+    for (let d = 0; d * 100 < chunks; d++) {
+      const { doc, passages } = syntheticPassages(3, d, Math.min(100, chunks - d * 100));
+      const rows: ChunkToStore[] = passages.map((text) => ({
+        text,
+        page: null,
+        headingPath: [],
+        start: 0,
+        end: text.length,
+        tokens: 400,
+        context: doc.title,
+        vector: Float32Array.from(lexicalEmbedding(`${prefix}${doc.title}\n${text}`, dims)),
+      }));
+      const meta = {
+        root: "/bench",
+        title: doc.title,
+        format: doc.markdown ? "markdown" : "text",
+        hash: `h${d}`,
+        bytes: 0,
+        pages: null,
+      };
+      store.replaceDocument(
+        { ...meta, path: path.join("/bench", doc.name), source: doc.name, embedModel: model },
+        rows,
+      );
+    }
+  } finally {
+    store.close();
+  }
+  return { seconds: round((performance.now() - started) / 1000) };
+}
+
+export interface SearchResult {
+  chunks: number;
+  dims: number;
+  buildSeconds: number;
+  inProcess: Percentiles;
+  http: Percentiles;
+  http8: Percentiles & { lagMaxMs: number; lagP99Ms: number };
+  vectorOnlyFastMs: number;
+  vectorOnlyExactMs: number;
+  recallAt10: number;
+}
+
+async function postSearch(url: string, query: string): Promise<number> {
+  const started = performance.now();
+  const res = await fetch(`${url}/api/search`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ query, k: 10 }),
+  });
+  if (res.status !== 200) throw new Error(`search failed: ${res.status} ${await res.text()}`);
+  await res.arrayBuffer();
+  return performance.now() - started;
+}
+
+/** Vector search alone (fast path against exact): timing and recall@10 on `count` queries. */
+function vectorOnly(
+  store: Store,
+  dims: number,
+  queries: string[],
+): { fastMs: number; exactMs: number; recall: number } {
+  const prefix = embedPrefixes(MODEL_FOR_DIMS[dims] ?? "bge-m3").query;
+  const fast: number[] = [];
+  const exact: number[] = [];
+  let recall = 0;
+  for (const q of queries) {
+    const v = Float32Array.from(lexicalEmbedding(`${prefix}${q}`, dims));
+    let t = performance.now();
+    const truth = new Set(knn(store.db, v, 10, undefined, { exact: true }).map((h) => h.chunkId));
+    exact.push(performance.now() - t);
+    t = performance.now();
+    const got = knn(store.db, v, 10);
+    fast.push(performance.now() - t);
+    recall += got.filter((h) => truth.has(h.chunkId)).length / Math.max(1, truth.size);
+  }
+  return {
+    fastMs: round(median(fast)),
+    exactMs: round(median(exact)),
+    recall: round(recall / queries.length, 3),
+  };
+}
+
+export async function searchLatency(
+  service: RunningService,
+  dims: number,
+  chunks: number,
+  buildSeconds: number,
+  counts: { sequential: number; concurrent: number; recall: number },
+): Promise<SearchResult> {
+  const queries = syntheticQueries(counts.sequential + counts.concurrent, chunks + dims);
+  const retriever = service.runtime.retriever;
+  for (const q of queries.slice(0, 3)) await retriever.retrieve(q, { k: 10 }); // warm the page cache
+
+  const inProcess: number[] = [];
+  for (const q of queries.slice(0, counts.sequential))
+    inProcess.push((await retriever.retrieve(q, { k: 10 })).ms);
+  const http: number[] = [];
+  for (const q of queries.slice(0, counts.sequential)) http.push(await postSearch(service.url, q));
+
+  const concurrent = queries.slice(counts.sequential);
+  const latencies: number[] = [];
+  const lag = await withLoopLag(async () => {
+    let next = 0;
+    const client = async () => {
+      while (next < concurrent.length)
+        latencies.push(await postSearch(service.url, concurrent[next++] as string));
+    };
+    await Promise.all(Array.from({ length: 8 }, client));
+  });
+  const vec = vectorOnly(service.runtime.store, dims, syntheticQueries(counts.recall, 17));
+  const r = (p: Percentiles) => ({ n: p.n, p50: round(p.p50), p95: round(p.p95), p99: round(p.p99) });
+  return {
+    chunks,
+    dims,
+    buildSeconds,
+    inProcess: r(percentiles(inProcess)),
+    http: r(percentiles(http)),
+    http8: { ...r(percentiles(latencies)), lagMaxMs: round(lag.lagMaxMs), lagP99Ms: round(lag.lagP99Ms) },
+    vectorOnlyFastMs: vec.fastMs,
+    vectorOnlyExactMs: vec.exactMs,
+    recallAt10: vec.recall,
+  };
+}
+
+/** A pass-through proxy in front of the stand-in that notes when /api/chat traffic crosses it. */
+export interface ChatTap {
+  url: string;
+  /** performance.now() at each /api/chat request's arrival, and at its first response byte. */
+  chatArrivals: number[];
+  chatFirstBytes: number[];
+  close(): Promise<void>;
+}
+
+export async function startChatTap(target: string): Promise<ChatTap> {
+  const upstream = new URL(target);
+  const chatArrivals: number[] = [];
+  const chatFirstBytes: number[] = [];
+  const server: Server = createServer((req, res) => {
+    const chat = req.url === "/api/chat";
+    if (chat) chatArrivals.push(performance.now());
+    const up = request(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        path: req.url,
+        method: req.method,
+        headers: req.headers,
+      },
+      (upRes) => {
+        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        let first = true;
+        upRes.on("data", (chunk: Buffer) => {
+          if (chat && first) chatFirstBytes.push(performance.now());
+          first = false;
+          res.write(chunk);
+        });
+        upRes.on("end", () => res.end());
+      },
+    );
+    up.on("error", () => res.destroy());
+    req.pipe(up);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    chatArrivals,
+    chatFirstBytes,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export interface AskResult {
+  chunks: number;
+  asks: number;
+  toModelMs: Percentiles;
+  firstTokenToClientMs: Percentiles;
+}
+
+/**
+ * Section 4: streamed /api/ask. "To the model" runs from the client sending the request to the tap seeing
+ * /api/chat arrive (retrieval, prompt building and the request to Ollama); "to the client" from the tap
+ * passing the model's first bytes on to the first answer text (a "delta" line) reaching the client.
+ */
+export async function askOverhead(
+  service: RunningService,
+  tap: ChatTap,
+  chunks: number,
+  asks: number,
+): Promise<AskResult> {
+  const toModel: number[] = [];
+  const toClient: number[] = [];
+  const questions = syntheticQueries(asks + 2, 23);
+  for (const [i, question] of questions.entries()) {
+    const before = tap.chatArrivals.length;
+    const started = performance.now();
+    const res = await fetch(`${service.url}/api/ask`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ question, stream: true }),
+    });
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let text = "";
+    let deltaAt: number | null = null;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+      if (deltaAt === null && text.includes('"type":"delta"')) deltaAt = performance.now();
+    }
+    const arrived = tap.chatArrivals[before];
+    const firstByte = tap.chatFirstBytes[before];
+    if (i < 2 || arrived === undefined || firstByte === undefined || deltaAt === null) continue; // warm-up, or not answered by the model
+    toModel.push(arrived - started);
+    toClient.push(deltaAt - firstByte);
+  }
+  const r = (p: Percentiles) => ({ n: p.n, p50: round(p.p50), p95: round(p.p95), p99: round(p.p99) });
+  return {
+    chunks,
+    asks: toModel.length,
+    toModelMs: r(percentiles(toModel)),
+    firstTokenToClientMs: r(percentiles(toClient)),
+  };
+}
+
+export async function startBenchService(
+  db: string,
+  ollamaHost: string,
+  dims: number,
+): Promise<RunningService> {
+  return startService({
+    GROUNDED_DB: db,
+    OLLAMA_HOST: ollamaHost,
+    GROUNDED_EMBED_MODEL: MODEL_FOR_DIMS[dims] ?? "bge-m3",
+    GROUNDED_CHAT_MODEL: "gemma4:e4b",
+  });
+}
