@@ -5,10 +5,10 @@ import type { Embedder } from "../../src/embedder.js";
 import { createOllamaClient } from "../../src/ollama/client.js";
 import { createOllamaEmbedder } from "../../src/ollama/embedder.js";
 import { openStore } from "../../src/store/store.js";
-import { startOllamaStandIn } from "../stand-in/ollama-stand-in.js";
 import { tempDir } from "../helpers/tmp.js";
 import { writeCorpus } from "./corpus.js";
 import { peakRssMb, round } from "./measure.js";
+import { startSlowStandIn } from "./slow-stand-in.js";
 
 /** Sections 1, 2 and 5 (ingest side): the real pipeline on real files in a temp folder. */
 export interface IngestOverhead {
@@ -83,46 +83,45 @@ export interface SlowModel {
   ratio: number;
 }
 
-/** Section 2: the stand-in Ollama answering slowly, through the real Ollama embedder and client. */
+/** Section 2: the stand-in Ollama answering slowly (in its own process), through the real Ollama embedder. */
 export async function slowModel(targetChunks: number, delayMs = 20, perInputDelayMs = 2): Promise<SlowModel> {
   const tmp = tempDir("grounded-bench-");
-  const standIn = await startOllamaStandIn({ writeDelayMs: 0 });
+  const standIn = await startSlowStandIn(delayMs, perInputDelayMs);
+  let stopped = false;
   try {
     const docs = path.join(tmp.dir, "library");
     writeCorpus(docs, targetChunks, 99);
     const config = loadConfig({ GROUNDED_DB: path.join(tmp.dir, "index.db"), OLLAMA_HOST: standIn.url });
     const client = createOllamaClient({ host: config.ollamaHost, timeoutMs: config.ollamaTimeoutMs });
     const embedder = createOllamaEmbedder({ client, model: "bge-m3", host: config.ollamaHost });
-    await embedder.info();
-    standIn.reset();
-    standIn.delayMs = delayMs;
-    standIn.perInputDelayMs = perInputDelayMs;
+    await embedder.info(); // cached: the timed run below sends only /api/embed
     const store = openStore(config.db);
+    let summary: Awaited<ReturnType<typeof ingest>>;
     try {
-      const summary = await ingest({ store, embedder, config }, { roots: [docs] });
-      const embeds = standIn.requestsTo("/api/embed");
-      const inputs = embeds.map((r) => ((r.body as { input: string[] }).input ?? []).length);
-      const totalInputs = inputs.reduce((a, b) => a + b, 0);
-      const modelMs = embeds.length * delayMs + totalInputs * perInputDelayMs;
-      const idealSeconds = modelMs / config.embedConcurrency / 1000;
-      return {
-        delayMs,
-        perInputDelayMs,
-        batchSize: config.embedBatchSize,
-        concurrency: config.embedConcurrency,
-        chunks: summary.chunks,
-        requests: embeds.length,
-        expectedRequests: Math.ceil(summary.chunks / config.embedBatchSize),
-        inputsPerRequest: round(totalInputs / Math.max(1, embeds.length)),
-        wallSeconds: round(summary.seconds, 2),
-        idealSeconds: round(idealSeconds, 2),
-        ratio: round(summary.seconds / idealSeconds, 2),
-      };
+      summary = await ingest({ store, embedder, config }, { roots: [docs] });
     } finally {
       store.close();
     }
+    const inputs = await standIn.stop();
+    stopped = true;
+    const totalInputs = inputs.reduce((a, b) => a + b, 0);
+    const modelMs = inputs.length * delayMs + totalInputs * perInputDelayMs;
+    const idealSeconds = modelMs / config.embedConcurrency / 1000;
+    return {
+      delayMs,
+      perInputDelayMs,
+      batchSize: config.embedBatchSize,
+      concurrency: config.embedConcurrency,
+      chunks: summary.chunks,
+      requests: inputs.length,
+      expectedRequests: Math.ceil(summary.chunks / config.embedBatchSize),
+      inputsPerRequest: round(totalInputs / Math.max(1, inputs.length)),
+      wallSeconds: round(summary.seconds, 2),
+      idealSeconds: round(idealSeconds, 2),
+      ratio: round(summary.seconds / idealSeconds, 2),
+    };
   } finally {
-    await standIn.close();
+    if (!stopped) await standIn.stop();
     tmp.cleanup();
   }
 }

@@ -67,9 +67,21 @@ export interface SearchResult {
   recallAt10: number;
 }
 
+/**
+ * fetch, tried once more when the connection fails before any response: after an idle pause the server may
+ * close a kept-alive socket just as the client reuses it (ECONNRESET), which says nothing about grounded.
+ */
+async function fetchOnceMore(url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch {
+    return fetch(url, init);
+  }
+}
+
 async function postSearch(url: string, query: string): Promise<number> {
   const started = performance.now();
-  const res = await fetch(`${url}/api/search`, {
+  const res = await fetchOnceMore(`${url}/api/search`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ query, k: 10 }),
@@ -205,6 +217,9 @@ export interface AskResult {
   asks: number;
   toModelMs: Percentiles;
   firstTokenToClientMs: Percentiles;
+  /** Asks the model did not answer (not covered by the index, or an error), and the first error seen. */
+  unanswered: number;
+  firstError: string | null;
 }
 
 /**
@@ -221,10 +236,12 @@ export async function askOverhead(
   const toModel: number[] = [];
   const toClient: number[] = [];
   const questions = syntheticQueries(asks + 2, 23);
+  let unanswered = 0;
+  let firstError: string | null = null;
   for (const [i, question] of questions.entries()) {
     const before = tap.chatArrivals.length;
     const started = performance.now();
-    const res = await fetch(`${service.url}/api/ask`, {
+    const res = await fetchOnceMore(`${service.url}/api/ask`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ question, stream: true }),
@@ -239,6 +256,11 @@ export async function askOverhead(
       text += decoder.decode(value, { stream: true });
       if (deltaAt === null && text.includes('"type":"delta"')) deltaAt = performance.now();
     }
+    if (deltaAt === null) {
+      unanswered++;
+      firstError ??=
+        res.status === 200 ? (/"error".*$/m.exec(text)?.[0] ?? null) : `${res.status} ${text.slice(0, 200)}`;
+    }
     const arrived = tap.chatArrivals[before];
     const firstByte = tap.chatFirstBytes[before];
     if (i < 2 || arrived === undefined || firstByte === undefined || deltaAt === null) continue; // warm-up, or not answered by the model
@@ -251,6 +273,8 @@ export async function askOverhead(
     asks: toModel.length,
     toModelMs: r(percentiles(toModel)),
     firstTokenToClientMs: r(percentiles(toClient)),
+    unanswered,
+    firstError,
   };
 }
 
