@@ -18,7 +18,12 @@ export type FlagSpec = Record<string, { type: "string" | "boolean"; short?: stri
 
 export function parse<T extends FlagSpec>(argv: string[], flags: T) {
   try {
-    return parseArgs({ args: argv, options: { ...COMMON_FLAGS, ...flags }, allowPositionals: true, strict: true });
+    return parseArgs({
+      args: argv,
+      options: { ...COMMON_FLAGS, ...flags },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (e) {
     throw new ValidationError(`${(e as Error).message}. Run \`grounded help\` for the usage.`);
   }

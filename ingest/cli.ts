@@ -3,8 +3,8 @@ import { fileURLToPath } from "node:url";
 import { loadConfig } from "../src/config.js";
 import { GroundedError } from "../src/errors.js";
 import { overridesFrom, parse } from "./args.js";
-import { ingestPaths, runIngest } from "./commands/ingest.js";
 import { runEval } from "./commands/eval.js";
+import { ingestPaths, runIngest } from "./commands/ingest.js";
 import { runAsk, runSearch } from "./commands/query.js";
 import { runServe } from "./commands/serve.js";
 import { runStatus } from "./commands/status.js";
@@ -30,7 +30,12 @@ function output(stream: NodeJS.WriteStream): Output {
   return { write: (t) => void stream.write(t), isTTY: Boolean(stream.isTTY) };
 }
 
-export async function main(argv: string[], env: Record<string, string | undefined>, out: Output, err: Output): Promise<number> {
+export async function main(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  out: Output,
+  err: Output,
+): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
@@ -48,7 +53,13 @@ export async function main(argv: string[], env: Record<string, string | undefine
         return await runEval(rest, env, out, err);
       case "demo": {
         const { values } = parse(rest, {});
-        const summary = await ingestPaths(loadConfig(env, overridesFrom(values)), [SAMPLES], { prune: true }, out, err);
+        const summary = await ingestPaths(
+          loadConfig(env, overridesFrom(values)),
+          [SAMPLES],
+          { prune: true },
+          out,
+          err,
+        );
         if (summary.failed > 0) return 1;
         return await runServe(rest, env, out, err);
       }

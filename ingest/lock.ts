@@ -23,7 +23,8 @@ export function acquireIngestLock(dbFile: string): () => void {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
       const pid = Number(fs.readFileSync(lockFile, "utf8").trim());
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) throw new IndexLockedError(lockFile, pid);
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid))
+        throw new IndexLockedError(lockFile, pid);
       fs.rmSync(lockFile, { force: true });
     }
   }

@@ -65,20 +65,37 @@ function contextLine(title: string | null, file: string, headingPath: string[]):
   return [title ?? path.basename(file), ...headingPath].join(" > ").slice(0, 200);
 }
 
-export async function ingest({ store, embedder, config }: IngestDeps, options: IngestOptions): Promise<IngestSummary> {
+export async function ingest(
+  { store, embedder, config }: IngestDeps,
+  options: IngestOptions,
+): Promise<IngestSummary> {
   const started = performance.now();
   const emit = options.onEvent ?? (() => {});
-  const summary: IngestSummary = { added: 0, updated: 0, unchanged: 0, removed: 0, failed: 0, chunks: 0, seconds: 0, embedRequests: 0, failures: [] };
+  const summary: IngestSummary = {
+    added: 0,
+    updated: 0,
+    unchanged: 0,
+    removed: 0,
+    failed: 0,
+    chunks: 0,
+    seconds: 0,
+    embedRequests: 0,
+    failures: [],
+  };
   const info = await embedder.info(options.signal);
   const current = store.indexInfo();
-  if (options.reindex && current && (current.embedModel !== info.model || current.dimensions !== info.dimensions)) {
+  if (
+    options.reindex &&
+    current &&
+    (current.embedModel !== info.model || current.dimensions !== info.dimensions)
+  ) {
     store.reset({ embedModel: info.model, dimensions: info.dimensions });
   } else {
     store.ensureIndexInfo({ embedModel: info.model, dimensions: info.dimensions });
   }
 
   // Chunks stay well inside the embedding model's context: room is left for the context line and prefix.
-  const maxTokens = Math.max(32, Math.min(Math.round(config.chunkTokens * 1.2), info.contextLength - 96));
+  const maxTokens = Math.max(32, Math.min(Math.max(config.chunkTokens, 512), info.contextLength - 96));
   const targetTokens = Math.min(config.chunkTokens, maxTokens);
   const overlapTokens = Math.min(config.chunkOverlapTokens, Math.floor(targetTokens / 2));
 
@@ -93,15 +110,35 @@ export async function ingest({ store, embedder, config }: IngestDeps, options: I
   };
 
   const commit = (job: FileJob) => {
-    const chunks: ChunkToStore[] = job.chunks.map((c, i) => ({ ...c, context: job.contexts[i] ?? "", vector: job.vectors[i] as Float32Array }));
+    const chunks: ChunkToStore[] = job.chunks.map((c, i) => ({
+      ...c,
+      context: job.contexts[i] ?? "",
+      vector: job.vectors[i] as Float32Array,
+    }));
     store.replaceDocument(
-      { path: job.path, source: job.source, root: job.root, title: job.title, format: job.format, hash: job.hash, bytes: job.bytes, pages: job.pages, embedModel: info.model },
+      {
+        path: job.path,
+        source: job.source,
+        root: job.root,
+        title: job.title,
+        format: job.format,
+        hash: job.hash,
+        bytes: job.bytes,
+        pages: job.pages,
+        embedModel: info.model,
+      },
       chunks,
     );
     summary.chunks += chunks.length;
     if (job.existed) summary.updated++;
     else summary.added++;
-    emit({ type: "file", status: job.existed ? "updated" : "added", source: job.source, path: job.path, chunks: chunks.length });
+    emit({
+      type: "file",
+      status: job.existed ? "updated" : "added",
+      source: job.source,
+      path: job.path,
+      chunks: chunks.length,
+    });
   };
 
   const batcher = createBatcher<FileJob>({
@@ -179,7 +216,10 @@ export async function ingest({ store, embedder, config }: IngestDeps, options: I
     const stat = await fs.stat(file);
     if (stat.size > config.maxFileBytes) {
       const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
-      throw new LoaderError(file, `is ${mb(stat.size)}, over the ${mb(config.maxFileBytes)} limit; raise GROUNDED_MAX_FILE_MB to ingest it`);
+      throw new LoaderError(
+        file,
+        `is ${mb(stat.size)}, over the ${mb(config.maxFileBytes)} limit; raise GROUNDED_MAX_FILE_MB to ingest it`,
+      );
     }
     const bytes = await fs.readFile(file);
     const hash = createHash("sha256").update(bytes).digest("hex");

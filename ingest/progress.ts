@@ -21,7 +21,12 @@ export function createProgress(out: Output, startedAt = performance.now()) {
       if (e.type === "file") {
         if (e.status === "unchanged") return;
         clear();
-        const detail = e.status === "failed" ? `: ${e.reason}` : e.chunks !== undefined ? ` (${e.chunks} chunk${e.chunks === 1 ? "" : "s"})` : "";
+        const detail =
+          e.status === "failed"
+            ? `: ${e.reason}`
+            : e.chunks !== undefined
+              ? ` (${e.chunks} chunk${e.chunks === 1 ? "" : "s"})`
+              : "";
         out.write(`${e.status.padEnd(8)} ${e.source}${detail}\n`);
         return;
       }
@@ -31,7 +36,9 @@ export function createProgress(out: Output, startedAt = performance.now()) {
       lastDraw = now;
       const seconds = (now - startedAt) / 1000;
       const rate = seconds > 0 ? Math.round(e.chunksEmbedded / seconds) : 0;
-      out.write(`\r\x1b[2K${e.files} files, ${e.chunksEmbedded}/${e.chunksQueued} chunks embedded, ${rate} chunks/s`);
+      out.write(
+        `\r\x1b[2K${e.files} files, ${e.chunksEmbedded}/${e.chunksQueued} chunks embedded, ${rate} chunks/s`,
+      );
       statusShown = true;
     },
     finish(s: IngestSummary) {

@@ -1,4 +1,4 @@
-import type { EmbedOptions, Embedder, EmbedderInfo } from "./embedder.js";
+import type { Embedder, EmbedderInfo, EmbedOptions } from "./embedder.js";
 import { extractTerms } from "./text/terms.js";
 
 /**

@@ -1,6 +1,8 @@
 import type { Embedder } from "./embedder.js";
-import { fuse } from "./fusion.js";
-import type { StoredChunk, Store } from "./store/store.js";
+import { fuse, type Scored } from "./fusion.js";
+import { proximityRerank } from "./proximity.js";
+import { lexicallyRelevant } from "./relevance.js";
+import type { Store, StoredChunk } from "./store/store.js";
 import { buildFtsQuery } from "./text/fts-query.js";
 
 export type RetrievalMode = "hybrid" | "vector" | "lexical";
@@ -48,23 +50,44 @@ export function createRetriever({ store, embedder, minSimilarity }: RetrieverOpt
       const n = candidates(k);
       const fts = buildFtsQuery(query);
 
-      const lexical = mode !== "vector" && fts.match ? store.lexical(fts.match, n, allowed) : [];
-      let vector: ReturnType<Store["vector"]> = [];
+      let lexical: Scored[] = [];
+      if (mode !== "vector" && fts.match) {
+        const hits = store.lexical(fts.match, n, allowed).map((h) => ({ id: h.chunkId, score: h.score }));
+        lexical = proximityRerank(
+          query,
+          hits,
+          (ids) => new Map(store.chunks(ids).map((c) => [c.chunkId, c.text])),
+        );
+      }
+      let vector: Scored[] = [];
+      let queryVector: Float32Array | undefined;
       if (mode !== "lexical") {
-        const [q] = await embedder.embed([query], { role: "query", signal });
-        if (q) vector = store.vector(q, n, allowed);
+        [queryVector] = await embedder.embed([query], { role: "query", signal });
+        if (queryVector)
+          vector = store.vector(queryVector, n, allowed).map((h) => ({ id: h.chunkId, score: h.similarity }));
+      }
+      const topSimilarity = vector[0]?.score ?? -1;
+      if (mode === "hybrid" && queryVector) {
+        // Score every candidate on both sides, so fusion compares real scores rather than guessing a floor
+        // for a chunk that one side did not return.
+        const inLexical = new Set(lexical.map((x) => x.id));
+        const inVector = new Set(vector.map((x) => x.id));
+        const lexicalOnly = [...inLexical].filter((id) => !inVector.has(id));
+        const vectorOnly = [...inVector].filter((id) => !inLexical.has(id));
+        if (lexicalOnly.length) {
+          const extra = store.vector(queryVector, lexicalOnly.length, lexicalOnly);
+          vector = [...vector, ...extra.map((h) => ({ id: h.chunkId, score: h.similarity }))];
+        }
+        if (vectorOnly.length) {
+          const bottom = Math.min(0, ...lexical.map((x) => x.score));
+          lexical = [...lexical, ...vectorOnly.map((id) => ({ id, score: bottom }))];
+        }
       }
 
-      const ranked = fuse(
-        lexical.map((h) => ({ id: h.chunkId, score: h.score })),
-        vector.map((h) => ({ id: h.chunkId, score: h.similarity })),
-        mode,
-      ).slice(0, k);
-
+      const ranked = fuse(lexical, vector, mode).slice(0, k);
       const ids = ranked.map((r) => r.id);
-      const contentHits = fts.keyMatch ? store.matching(fts.keyMatch, ids) : new Set<number>();
-      const topSimilarity = vector[0]?.similarity ?? -1;
-      const relevant = ids.length > 0 && (contentHits.size > 0 || topSimilarity >= minSimilarity);
+      const relevant =
+        ids.length > 0 && (lexicallyRelevant(store, query, ids) || topSimilarity >= minSimilarity);
 
       const scoreOf = new Map(ranked.map((r) => [r.id, r.score]));
       const results = store.chunks(ids).map((c) => ({ ...c, score: scoreOf.get(c.chunkId) ?? 0 }));

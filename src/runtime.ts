@@ -1,4 +1,4 @@
-import { createAnswerer, type Answerer } from "./answer/answerer.js";
+import { type Answerer, createAnswerer } from "./answer/answerer.js";
 import type { ChatModel } from "./chat-model.js";
 import type { Config } from "./config.js";
 import type { Embedder } from "./embedder.js";
@@ -25,7 +25,10 @@ export interface QueryRuntime {
 /** Cosine similarity at which a hit with no shared word still counts as relevant (real embedding models). */
 const MIN_SIMILARITY = 0.5;
 
-export async function createQueryRuntime(config: Config, log: (message: string) => void = () => {}): Promise<QueryRuntime> {
+export async function createQueryRuntime(
+  config: Config,
+  log: (message: string) => void = () => {},
+): Promise<QueryRuntime> {
   const client = createOllamaClient({ host: config.ollamaHost, timeoutMs: config.ollamaTimeoutMs });
   const store = openStore(config.db, { exactSearch: config.exactSearch });
   const warnings: string[] = [];
@@ -35,7 +38,12 @@ export async function createQueryRuntime(config: Config, log: (message: string) 
   let chatModel: ChatModel | null = null;
   if (config.chatModel !== "none") {
     if (await ollamaReachable(client)) {
-      chatModel = createOllamaChatModel({ client, model: config.chatModel, host: config.ollamaHost, keepAlive: config.keepAlive });
+      chatModel = createOllamaChatModel({
+        client,
+        model: config.chatModel,
+        host: config.ollamaHost,
+        keepAlive: config.keepAlive,
+      });
     } else {
       warnings.push(
         `Ollama is not reachable at ${config.ollamaHost}: answers are extractive (the best-matching sentences of the sources) until it is started and grounded restarted.`,
@@ -55,5 +63,15 @@ export async function createQueryRuntime(config: Config, log: (message: string) 
     think: config.think,
     warn: log,
   });
-  return { config, client, store, embedder, chatModel, retriever, answerer, warnings, close: () => store.close() };
+  return {
+    config,
+    client,
+    store,
+    embedder,
+    chatModel,
+    retriever,
+    answerer,
+    warnings,
+    close: () => store.close(),
+  };
 }

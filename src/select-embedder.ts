@@ -37,7 +37,8 @@ export async function selectEmbedder(
   purpose: "ingest" | "query",
   options: { reindex?: boolean } = {},
 ): Promise<EmbedderChoice> {
-  const ollama = (model: string) => createOllamaEmbedder({ client, model, host: config.ollamaHost, keepAlive: config.keepAlive });
+  const ollama = (model: string) =>
+    createOllamaEmbedder({ client, model, host: config.ollamaHost, keepAlive: config.keepAlive });
   const builtin = createBuiltinEmbedder();
 
   if (purpose === "query" && index) {

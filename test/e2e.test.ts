@@ -1,9 +1,13 @@
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_STAND_IN_MODELS, type OllamaStandIn, startOllamaStandIn } from "./stand-in/ollama-stand-in.js";
-import { cli, postJson, readNdjson, type RunningService, startService } from "./helpers/app.js";
+import { cli, postJson, type RunningService, readNdjson, startService } from "./helpers/app.js";
 import { writeCorpus } from "./helpers/corpus.js";
 import { tempDir } from "./helpers/tmp.js";
+import {
+  DEFAULT_STAND_IN_MODELS,
+  type OllamaStandIn,
+  startOllamaStandIn,
+} from "./stand-in/ollama-stand-in.js";
 
 describe("end to end against a stand-in Ollama: ingest a folder, ask over HTTP, get cited file and page", () => {
   let ollama: OllamaStandIn;
@@ -54,7 +58,9 @@ describe("end to end against a stand-in Ollama: ingest a folder, ask over HTTP, 
 
   it("answers with a citation to the right PDF page", async () => {
     ollama.reset();
-    const r = await postJson(`${service.url}/api/ask`, { question: "When should the tomato beds be watered?" });
+    const r = await postJson(`${service.url}/api/ask`, {
+      question: "When should the tomato beds be watered?",
+    });
     expect(r.status).toBe(200);
     expect(r.json.grounded).toBe(true);
     expect(r.json.mode).toBe("generative");
@@ -108,13 +114,20 @@ describe("end to end against a stand-in Ollama: ingest a folder, ask over HTTP, 
     expect(deltas.length).toBeGreaterThan(0);
     const done = events.at(-1) as Record<string, any>;
     expect(done.type).toBe("done");
-    expect(deltas.map((d) => d.content).join("").trim()).toBe(done.answer);
+    expect(
+      deltas
+        .map((d) => d.content)
+        .join("")
+        .trim(),
+    ).toBe(done.answer);
     expect(done.citations[0]).toMatchObject({ source: "greenhouse.pdf", page: 3 });
   });
 
   it("a question the documents do not cover is answered without calling the model", async () => {
     ollama.reset();
-    const r = await postJson(`${service.url}/api/ask`, { question: "Who won the football world cup in 1954?" });
+    const r = await postJson(`${service.url}/api/ask`, {
+      question: "Who won the football world cup in 1954?",
+    });
     expect(r.status).toBe(200);
     expect(r.json.grounded).toBe(false);
     expect(r.json.citations).toEqual([]);
@@ -125,14 +138,23 @@ describe("end to end against a stand-in Ollama: ingest a folder, ask over HTTP, 
   it("/api/search returns ranked chunks with source, page and heading, and honours the source filter", async () => {
     const r = await postJson(`${service.url}/api/search`, { query: "citric acid descaling", k: 3 });
     expect(r.status).toBe(200);
-    expect(r.json.results[0]).toMatchObject({ source: "manuals/kettle.md", page: null, heading: "Kettle K2 manual > Descaling" });
-    const filtered = await postJson(`${service.url}/api/search`, { query: "citric acid descaling", filter: { source: "greenhouse" } });
+    expect(r.json.results[0]).toMatchObject({
+      source: "manuals/kettle.md",
+      page: null,
+      heading: "Kettle K2 manual > Descaling",
+    });
+    const filtered = await postJson(`${service.url}/api/search`, {
+      query: "citric acid descaling",
+      filter: { source: "greenhouse" },
+    });
     expect(filtered.json.results.length).toBeGreaterThan(0);
     expect(filtered.json.results.every((x: { source: string }) => x.source === "greenhouse.pdf")).toBe(true);
   });
 
   it("lists and deletes documents", async () => {
-    const list = (await (await fetch(`${service.url}/api/documents`)).json()) as { documents: Array<Record<string, any>> };
+    const list = (await (await fetch(`${service.url}/api/documents`)).json()) as {
+      documents: Array<Record<string, any>>;
+    };
     const notes = list.documents.find((d) => d.source === "notes.txt");
     expect(notes).toBeDefined();
     expect(list.documents.find((d) => d.source === "greenhouse.pdf")?.pages).toBe(3);

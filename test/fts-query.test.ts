@@ -25,9 +25,9 @@ describe("lexical terms", () => {
 });
 
 describe("buildFtsQuery", () => {
-  it("ORs quoted content terms and drops English stopwords", () => {
+  it("ORs quoted content terms and their adjacent pairs as phrases, dropping English stopwords", () => {
     const q = buildFtsQuery("What is the warranty period?");
-    expect(q.match).toBe('"warranty" OR "period"');
+    expect(q.match).toBe('"warranty" OR "period" OR "warranty period"');
     expect(q.keyMatch).toBe('"warranty" OR "period"');
   });
 
@@ -45,7 +45,7 @@ describe("buildFtsQuery", () => {
 
   it("escapes quotes so user text never becomes FTS5 syntax", () => {
     const q = buildFtsQuery('say "hello" NEAR(x) OR *');
-    expect(q.match).toBe('"say" OR "hello" OR "near" OR "x"');
+    expect(q.match).toBe('"say" OR "hello" OR "near" OR "x" OR "say hello" OR "hello near" OR "near x"');
   });
 
   it("returns null for text without any term", () => {

@@ -3,10 +3,10 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { checkIndex } from "../src/store/check.js";
 import { openStore } from "../src/store/store.js";
-import { type OllamaStandIn, startOllamaStandIn } from "./stand-in/ollama-stand-in.js";
 import { cli } from "./helpers/app.js";
 import { writeCorpus } from "./helpers/corpus.js";
 import { tempDir } from "./helpers/tmp.js";
+import { type OllamaStandIn, startOllamaStandIn } from "./stand-in/ollama-stand-in.js";
 
 describe("grounded ingest", () => {
   let ollama: OllamaStandIn;
@@ -30,7 +30,9 @@ describe("grounded ingest", () => {
   afterEach(() => tmp.cleanup());
 
   const embedInputs = () =>
-    ollama.requestsTo("/api/embed").reduce((n, r) => n + ((r.body as { input: string[] }).input?.length ?? 0), 0);
+    ollama
+      .requestsTo("/api/embed")
+      .reduce((n, r) => n + ((r.body as { input: string[] }).input?.length ?? 0), 0);
 
   it("prints a summary and is incremental: an unchanged file costs no embedding call", async () => {
     const first = await cli(["ingest", docs], env);
@@ -54,7 +56,10 @@ describe("grounded ingest", () => {
     try {
       const notes = store.listDocuments().find((d) => d.source === "notes.txt");
       expect(embedInputs()).toBe(notes?.chunkCount);
-      const texts = store.db.prepare("SELECT text FROM chunks WHERE document_id = ?").pluck().all(notes?.id) as string[];
+      const texts = store.db
+        .prepare("SELECT text FROM chunks WHERE document_id = ?")
+        .pluck()
+        .all(notes?.id) as string[];
       expect(texts.join(" ")).toContain("coffee machine");
       expect(store.listDocuments()).toHaveLength(4);
       expect(checkIndex(store.db)).toEqual([]);

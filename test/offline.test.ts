@@ -1,7 +1,7 @@
 import net from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, postJson, readNdjson, type RunningService, startService } from "./helpers/app.js";
+import { cli, postJson, type RunningService, readNdjson, startService } from "./helpers/app.js";
 import { writeCorpus } from "./helpers/corpus.js";
 import { tempDir } from "./helpers/tmp.js";
 
@@ -24,7 +24,10 @@ describe("without any Ollama: built-in embedder and extractive answers", () => {
     tmp = tempDir();
     const docs = path.join(tmp.dir, "docs");
     writeCorpus(docs);
-    env = { OLLAMA_HOST: `http://127.0.0.1:${await closedPort()}`, GROUNDED_DB: path.join(tmp.dir, "index.db") };
+    env = {
+      OLLAMA_HOST: `http://127.0.0.1:${await closedPort()}`,
+      GROUNDED_DB: path.join(tmp.dir, "index.db"),
+    };
     ingestRun = await cli(["ingest", docs], env);
     service = await startService(env);
   });
@@ -35,7 +38,9 @@ describe("without any Ollama: built-in embedder and extractive answers", () => {
 
   it("ingest falls back to the built-in embedder and says so loudly", () => {
     expect(ingestRun.code).toBe(0);
-    expect(ingestRun.stderr).toMatch(/Ollama is not reachable at http:\/\/127\.0\.0\.1:\d+: using the built-in offline embedder/);
+    expect(ingestRun.stderr).toMatch(
+      /Ollama is not reachable at http:\/\/127\.0\.0\.1:\d+: using the built-in offline embedder/,
+    );
     expect(ingestRun.stdout).toMatch(/embedding model "builtin"/);
     expect(service.runtime.store.indexInfo()?.embedModel).toBe("builtin");
   });
@@ -48,7 +53,9 @@ describe("without any Ollama: built-in embedder and extractive answers", () => {
   });
 
   it("answers extractively with the matching sentence and its [n], citing file and page", async () => {
-    const r = await postJson(`${service.url}/api/ask`, { question: "When should the tomato beds be watered?" });
+    const r = await postJson(`${service.url}/api/ask`, {
+      question: "When should the tomato beds be watered?",
+    });
     expect(r.status).toBe(200);
     expect(r.json.mode).toBe("extractive");
     expect(r.json.model).toBeNull();

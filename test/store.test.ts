@@ -8,11 +8,30 @@ import { buildFtsQuery } from "../src/text/fts-query.js";
 import { tempDir } from "./helpers/tmp.js";
 
 function chunk(text: string, page: number | null = null, headingPath: string[] = []): ChunkToStore {
-  return { text, page, headingPath, start: 0, end: text.length, tokens: 10, context: "", vector: builtinVector(text) };
+  return {
+    text,
+    page,
+    headingPath,
+    start: 0,
+    end: text.length,
+    tokens: 10,
+    context: "",
+    vector: builtinVector(text),
+  };
 }
 
 function doc(name: string, root = "/docs") {
-  return { path: path.join(root, name), source: name, root, title: null, format: "markdown", hash: `h-${name}`, bytes: 10, pages: null, embedModel: "builtin" };
+  return {
+    path: path.join(root, name),
+    source: name,
+    root,
+    title: null,
+    format: "markdown",
+    hash: `h-${name}`,
+    bytes: 10,
+    pages: null,
+    embedModel: "builtin",
+  };
 }
 
 describe("store on a real SQLite file", () => {
@@ -30,12 +49,17 @@ describe("store on a real SQLite file", () => {
 
   it("records the embedding model and refuses another one with a reindex hint", () => {
     expect(store.indexInfo()).toEqual({ embedModel: "builtin", dimensions: 512 });
-    expect(() => store.ensureIndexInfo({ embedModel: "bge-m3", dimensions: 1024 })).toThrow(EmbeddingMismatchError);
+    expect(() => store.ensureIndexInfo({ embedModel: "bge-m3", dimensions: 1024 })).toThrow(
+      EmbeddingMismatchError,
+    );
     expect(() => store.ensureIndexInfo({ embedModel: "bge-m3", dimensions: 1024 })).toThrow(/--reindex/);
   });
 
   it("finds Chinese text by a two-character word inside a longer run", () => {
-    store.replaceDocument(doc("library.md"), [chunk("圖書逾期未還者，每本每日罰款五元。"), chunk("開館時間為週二至週日。")]);
+    store.replaceDocument(doc("library.md"), [
+      chunk("圖書逾期未還者，每本每日罰款五元。"),
+      chunk("開館時間為週二至週日。"),
+    ]);
     const q = buildFtsQuery("逾期罰款多少錢");
     const hits = store.lexical(q.match ?? "", 5);
     expect(hits.length).toBeGreaterThan(0);
@@ -43,7 +67,10 @@ describe("store on a real SQLite file", () => {
   });
 
   it("finds English by stem through porter stemming", () => {
-    store.replaceDocument(doc("kettle.md"), [chunk("Descaling the kettle every month keeps it quiet."), chunk("The lid opens with a button.")]);
+    store.replaceDocument(doc("kettle.md"), [
+      chunk("Descaling the kettle every month keeps it quiet."),
+      chunk("The lid opens with a button."),
+    ]);
     const hits = store.lexical(buildFtsQuery("how to descale").match ?? "", 5);
     expect(store.chunks(hits.map((h) => h.chunkId))[0]?.text).toMatch(/Descaling/);
   });

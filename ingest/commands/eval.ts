@@ -9,12 +9,14 @@ import { overridesFrom, parse } from "../args.js";
 import { type EvalSetResult, evaluateSet } from "../eval/run-eval.js";
 import type { Output } from "../progress.js";
 
-export const EVAL_USAGE = "grounded eval <set-folder>... [--mode hybrid|vector|lexical|all] [--limit N] [--json]";
+export const EVAL_USAGE =
+  "grounded eval <set-folder>... [--mode hybrid|vector|lexical|all] [--limit N] [--json]";
 
 const pct = (x: number | null) => (x === null ? "  -  " : x.toFixed(3));
 
 export function formatTable(results: EvalSetResult[]): string {
-  const head = "| set | mode | questions | chunks | hit@1 | hit@5 | hit@10 | doc@5 | page@5 | MRR | evidence page@1 | p50 ms | p95 ms |";
+  const head =
+    "| set | mode | questions | chunks | hit@1 | hit@5 | hit@10 | doc@5 | page@5 | MRR | evidence page@1 | p50 ms | p95 ms |";
   const rule = `|${"---|".repeat(13)}`;
   const rows = results.map((r) => {
     const m = r.metrics;
@@ -24,20 +26,30 @@ export function formatTable(results: EvalSetResult[]): string {
 }
 
 /** `grounded eval <set>...`: measure retrieval on question sets in ../shared/eval's format. */
-export async function runEval(argv: string[], env: Record<string, string | undefined>, out: Output, err: Output): Promise<number> {
+export async function runEval(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  out: Output,
+  err: Output,
+): Promise<number> {
   const { values, positionals } = parse(argv, { mode: { type: "string" }, limit: { type: "string" } });
   if (values.help || positionals.length === 0) {
     (values.help ? out : err).write(`${EVAL_USAGE}\n`);
     return values.help ? 0 : 2;
   }
   const modeArg = values.mode ?? "hybrid";
-  const modes: RetrievalMode[] = modeArg === "all" ? ["lexical", "vector", "hybrid"] : [modeArg as RetrievalMode];
-  if (!modes.every((m) => ["hybrid", "vector", "lexical"].includes(m))) throw new ValidationError(`--mode ${modeArg}: use hybrid, vector, lexical or all.`);
+  const modes: RetrievalMode[] =
+    modeArg === "all" ? ["lexical", "vector", "hybrid"] : [modeArg as RetrievalMode];
+  if (!modes.every((m) => ["hybrid", "vector", "lexical"].includes(m)))
+    throw new ValidationError(`--mode ${modeArg}: use hybrid, vector, lexical or all.`);
   const limit = values.limit === undefined ? undefined : Number(values.limit);
-  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new ValidationError("--limit must be a positive whole number.");
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1))
+    throw new ValidationError("--limit must be a positive whole number.");
   for (const dir of positionals) {
     if (!fs.existsSync(path.join(dir, "questions.jsonl")) || !fs.existsSync(path.join(dir, "docs"))) {
-      throw new ValidationError(`${dir} is not an evaluation set: it needs docs/ and questions.jsonl (see README "Measuring retrieval").`);
+      throw new ValidationError(
+        `${dir} is not an evaluation set: it needs docs/ and questions.jsonl (see README "Measuring retrieval").`,
+      );
     }
   }
   const config = loadConfig(env, overridesFrom(values));
@@ -54,6 +66,10 @@ export async function runEval(argv: string[], env: Record<string, string | undef
     if (err.isTTY) err.write("\r\x1b[2K");
     else err.write(`${path.basename(path.resolve(dir))}: done\n`);
   }
-  out.write(values.json ? `${JSON.stringify({ embedModel: embedder.model, results }, null, 2)}\n` : `${formatTable(results)}\n`);
+  out.write(
+    values.json
+      ? `${JSON.stringify({ embedModel: embedder.model, results }, null, 2)}\n`
+      : `${formatTable(results)}\n`,
+  );
   return 0;
 }

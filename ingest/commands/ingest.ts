@@ -5,21 +5,33 @@ import { selectEmbedder } from "../../src/select-embedder.js";
 import { openStore } from "../../src/store/store.js";
 import { overridesFrom, parse } from "../args.js";
 import { acquireIngestLock } from "../lock.js";
-import { ingest, type IngestSummary } from "../pipeline.js";
+import { type IngestSummary, ingest } from "../pipeline.js";
 import { createProgress, type Output } from "../progress.js";
 
 export const INGEST_USAGE = `grounded ingest <file-or-folder>... [--prune] [--reindex] [--db FILE] [--embed-model NAME] [--ollama-host URL]`;
 
 /** Ingest the given paths into the index; the exit code is 0 when every file succeeded, 1 when some failed. */
-export async function runIngest(argv: string[], env: Record<string, string | undefined>, out: Output, err: Output): Promise<number> {
+export async function runIngest(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  out: Output,
+  err: Output,
+): Promise<number> {
   const { values, positionals } = parse(argv, { prune: { type: "boolean" }, reindex: { type: "boolean" } });
   if (values.help) {
     out.write(`${INGEST_USAGE}\n`);
     return 0;
   }
-  if (positionals.length === 0) throw new ValidationError(`Name at least one file or folder to ingest.\nUsage: ${INGEST_USAGE}`);
+  if (positionals.length === 0)
+    throw new ValidationError(`Name at least one file or folder to ingest.\nUsage: ${INGEST_USAGE}`);
   const config = loadConfig(env, overridesFrom(values));
-  const summary = await ingestPaths(config, positionals, { prune: values.prune, reindex: values.reindex }, out, err);
+  const summary = await ingestPaths(
+    config,
+    positionals,
+    { prune: values.prune, reindex: values.reindex },
+    out,
+    err,
+  );
   if (values.json) out.write(`${JSON.stringify(summary)}\n`);
   return summary.failed > 0 ? 1 : 0;
 }
@@ -35,13 +47,20 @@ export async function ingestPaths(
   const store = openStore(config.db);
   try {
     const client = createOllamaClient({ host: config.ollamaHost, timeoutMs: config.ollamaTimeoutMs });
-    const choice = await selectEmbedder(config, client, store.indexInfo(), "ingest", { reindex: options.reindex ?? false });
+    const choice = await selectEmbedder(config, client, store.indexInfo(), "ingest", {
+      reindex: options.reindex ?? false,
+    });
     if (choice.warning) err.write(`\n!! ${choice.warning}\n\n`);
     out.write(`Ingesting into ${config.db} with embedding model "${choice.embedder.model}"\n`);
     const progress = createProgress(out);
     const summary = await ingest(
       { store, embedder: choice.embedder, config },
-      { roots: paths, prune: options.prune ?? false, reindex: options.reindex ?? false, onEvent: progress.onEvent },
+      {
+        roots: paths,
+        prune: options.prune ?? false,
+        reindex: options.reindex ?? false,
+        onEvent: progress.onEvent,
+      },
     );
     progress.finish(summary);
     return summary;

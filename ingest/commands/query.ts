@@ -12,7 +12,8 @@ type Env = Record<string, string | undefined>;
 function positiveInt(raw: string | undefined, fallback: number, name: string): number {
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 100) throw new ValidationError(`${name} ${raw} must be a whole number from 1 to 100.`);
+  if (!Number.isInteger(n) || n < 1 || n > 100)
+    throw new ValidationError(`${name} ${raw} must be a whole number from 1 to 100.`);
   return n;
 }
 
@@ -21,11 +22,18 @@ export async function runAsk(argv: string[], env: Env, out: Output, err: Output)
   const { values, positionals } = parse(argv, { k: { type: "string" }, source: { type: "string" } });
   const question = positionals.join(" ").trim();
   if (!question) throw new ValidationError('Ask a question: grounded ask "How do I descale the kettle?"');
-  const runtime = await createQueryRuntime(loadConfig(env, overridesFrom(values)), (m) => err.write(`warning: ${m}\n`));
+  const runtime = await createQueryRuntime(loadConfig(env, overridesFrom(values)), (m) =>
+    err.write(`warning: ${m}\n`),
+  );
   try {
     for (const w of runtime.warnings) err.write(`note: ${w}\n`);
     let done: Extract<AskEvent, { type: "done" }> | undefined;
-    const request = { question, k: positiveInt(values.k, 6, "--k"), history: [], filter: { source: values.source } };
+    const request = {
+      question,
+      k: positiveInt(values.k, 6, "--k"),
+      history: [],
+      filter: { source: values.source },
+    };
     for await (const e of runtime.answerer.ask(request)) {
       if (e.type === "delta" && !values.json) out.write(e.content);
       if (e.type === "done") done = e;
@@ -37,7 +45,8 @@ export async function runAsk(argv: string[], env: Env, out: Output, err: Output)
     } else {
       if (done.answer && !done.sources.length) out.write(done.answer);
       out.write("\n");
-      if (done.citations.length) out.write(`\nSources:\n${done.citations.map((c) => `  [${c.n}] ${sourceLabel(c)}`).join("\n")}\n`);
+      if (done.citations.length)
+        out.write(`\nSources:\n${done.citations.map((c) => `  [${c.n}] ${sourceLabel(c)}`).join("\n")}\n`);
     }
     return 0;
   } finally {
@@ -47,15 +56,24 @@ export async function runAsk(argv: string[], env: Env, out: Output, err: Output)
 
 /** `grounded search "<query>"`: retrieval only, no chat model. */
 export async function runSearch(argv: string[], env: Env, out: Output, err: Output): Promise<number> {
-  const { values, positionals } = parse(argv, { k: { type: "string" }, source: { type: "string" }, mode: { type: "string" } });
+  const { values, positionals } = parse(argv, {
+    k: { type: "string" },
+    source: { type: "string" },
+    mode: { type: "string" },
+  });
   const query = positionals.join(" ").trim();
   if (!query) throw new ValidationError('Give a search query: grounded search "descaling"');
   const mode = (values.mode ?? "hybrid") as RetrievalMode;
-  if (!["hybrid", "vector", "lexical"].includes(mode)) throw new ValidationError("--mode must be hybrid, vector or lexical.");
+  if (!["hybrid", "vector", "lexical"].includes(mode))
+    throw new ValidationError("--mode must be hybrid, vector or lexical.");
   const runtime = await createQueryRuntime(loadConfig(env, overridesFrom(values)));
   try {
     for (const w of runtime.warnings) err.write(`note: ${w}\n`);
-    const r = await runtime.retriever.retrieve(query, { k: positiveInt(values.k, 10, "--k"), mode, filter: { source: values.source } });
+    const r = await runtime.retriever.retrieve(query, {
+      k: positiveInt(values.k, 10, "--k"),
+      mode,
+      filter: { source: values.source },
+    });
     if (values.json) {
       out.write(`${JSON.stringify({ results: r.results, relevant: r.relevant }, null, 2)}\n`);
       return 0;
@@ -63,7 +81,9 @@ export async function runSearch(argv: string[], env: Env, out: Output, err: Outp
     if (r.results.length === 0) out.write("No results.\n");
     r.results.forEach((c, i) => {
       const snippet = c.text.replace(/\s+/g, " ").slice(0, 160);
-      out.write(`${i + 1}. ${sourceLabel(c)}  (score ${c.score.toFixed(3)}, chunk ${c.chunkId})\n   ${snippet}\n`);
+      out.write(
+        `${i + 1}. ${sourceLabel(c)}  (score ${c.score.toFixed(3)}, chunk ${c.chunkId})\n   ${snippet}\n`,
+      );
     });
     return 0;
   } finally {

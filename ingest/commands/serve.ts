@@ -1,15 +1,20 @@
 import { loadConfig } from "../../src/config.js";
 import { createQueryRuntime } from "../../src/runtime.js";
+import { ollamaReachable } from "../../src/select-embedder.js";
 import { createApp } from "../../src/server/app.js";
 import { createAnswererFor } from "../../src/server/face-deps.js";
 import { listen } from "../../src/server/listen.js";
-import { ollamaReachable } from "../../src/select-embedder.js";
 import { VERSION } from "../../src/version.js";
 import { overridesFrom, parse } from "../args.js";
 import type { Output } from "../progress.js";
 
 /** Run the HTTP service until SIGINT/SIGTERM. */
-export async function runServe(argv: string[], env: Record<string, string | undefined>, out: Output, err: Output): Promise<number> {
+export async function runServe(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  out: Output,
+  err: Output,
+): Promise<number> {
   const { values } = parse(argv, {});
   if (values.help) {
     out.write("grounded serve [--host H] [--port P] [--db FILE] [--chat-model NAME] [--ollama-host URL]\n");

@@ -8,7 +8,11 @@ import { overridesFrom, parse } from "../args.js";
 import type { Output } from "../progress.js";
 
 /** `grounded status [--check]`: the index and Ollama, and with --check the index's invariants. */
-export async function runStatus(argv: string[], env: Record<string, string | undefined>, out: Output): Promise<number> {
+export async function runStatus(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  out: Output,
+): Promise<number> {
   const { values } = parse(argv, { check: { type: "boolean" } });
   const config = loadConfig(env, overridesFrom(values));
   const client = createOllamaClient({ host: config.ollamaHost, timeoutMs: config.ollamaTimeoutMs });
@@ -22,7 +26,13 @@ export async function runStatus(argv: string[], env: Record<string, string | und
     const info = store?.indexInfo() ?? null;
     const problems = values.check && store ? checkIndex(store.db) : [];
     const status = {
-      index: { file: config.db, exists, ...counts, embedModel: info?.embedModel ?? null, dimensions: info?.dimensions ?? null },
+      index: {
+        file: config.db,
+        exists,
+        ...counts,
+        embedModel: info?.embedModel ?? null,
+        dimensions: info?.dimensions ?? null,
+      },
       ollama: { host: config.ollamaHost, reachable: version !== null, version, models },
       embedModel: config.embedModel,
       chatModel: config.chatModel,
@@ -38,12 +48,18 @@ export async function runStatus(argv: string[], env: Record<string, string | und
           `ollama  ${config.ollamaHost}: ${version ? `reachable, version ${version}` : "NOT reachable (start it with `ollama serve`)"}\n`,
       );
       if (version) {
-        for (const m of [config.embedModel, config.chatModel].filter((x) => x !== "builtin" && x !== "none")) {
+        for (const m of [config.embedModel, config.chatModel].filter(
+          (x) => x !== "builtin" && x !== "none",
+        )) {
           out.write(`        ${m}: ${has(m) ? "pulled" : `not pulled (run \`ollama pull ${m}\`)`}\n`);
         }
       }
       if (values.check) {
-        out.write(problems.length === 0 ? "check   ok: every chunk has its vector and FTS row, no duplicates\n" : `check   ${problems.length} problem(s):\n${problems.map((p) => `        - ${p}`).join("\n")}\n`);
+        out.write(
+          problems.length === 0
+            ? "check   ok: every chunk has its vector and FTS row, no duplicates\n"
+            : `check   ${problems.length} problem(s):\n${problems.map((p) => `        - ${p}`).join("\n")}\n`,
+        );
       }
     }
     return values.check && problems.length > 0 ? 1 : 0;

@@ -61,7 +61,8 @@ export async function evaluateSet(
         const r = await retriever.retrieve(q.question, { k: 10, mode });
         latencies.push(r.ms);
         outcomes.push(judge(q, r.results as Hit[]));
-        if (i % 25 === 0 || i === questions.length - 1) onProgress(i + 1, questions.length, `${name} ${mode}`);
+        if (i % 25 === 0 || i === questions.length - 1)
+          onProgress(i + 1, questions.length, `${name} ${mode}`);
       }
       let evidencePageHit1: number | null = null;
       const withEvidence = questions.filter((q) => q.evidence && q.page !== null);

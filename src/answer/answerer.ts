@@ -62,7 +62,15 @@ function notCovered(question: string): string {
 }
 
 function toRef(c: RetrievedChunk, i: number): SourceRef {
-  return { n: i + 1, source: c.source, page: c.page, heading: c.heading, chunkId: c.chunkId, text: c.text, score: c.score };
+  return {
+    n: i + 1,
+    source: c.source,
+    page: c.page,
+    heading: c.heading,
+    chunkId: c.chunkId,
+    text: c.text,
+    score: c.score,
+  };
 }
 
 export interface Answerer {
@@ -77,7 +85,11 @@ export function createAnswerer({ retriever, chatModel, limiter, think, warn }: A
     mode,
     async *ask(request, signal) {
       const started = performance.now();
-      const retrieval = await retriever.retrieve(request.question, { k: request.k, filter: request.filter, signal });
+      const retrieval = await retriever.retrieve(request.question, {
+        k: request.k,
+        filter: request.filter,
+        signal,
+      });
       const retrievalMs = retrieval.ms;
       const finish = (answer: string, refs: SourceRef[], grounded: boolean, generationMs: number) => {
         const parsed = parseCitations(answer, refs.length);
@@ -96,17 +108,19 @@ export function createAnswerer({ retriever, chatModel, limiter, think, warn }: A
       };
 
       if (!retrieval.relevant) {
+        const answer = notCovered(request.question);
         yield { type: "sources", sources: [] };
-        yield finish(notCovered(request.question), [], false, 0);
+        yield { type: "delta", content: answer };
+        yield finish(answer, [], false, 0);
         return;
       }
 
       if (!chatModel) {
         const refs = retrieval.results.map(toRef);
         yield { type: "sources", sources: refs };
-        const answer = extractiveAnswer(request.question, retrieval.results);
-        if (answer) yield { type: "delta", content: answer };
-        yield finish(answer ?? notCovered(request.question), refs, answer !== null, 0);
+        const answer = extractiveAnswer(request.question, retrieval.results) ?? notCovered(request.question);
+        yield { type: "delta", content: answer };
+        yield finish(answer, refs, true, 0);
         return;
       }
 
@@ -125,7 +139,9 @@ export function createAnswerer({ retriever, chatModel, limiter, think, warn }: A
             answer += event.content;
             yield { type: "delta", content: event.content };
           } else if (event.promptEvalCount !== undefined && event.promptEvalCount >= fitted.numCtx) {
-            warn?.(`The model read ${event.promptEvalCount} prompt tokens with num_ctx ${fitted.numCtx}: the prompt may have been cut.`);
+            warn?.(
+              `The model read ${event.promptEvalCount} prompt tokens with num_ctx ${fitted.numCtx}: the prompt may have been cut.`,
+            );
           }
         }
       } finally {

@@ -36,5 +36,9 @@ export function parseCitations(answer: string, sourceCount: number): ParsedCitat
     for (const n of valid) if (!cited.includes(n)) cited.push(n);
     return valid.length ? `[${[...new Set(valid)].join(", ")}]` : "";
   });
-  return { text: removed ? text.replace(/[ \t]+([.,;:!?。，；：！？])/g, "$1").replace(/[ \t]{2,}/g, " ") : text, cited, removed };
+  return {
+    text: removed ? text.replace(/[ \t]+([.,;:!?。，；：！？])/g, "$1").replace(/[ \t]{2,}/g, " ") : text,
+    cited,
+    removed,
+  };
 }

@@ -23,7 +23,11 @@ function contentTerms(text: string): Set<string> {
  * The answer when no chat model is available: the sentences of the top sources that share the most
  * content terms with the question, each followed by the number of its source. Null when none shares any.
  */
-export function extractiveAnswer(question: string, sources: RetrievedChunk[], maxSentences = 3): string | null {
+export function extractiveAnswer(
+  question: string,
+  sources: RetrievedChunk[],
+  maxSentences = 3,
+): string | null {
   const q = contentTerms(question);
   if (q.size === 0) return null;
   const picks: Array<{ n: number; sentence: string; score: number; order: number }> = [];

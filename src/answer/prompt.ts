@@ -45,7 +45,11 @@ export function sourcesBlock(sources: RetrievedChunk[]): string {
   return sources.map((c, i) => `[${i + 1}] ${sourceLabel(c)}\n${neutralise(c.text.trim())}`).join("\n\n");
 }
 
-export function buildMessages(question: string, sources: RetrievedChunk[], history: HistoryTurn[]): ChatMessage[] {
+export function buildMessages(
+  question: string,
+  sources: RetrievedChunk[],
+  history: HistoryTurn[],
+): ChatMessage[] {
   const user = `Sources:\n\n${sourcesBlock(sources)}\n\nQuestion: ${question}`;
   return [{ role: "system", content: SYSTEM_PROMPT }, ...history, { role: "user", content: user }];
 }

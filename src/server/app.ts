@@ -35,10 +35,13 @@ export interface AppDeps {
 async function readJson<T>(req: Request, schema: ZodType<T>): Promise<T> {
   const type = req.headers.get("content-type") ?? "";
   if (!type.toLowerCase().includes("application/json")) {
-    throw new ValidationError("Send the request body as JSON with the header Content-Type: application/json.", {
-      code: "unsupported_media_type",
-      status: 415,
-    });
+    throw new ValidationError(
+      "Send the request body as JSON with the header Content-Type: application/json.",
+      {
+        code: "unsupported_media_type",
+        status: 415,
+      },
+    );
   }
   const text = await req.text();
   let data: unknown;
@@ -50,8 +53,22 @@ async function readJson<T>(req: Request, schema: ZodType<T>): Promise<T> {
   return schema.parse(data);
 }
 
-function searchResult(r: { chunkId: number; source: string; page: number | null; heading: string | null; text: string; score: number }) {
-  return { chunkId: r.chunkId, source: r.source, page: r.page, heading: r.heading, text: r.text, score: r.score };
+function searchResult(r: {
+  chunkId: number;
+  source: string;
+  page: number | null;
+  heading: string | null;
+  text: string;
+  score: number;
+}) {
+  return {
+    chunkId: r.chunkId,
+    source: r.source,
+    page: r.page,
+    heading: r.heading,
+    text: r.text,
+    score: r.score,
+  };
 }
 
 export function createApp(deps: AppDeps): Hono {
@@ -59,7 +76,12 @@ export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
 
   app.onError((err, c) => errorResponse(c, err));
-  app.notFound((c) => errorResponse(c, new NotFoundError(`No route ${c.req.method} ${c.req.path}. See the README for the API.`)));
+  app.notFound((c) =>
+    errorResponse(
+      c,
+      new NotFoundError(`No route ${c.req.method} ${c.req.path}. See the README for the API.`),
+    ),
+  );
 
   if (config.corsOrigin) app.use("*", cors({ origin: config.corsOrigin.split(",").map((s) => s.trim()) }));
   if (config.apiKey) app.use("/api/*", bearerAuth({ token: config.apiKey }));
@@ -68,7 +90,11 @@ export function createApp(deps: AppDeps): Hono {
     bodyLimit({
       maxSize: config.maxBodyBytes,
       onError: () => {
-        throw new GroundedError("body_too_large", `The request body is larger than ${config.maxBodyBytes} bytes.`, { status: 413 });
+        throw new GroundedError(
+          "body_too_large",
+          `The request body is larger than ${config.maxBodyBytes} bytes.`,
+          { status: 413 },
+        );
       },
     }),
   );
@@ -80,7 +106,12 @@ export function createApp(deps: AppDeps): Hono {
     return c.json({
       status: "ok",
       version: deps.version,
-      index: { documents: counts.documents, chunks: counts.chunks, embedModel: info?.embedModel ?? null, dimensions: info?.dimensions ?? null },
+      index: {
+        documents: counts.documents,
+        chunks: counts.chunks,
+        embedModel: info?.embedModel ?? null,
+        dimensions: info?.dimensions ?? null,
+      },
       ollama: { host: config.ollamaHost, reachable: ollama.reachable, version: ollama.version },
       chatModel: answerer.mode === "generative" ? config.chatModel : null,
       mode: { embedding: deps.embedder.kind, answer: answerer.mode },
@@ -89,8 +120,17 @@ export function createApp(deps: AppDeps): Hono {
 
   app.post("/api/search", async (c) => {
     const body = await readJson(c.req.raw, searchSchema);
-    const retrieval = await retriever.retrieve(body.query, { k: body.k, mode: body.mode, filter: body.filter, signal: c.req.raw.signal });
-    return c.json({ results: retrieval.results.map(searchResult), relevant: retrieval.relevant, timings: { retrievalMs: retrieval.ms } });
+    const retrieval = await retriever.retrieve(body.query, {
+      k: body.k,
+      mode: body.mode,
+      filter: body.filter,
+      signal: c.req.raw.signal,
+    });
+    return c.json({
+      results: retrieval.results.map(searchResult),
+      relevant: retrieval.relevant,
+      timings: { retrievalMs: retrieval.ms },
+    });
   });
 
   app.post("/api/ask", async (c) => {
@@ -99,7 +139,10 @@ export function createApp(deps: AppDeps): Hono {
     const clientSignal = c.req.raw.signal;
     const onClientGone = () => controller.abort(clientSignal.reason);
     clientSignal.addEventListener("abort", onClientGone, { once: true });
-    const events = answerer.ask({ question: body.question, k: body.k, history: body.history, filter: body.filter }, controller.signal);
+    const events = answerer.ask(
+      { question: body.question, k: body.k, history: body.history, filter: body.filter },
+      controller.signal,
+    );
     if (body.stream) return ndjsonResponse(events, controller);
     try {
       let done: Extract<AskEvent, { type: "done" }> | undefined;
@@ -130,7 +173,8 @@ export function createApp(deps: AppDeps): Hono {
   app.delete("/api/documents/:id", (c) => {
     const raw = c.req.param("id");
     const id = Number(raw);
-    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(id)) throw new ValidationError(`Document id "${raw}" is not a number.`);
+    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(id))
+      throw new ValidationError(`Document id "${raw}" is not a number.`);
     const doc = store.document(id);
     if (!doc) throw new NotFoundError(`No document with id ${id}. GET /api/documents lists them.`);
     store.deleteDocument(id);

@@ -8,10 +8,15 @@ export interface ErrorBody {
 }
 
 /** The one place where errors become HTTP responses. Handlers only throw. */
-export function toErrorResponse(err: unknown): { status: number; body: ErrorBody; headers: Record<string, string> } {
+export function toErrorResponse(err: unknown): {
+  status: number;
+  body: ErrorBody;
+  headers: Record<string, string>;
+} {
   const headers: Record<string, string> = {};
   if (err instanceof BusyError) headers["Retry-After"] = String(err.retryAfterSeconds);
-  if (err instanceof GroundedError) return { status: err.status, body: { error: { code: err.code, message: err.message } }, headers };
+  if (err instanceof GroundedError)
+    return { status: err.status, body: { error: { code: err.code, message: err.message } }, headers };
   if (err instanceof ZodError) {
     const message = err.issues
       .map((i) => `${i.path.length ? i.path.join(".") : "body"}: ${i.message}`)
@@ -24,7 +29,12 @@ export function toErrorResponse(err: unknown): { status: number; body: ErrorBody
   }
   return {
     status: 500,
-    body: { error: { code: "internal", message: "Something went wrong inside grounded; the server log has the details." } },
+    body: {
+      error: {
+        code: "internal",
+        message: "Something went wrong inside grounded; the server log has the details.",
+      },
+    },
     headers,
   };
 }

@@ -21,22 +21,28 @@ export function listen(app: Hono, config: Config): Promise<Listening> {
     );
   }
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info: AddressInfo) => {
-      const host = info.family === "IPv6" ? `[${info.address}]` : info.address;
-      resolve({
-        url: `http://${host}:${info.port}`,
-        port: info.port,
-        close: () =>
-          new Promise<void>((done) => {
-            server.close(() => done());
-            (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-          }),
-      });
-    });
+    const server = serve(
+      { fetch: app.fetch, hostname: config.host, port: config.port },
+      (info: AddressInfo) => {
+        const host = info.family === "IPv6" ? `[${info.address}]` : info.address;
+        resolve({
+          url: `http://${host}:${info.port}`,
+          port: info.port,
+          close: () =>
+            new Promise<void>((done) => {
+              server.close(() => done());
+              (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+            }),
+        });
+      },
+    );
     server.once("error", (e: NodeJS.ErrnoException) =>
       reject(
         e.code === "EADDRINUSE"
-          ? new ConfigError(`Port ${config.port} on ${config.host} is already in use. Stop the other program or choose another with --port / GROUNDED_PORT.`, e)
+          ? new ConfigError(
+              `Port ${config.port} on ${config.host} is already in use. Stop the other program or choose another with --port / GROUNDED_PORT.`,
+              e,
+            )
           : e,
       ),
     );

@@ -5,7 +5,10 @@ import { toErrorResponse } from "./errors.js";
  * `{"type":"error","error":{...}}` line; a client that goes away aborts `controller`, which cancels the
  * upstream model request.
  */
-export function ndjsonResponse(events: AsyncGenerator<object, void, undefined>, controller: AbortController): Response {
+export function ndjsonResponse(
+  events: AsyncGenerator<object, void, undefined>,
+  controller: AbortController,
+): Response {
   const encoder = new TextEncoder();
   const body = new ReadableStream<Uint8Array>({
     async pull(sink) {
@@ -27,6 +30,10 @@ export function ndjsonResponse(events: AsyncGenerator<object, void, undefined>, 
     },
   });
   return new Response(body, {
-    headers: { "Content-Type": "application/x-ndjson; charset=utf-8", "Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff" },
+    headers: {
+      "Content-Type": "application/x-ndjson; charset=utf-8",
+      "Cache-Control": "no-cache",
+      "X-Content-Type-Options": "nosniff",
+    },
   });
 }

@@ -2,12 +2,18 @@ import { z } from "zod";
 
 /** Request bodies of grounded's own API. The same schemas validate requests and describe the API. */
 const filter = z
-  .object({ source: z.string().max(1000).optional().describe("Only documents whose source starts with this prefix") })
+  .object({
+    source: z.string().max(1000).optional().describe("Only documents whose source starts with this prefix"),
+  })
   .strict();
 
 export const askSchema = z
   .object({
-    question: z.string().trim().min(1, "question must not be empty").max(8000, "question is longer than 8000 characters"),
+    question: z
+      .string()
+      .trim()
+      .min(1, "question must not be empty")
+      .max(8000, "question is longer than 8000 characters"),
     k: z.number().int().min(1).max(50).default(6),
     stream: z.boolean().default(false),
     history: z
@@ -20,7 +26,11 @@ export const askSchema = z
 
 export const searchSchema = z
   .object({
-    query: z.string().trim().min(1, "query must not be empty").max(8000, "query is longer than 8000 characters"),
+    query: z
+      .string()
+      .trim()
+      .min(1, "query must not be empty")
+      .max(8000, "query is longer than 8000 characters"),
     k: z.number().int().min(1).max(100).default(10),
     filter: filter.optional(),
     mode: z.enum(["hybrid", "vector", "lexical"]).default("hybrid"),

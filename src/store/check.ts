@@ -23,13 +23,18 @@ export function checkIndex(db: Db): string[] {
   const chunks = count("SELECT count(*) FROM chunks");
   const fts = count("SELECT count(*) FROM chunks_fts");
   if (fts !== chunks) problems.push(`${chunks} chunks but ${fts} full-text rows`);
-  const orphanChunks = count("SELECT count(*) FROM chunks WHERE document_id NOT IN (SELECT id FROM documents)");
+  const orphanChunks = count(
+    "SELECT count(*) FROM chunks WHERE document_id NOT IN (SELECT id FROM documents)",
+  );
   if (orphanChunks) problems.push(`${orphanChunks} chunk(s) belong to no document`);
   const dupes = count("SELECT count(*) FROM (SELECT path FROM documents GROUP BY path HAVING count(*) > 1)");
   if (dupes) problems.push(`${dupes} document path(s) appear more than once`);
   const wrongCounts = count(
     "SELECT count(*) FROM documents d WHERE d.chunk_count != (SELECT count(*) FROM chunks c WHERE c.document_id = d.id)",
   );
-  if (wrongCounts) problems.push(`${wrongCounts} document(s) have a different number of chunks than recorded (half-replaced)`);
+  if (wrongCounts)
+    problems.push(
+      `${wrongCounts} document(s) have a different number of chunks than recorded (half-replaced)`,
+    );
   return problems;
 }

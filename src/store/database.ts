@@ -12,7 +12,10 @@ export function openDatabase(file: string, options: { readonly?: boolean } = {})
   if (!options.readonly) fs.mkdirSync(path.dirname(file), { recursive: true });
   let db: Db;
   try {
-    db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+    db = new Database(file, {
+      readonly: options.readonly ?? false,
+      fileMustExist: options.readonly ?? false,
+    });
   } catch (cause) {
     throw new GroundedError(
       "index_unavailable",
@@ -31,11 +34,15 @@ export function openDatabase(file: string, options: { readonly?: boolean } = {})
     if (!options.readonly) migrate(db);
   } catch (cause) {
     db.close();
-    throw new GroundedError("index_unavailable", `Cannot prepare the index ${file}: ${(cause as Error).message}`, {
-      status: 503,
-      exitCode: 2,
-      cause,
-    });
+    throw new GroundedError(
+      "index_unavailable",
+      `Cannot prepare the index ${file}: ${(cause as Error).message}`,
+      {
+        status: 503,
+        exitCode: 2,
+        cause,
+      },
+    );
   }
   return db;
 }

@@ -37,7 +37,7 @@ const MIGRATIONS: string[] = [
   );
   CREATE INDEX chunks_document ON chunks(document_id, seq);
   CREATE VIRTUAL TABLE chunks_fts USING fts5(
-    terms, content='', contentless_delete=1, tokenize='porter unicode61 remove_diacritics 2'
+    context, terms, content='', contentless_delete=1, tokenize='porter unicode61 remove_diacritics 2'
   );
   `,
 ];

@@ -69,6 +69,8 @@ export interface Store {
   deleteDocument(id: number): boolean;
   counts(): { documents: number; chunks: number };
   lexical(match: string, k: number, allowed?: number[]): LexicalHit[];
+  /** How many chunks match `match` (document frequency of a term). */
+  countMatching(match: string): number;
   /** Which of `ids` match `match` (used to tell a content hit from a stopword-only hit). */
   matching(match: string, ids: number[]): Set<number>;
   vector(query: Float32Array, k: number, allowed?: number[]): VectorHit[];
@@ -82,7 +84,9 @@ export function openStore(file: string, options: { readonly?: boolean; exactSear
   const db = openDatabase(file, options);
   const getMeta = (key: string) =>
     (db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined)?.value;
-  const setMeta = db.prepare("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+  const setMeta = db.prepare(
+    "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+  );
 
   const deleteChunksOf = (documentId: number) => {
     const ids = db.prepare("SELECT id FROM chunks WHERE document_id = ?").pluck().all(documentId) as number[];
@@ -94,7 +98,8 @@ export function openStore(file: string, options: { readonly?: boolean; exactSear
     }
     db.prepare("DELETE FROM chunks WHERE document_id = ?").run(documentId);
   };
-  const hasVec = () => db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'chunks_vec'").get() !== undefined;
+  const hasVec = () =>
+    db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'chunks_vec'").get() !== undefined;
 
   const indexInfo = (): IndexInfo | null => {
     const model = getMeta("embed_model");
@@ -110,7 +115,12 @@ export function openStore(file: string, options: { readonly?: boolean; exactSear
       const current = indexInfo();
       if (current) {
         if (current.embedModel !== info.embedModel || current.dimensions !== info.dimensions) {
-          throw new EmbeddingMismatchError(current.embedModel, current.dimensions, info.embedModel, info.dimensions);
+          throw new EmbeddingMismatchError(
+            current.embedModel,
+            current.dimensions,
+            info.embedModel,
+            info.dimensions,
+          );
         }
         return;
       }
@@ -129,10 +139,14 @@ export function openStore(file: string, options: { readonly?: boolean; exactSear
         createVectorTable(db, info.dimensions);
       })();
     },
-    documentByPath: (p) => db.prepare(`SELECT ${DOC_COLUMNS} FROM documents WHERE path = ?`).get(p) as DocumentRecord | undefined,
-    document: (id) => db.prepare(`SELECT ${DOC_COLUMNS} FROM documents WHERE id = ?`).get(id) as DocumentRecord | undefined,
-    listDocuments: () => db.prepare(`SELECT ${DOC_COLUMNS} FROM documents ORDER BY source, id`).all() as DocumentRecord[],
-    documentsUnder: (root) => db.prepare(`SELECT ${DOC_COLUMNS} FROM documents WHERE root = ?`).all(root) as DocumentRecord[],
+    documentByPath: (p) =>
+      db.prepare(`SELECT ${DOC_COLUMNS} FROM documents WHERE path = ?`).get(p) as DocumentRecord | undefined,
+    document: (id) =>
+      db.prepare(`SELECT ${DOC_COLUMNS} FROM documents WHERE id = ?`).get(id) as DocumentRecord | undefined,
+    listDocuments: () =>
+      db.prepare(`SELECT ${DOC_COLUMNS} FROM documents ORDER BY source, id`).all() as DocumentRecord[],
+    documentsUnder: (root) =>
+      db.prepare(`SELECT ${DOC_COLUMNS} FROM documents WHERE root = ?`).all(root) as DocumentRecord[],
     replaceDocument(doc, chunks) {
       const insertDoc = db.prepare(
         `INSERT INTO documents(path, source, root, title, format, hash, bytes, pages, chunk_count, embed_model, ingested_at)
@@ -142,7 +156,7 @@ export function openStore(file: string, options: { readonly?: boolean; exactSear
         `INSERT INTO chunks(document_id, seq, text, page, heading, start_offset, end_offset, tokens)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       );
-      const insertFts = db.prepare("INSERT INTO chunks_fts(rowid, terms) VALUES (?, ?)");
+      const insertFts = db.prepare("INSERT INTO chunks_fts(rowid, context, terms) VALUES (?, ?, ?)");
       const insertVec = prepareVectorInsert(db);
       return db.transaction(() => {
         const old = store.documentByPath(doc.path);
@@ -150,13 +164,17 @@ export function openStore(file: string, options: { readonly?: boolean; exactSear
           deleteChunksOf(old.id);
           db.prepare("DELETE FROM documents WHERE id = ?").run(old.id);
         }
-        const info = insertDoc.run({ ...doc, chunkCount: chunks.length, ingestedAt: new Date().toISOString() });
+        const info = insertDoc.run({
+          ...doc,
+          chunkCount: chunks.length,
+          ingestedAt: new Date().toISOString(),
+        });
         const documentId = Number(info.lastInsertRowid);
         chunks.forEach((c, seq) => {
           const heading = c.headingPath.length ? c.headingPath.join(" > ") : null;
           const r = insertChunk.run(documentId, seq, c.text, c.page, heading, c.start, c.end, c.tokens);
           const chunkId = r.lastInsertRowid;
-          insertFts.run(chunkId, ftsDocumentText(`${c.context}\n${c.text}`));
+          insertFts.run(chunkId, ftsDocumentText(c.context), ftsDocumentText(c.text));
           insertVec(chunkId, c.vector);
         });
         return documentId;
@@ -169,7 +187,11 @@ export function openStore(file: string, options: { readonly?: boolean; exactSear
       })();
     },
     counts: () =>
-      db.prepare("SELECT (SELECT count(*) FROM documents) AS documents, (SELECT count(*) FROM chunks) AS chunks").get() as {
+      db
+        .prepare(
+          "SELECT (SELECT count(*) FROM documents) AS documents, (SELECT count(*) FROM chunks) AS chunks",
+        )
+        .get() as {
         documents: number;
         chunks: number;
       },
@@ -177,14 +199,20 @@ export function openStore(file: string, options: { readonly?: boolean; exactSear
       const filter = allowed ? "AND rowid IN (SELECT value FROM json_each(?))" : "";
       const params: unknown[] = allowed ? [match, JSON.stringify(allowed), k] : [match, k];
       const rows = db
-        .prepare(`SELECT rowid AS id, bm25(chunks_fts) AS rank FROM chunks_fts WHERE chunks_fts MATCH ? ${filter} ORDER BY rank LIMIT ?`)
+        .prepare(
+          `SELECT rowid AS id, bm25(chunks_fts) AS rank FROM chunks_fts WHERE chunks_fts MATCH ? ${filter} ORDER BY rank LIMIT ?`,
+        )
         .all(...params) as Array<{ id: number; rank: number }>;
       return rows.map((r) => ({ chunkId: r.id, score: -r.rank }));
     },
+    countMatching: (match) =>
+      db.prepare("SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?").pluck().get(match) as number,
     matching(match, ids) {
       if (ids.length === 0) return new Set();
       const rows = db
-        .prepare("SELECT rowid AS id FROM chunks_fts WHERE chunks_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))")
+        .prepare(
+          "SELECT rowid AS id FROM chunks_fts WHERE chunks_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))",
+        )
         .pluck()
         .all(match, JSON.stringify(ids)) as number[];
       return new Set(rows);
@@ -192,7 +220,9 @@ export function openStore(file: string, options: { readonly?: boolean; exactSear
     vector: (query, k, allowed) => knn(db, query, k, allowed, { exact: options.exactSearch ?? false }),
     chunkIdsWithSourcePrefix(prefix) {
       return db
-        .prepare("SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE substr(d.source, 1, ?) = ?")
+        .prepare(
+          "SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE substr(d.source, 1, ?) = ?",
+        )
         .pluck()
         .all(prefix.length, prefix) as number[];
     },

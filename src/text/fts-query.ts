@@ -1,5 +1,5 @@
-import { extractTerms } from "./terms.js";
 import { CJK_STOP_CHARS, ENGLISH_STOPWORDS } from "./stopwords.js";
+import { extractTerms } from "./terms.js";
 
 export interface FtsQuery {
   /** An FTS5 MATCH expression, or null when the text has no searchable term. */
@@ -23,7 +23,15 @@ export function buildFtsQuery(text: string): FtsQuery {
   const words = t.words.filter((w) => !ENGLISH_STOPWORDS.has(w));
   const unigrams = t.unigrams.filter((c) => !CJK_STOP_CHARS.has(c));
   const bigrams = t.bigrams;
-  let terms = [...new Set([...words, ...bigrams, ...unigrams])];
+  // Adjacent content words also go in as a phrase: a chunk with "incubation period" verbatim beats one
+  // that mentions "incubation" and "period" far apart (measured in docs/retrieval.md).
+  const phrases: string[] = [];
+  for (let i = 1; i < t.words.length; i++) {
+    const a = t.words[i - 1] ?? "";
+    const b = t.words[i] ?? "";
+    if (!ENGLISH_STOPWORDS.has(a) && !ENGLISH_STOPWORDS.has(b)) phrases.push(`${a} ${b}`);
+  }
+  let terms = [...new Set([...words, ...phrases, ...bigrams, ...unigrams])];
   if (terms.length === 0) terms = [...new Set([...t.words, ...t.unigrams])];
   const keyTerms = [...new Set([...words, ...bigrams])];
   if (keyTerms.length === 0) keyTerms.push(...unigrams);

@@ -4,11 +4,11 @@
  * run on a regression. Usage: npx tsx test/eval/ci-gate.ts <eval-root>
  */
 import path from "node:path";
+import { formatTable } from "../../ingest/commands/eval.js";
+import { type EvalSetResult, evaluateSet } from "../../ingest/eval/run-eval.js";
 import { loadConfig } from "../../src/config.js";
 import { createOllamaClient } from "../../src/ollama/client.js";
 import { createOllamaEmbedder } from "../../src/ollama/embedder.js";
-import { formatTable } from "../../ingest/commands/eval.js";
-import { type EvalSetResult, evaluateSet } from "../../ingest/eval/run-eval.js";
 import { startOllamaStandIn } from "../stand-in/ollama-stand-in.js";
 
 interface Gate {
@@ -47,19 +47,35 @@ async function main(root: string): Promise<number> {
   };
   try {
     for (const gate of GATES) {
-      const results = await evaluateSet(path.join(root, gate.set), config, embedder, ["lexical", "hybrid"], () => {}, gate.limit);
+      const results = await evaluateSet(
+        path.join(root, gate.set),
+        config,
+        embedder,
+        ["lexical", "hybrid"],
+        () => {},
+        gate.limit,
+      );
       all.push(...results);
       const lexical = results.find((r) => r.mode === "lexical");
       const hybrid = results.find((r) => r.mode === "hybrid");
       if (!lexical || !hybrid) throw new Error("missing mode results");
-      check(lexical.metrics.answerHit5 >= gate.hit5.lexical, `${gate.set} lexical hit@5 ${lexical.metrics.answerHit5} < ${gate.hit5.lexical}`);
-      check(hybrid.metrics.answerHit5 >= gate.hit5.hybrid, `${gate.set} hybrid hit@5 ${hybrid.metrics.answerHit5} < ${gate.hit5.hybrid}`);
+      check(
+        lexical.metrics.answerHit5 >= gate.hit5.lexical,
+        `${gate.set} lexical hit@5 ${lexical.metrics.answerHit5} < ${gate.hit5.lexical}`,
+      );
+      check(
+        hybrid.metrics.answerHit5 >= gate.hit5.hybrid,
+        `${gate.set} hybrid hit@5 ${hybrid.metrics.answerHit5} < ${gate.hit5.hybrid}`,
+      );
       check(
         hybrid.metrics.answerHit5 >= lexical.metrics.answerHit5 - 0.02,
         `${gate.set} hybrid hit@5 ${hybrid.metrics.answerHit5} is more than 0.02 below lexical ${lexical.metrics.answerHit5}`,
       );
       if (gate.pageHit5 !== undefined) {
-        check((hybrid.metrics.pageHit5 ?? 0) >= gate.pageHit5, `${gate.set} page-hit@5 ${hybrid.metrics.pageHit5} < ${gate.pageHit5}`);
+        check(
+          (hybrid.metrics.pageHit5 ?? 0) >= gate.pageHit5,
+          `${gate.set} page-hit@5 ${hybrid.metrics.pageHit5} < ${gate.pageHit5}`,
+        );
       }
       if (gate.evidencePageHit1 !== undefined) {
         check(

@@ -1,17 +1,23 @@
 import fs from "node:fs";
 import path from "node:path";
+import { main } from "../../ingest/cli.js";
+import type { Output } from "../../ingest/progress.js";
 import { type Config, loadConfig } from "../../src/config.js";
 import { createQueryRuntime, type QueryRuntime } from "../../src/runtime.js";
+import { ollamaReachable } from "../../src/select-embedder.js";
 import { createApp } from "../../src/server/app.js";
 import { createAnswererFor } from "../../src/server/face-deps.js";
 import { type Listening, listen } from "../../src/server/listen.js";
-import { ollamaReachable } from "../../src/select-embedder.js";
-import { main } from "../../ingest/cli.js";
-import type { Output } from "../../ingest/progress.js";
 
 export function capture(): Output & { text: () => string } {
   let buf = "";
-  return { write: (t) => void (buf += t), isTTY: false, text: () => buf };
+  return {
+    write: (t) => {
+      buf += t;
+    },
+    isTTY: false,
+    text: () => buf,
+  };
 }
 
 /** Run the CLI in-process, as a user would from a terminal, and collect what it prints. */
@@ -66,7 +72,11 @@ export function copySamples(dest: string): string {
 }
 
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, headers: res.headers, json: (await res.json()) as Record<string, any> };
 }
 

@@ -38,12 +38,19 @@ export function writeCorpus(dir: string): void {
       "",
     ].join("\n"),
   );
-  fs.writeFileSync(path.join(dir, "notes.txt"), "Team notes.\n\nThe office printer on floor three needs toner model TX-500.\n");
+  fs.writeFileSync(
+    path.join(dir, "notes.txt"),
+    "Team notes.\n\nThe office printer on floor three needs toner model TX-500.\n",
+  );
   fs.writeFileSync(
     path.join(dir, "greenhouse.pdf"),
     makePdf([
       ["Greenhouse Handbook", "Welcome to the community greenhouse."],
-      ["Watering", "Water the tomato beds every morning before nine.", "Use rainwater from the blue barrels."],
+      [
+        "Watering",
+        "Water the tomato beds every morning before nine.",
+        "Use rainwater from the blue barrels.",
+      ],
       ["Pests", "Aphids on the peppers are removed with soapy water.", "Ladybirds are released in May."],
     ]),
   );
