@@ -9,6 +9,7 @@ import type { ChunkToStore, Store } from "../src/store/store.js";
 import { createBatcher } from "./batcher.js";
 import { chunkDocument } from "./chunker.js";
 import { loadFile } from "./loaders/index.js";
+import { fsReason } from "./loaders/read.js";
 import { sourceFor, walk } from "./walk.js";
 
 export type FileStatus = "added" | "updated" | "unchanged" | "failed" | "removed";
@@ -213,7 +214,9 @@ export async function ingest(
   return summary;
 
   async function prepare(file: string, source: string, root: string): Promise<FileJob | null> {
-    const stat = await fs.stat(file);
+    const stat = await fs.stat(file).catch((e: unknown) => {
+      throw new LoaderError(file, fsReason(e), e);
+    });
     if (stat.size > config.maxFileBytes) {
       const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
       throw new LoaderError(

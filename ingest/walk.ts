@@ -62,9 +62,14 @@ async function* walkDir(
     let isDir = entry.isDirectory();
     let isFile = entry.isFile();
     if (entry.isSymbolicLink()) {
-      const target = await stat(full).catch(() => null); // a dangling link is simply not there
+      // A dangling link is simply not there; a link that loops is yielded so ingest can say what is wrong.
+      let loops = false;
+      const target = await stat(full).catch((e: NodeJS.ErrnoException) => {
+        loops = e.code === "ELOOP";
+        return null;
+      });
       isDir = target?.isDirectory() ?? false;
-      isFile = target?.isFile() ?? false;
+      isFile = (target?.isFile() ?? false) || loops;
     }
     if (isDir) yield* walkDir(full, extensions, visited, onSkip);
     else if (isFile && extensions.has(path.extname(entry.name).toLowerCase())) yield full;

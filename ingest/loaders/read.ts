@@ -9,7 +9,7 @@ function megabytes(bytes: number): string {
 }
 
 /** Turns the file-system errors a user can meet into reasons they can act on. */
-function fsReason(error: unknown): string {
+export function fsReason(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   switch (code) {
     case "EACCES":
@@ -19,6 +19,8 @@ function fsReason(error: unknown): string {
       return "does not exist (was it moved or deleted?)";
     case "EISDIR":
       return "is a folder, not a file";
+    case "ELOOP":
+      return "is a symbolic link that loops back on itself; fix or remove the link";
     case "EBUSY":
       return "is locked by another program; close it there and ingest again";
     default:
