@@ -45,7 +45,7 @@ export function createProgress(out: Output, startedAt = performance.now()) {
       clear();
       out.write(
         `Done: ${s.added} added, ${s.updated} updated, ${s.unchanged} unchanged, ${s.removed} removed, ${s.failed} failed; ` +
-          `${s.chunks} chunks in ${s.seconds.toFixed(1)} s (${s.embedRequests} embedding requests).\n`,
+          `${s.chunks} chunks in ${s.seconds.toFixed(1)} s (${s.embedRequests} embedding request${s.embedRequests === 1 ? "" : "s"}).\n`,
       );
     },
   };

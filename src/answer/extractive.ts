@@ -52,7 +52,7 @@ export function extractiveAnswer(
   // Only sentences about as relevant as the best one: a lone shared word is not an answer.
   const best = Math.max(...picks.map((p) => p.score));
   return picks
-    .filter((p) => p.score * 2 >= best)
+    .filter((p) => p.score * 2 > best)
     .sort((a, b) => b.score - a.score || a.order - b.order)
     .slice(0, maxSentences)
     .map((p) => `${p.sentence} [${p.n}]`)

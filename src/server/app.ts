@@ -43,7 +43,8 @@ async function readJson<T>(req: Request, schema: ZodType<T>): Promise<T> {
       },
     );
   }
-  const text = await req.text();
+  // Windows PowerShell writes files with a byte-order mark; JSON.parse would reject it.
+  const text = (await req.text()).replace(/^\uFEFF/, "");
   let data: unknown;
   try {
     data = JSON.parse(text);
