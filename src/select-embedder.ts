@@ -1,7 +1,7 @@
 import { BUILTIN_MODEL, createBuiltinEmbedder } from "./builtin-embedder.js";
 import type { Config } from "./config.js";
 import type { Embedder } from "./embedder.js";
-import { EmbeddingMismatchError } from "./errors.js";
+import { EmbeddingMismatchError, OllamaTimeoutError, OllamaUnavailableError } from "./errors.js";
 import type { OllamaClient } from "./ollama/client.js";
 import { createOllamaEmbedder } from "./ollama/embedder.js";
 import type { IndexInfo } from "./store/store.js";
@@ -12,12 +12,21 @@ export interface EmbedderChoice {
   warning: string | null;
 }
 
+/**
+ * Ollama's version, or null when nothing answers at its address. Any HTTP answer counts as reachable (an
+ * old or unusual server without /api/version still serves the model endpoints); only a refused connection
+ * or silence means it is not there.
+ */
 export async function ollamaReachable(client: OllamaClient): Promise<string | null> {
   try {
-    const { version } = await client.version({ signal: AbortSignal.timeout(2000) });
-    return version;
-  } catch {
-    return null;
+    const { version } = await client.version({ signal: AbortSignal.timeout(3000) });
+    return typeof version === "string" ? version : "unknown";
+  } catch (e) {
+    return e instanceof OllamaUnavailableError ||
+      e instanceof OllamaTimeoutError ||
+      (e as Error)?.name === "TimeoutError"
+      ? null
+      : "unknown";
   }
 }
 
@@ -37,8 +46,16 @@ export async function selectEmbedder(
   purpose: "ingest" | "query",
   options: { reindex?: boolean } = {},
 ): Promise<EmbedderChoice> {
+  // A person waits on a query: one quick retry, then the caller falls back (search goes lexical-only).
   const ollama = (model: string) =>
-    createOllamaEmbedder({ client, model, host: config.ollamaHost, keepAlive: config.keepAlive });
+    createOllamaEmbedder({
+      client,
+      model,
+      host: config.ollamaHost,
+      keepAlive: config.keepAlive,
+      retries: purpose === "query" ? Math.min(config.embedRetries, 1) : config.embedRetries,
+      retryBaseMs: config.retryBaseMs,
+    });
   const builtin = createBuiltinEmbedder();
 
   if (purpose === "query" && index) {
