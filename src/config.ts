@@ -16,6 +16,9 @@ export interface Config {
   readonly ollamaTimeoutMs: number;
   readonly embedBatchSize: number;
   readonly embedConcurrency: number;
+  /** Extra tries for a transient Ollama fault while embedding, and the first backoff step (ms). */
+  readonly embedRetries: number;
+  readonly retryBaseMs: number;
   /** Target chunk size in estimated tokens (never above the embedding model's context). */
   readonly chunkTokens: number;
   readonly chunkOverlapTokens: number;
@@ -73,6 +76,8 @@ export function loadConfig(env: Env, overrides: ConfigOverrides = {}, cwd = proc
     ollamaTimeoutMs: int(env, "GROUNDED_OLLAMA_TIMEOUT_MS", 280_000, 1),
     embedBatchSize: int(env, "GROUNDED_EMBED_BATCH", 32, 1),
     embedConcurrency: int(env, "GROUNDED_EMBED_CONCURRENCY", 2, 1),
+    embedRetries: int(env, "GROUNDED_EMBED_RETRIES", 4),
+    retryBaseMs: int(env, "GROUNDED_RETRY_BASE_MS", 500),
     chunkTokens: int(env, "GROUNDED_CHUNK_TOKENS", 480, 32),
     chunkOverlapTokens: int(env, "GROUNDED_CHUNK_OVERLAP", 100, 0),
     think: bool(env, "GROUNDED_THINK"),

@@ -63,7 +63,7 @@ export class OllamaTimeoutError extends GroundedError {
   constructor(host: string, what: string, ms: number) {
     super(
       "ollama_timeout",
-      `Ollama at ${host} did not answer ${what} within ${Math.round(ms / 1000)} s. The model may still be loading or the machine is busy; try again, or raise GROUNDED_OLLAMA_TIMEOUT_MS.`,
+      `Ollama at ${host} did not answer ${what} within ${ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`}. The model may still be loading or the machine is busy; try again, or raise GROUNDED_OLLAMA_TIMEOUT_MS.`,
       { status: 504 },
     );
   }
