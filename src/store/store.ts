@@ -67,6 +67,8 @@ export interface Store {
   /** Insert or replace a document and all its chunks, vectors and FTS rows in one transaction. */
   replaceDocument(doc: NewDocument, chunks: ChunkToStore[]): number;
   deleteDocument(id: number): boolean;
+  /** Give a document a new path and source (a renamed file), keeping its chunks and vectors. */
+  moveDocument(id: number, to: { path: string; source: string; root: string }): boolean;
   counts(): { documents: number; chunks: number };
   lexical(match: string, k: number, allowed?: number[]): LexicalHit[];
   /** How many chunks match `match` (document frequency of a term). */
@@ -186,6 +188,10 @@ export function openStore(file: string, options: { readonly?: boolean; exactSear
         return db.prepare("DELETE FROM documents WHERE id = ?").run(id).changes > 0;
       })();
     },
+    moveDocument: (id, to) =>
+      db
+        .prepare("UPDATE documents SET path = @path, source = @source, root = @root WHERE id = @id")
+        .run({ ...to, id }).changes > 0,
     counts: () =>
       db
         .prepare(
