@@ -71,8 +71,8 @@ export interface Store {
   moveDocument(id: number, to: { path: string; source: string; root: string }): boolean;
   counts(): { documents: number; chunks: number };
   lexical(match: string, k: number, allowed?: number[]): LexicalHit[];
-  /** How many chunks match `match` (document frequency of a term). */
-  countMatching(match: string): number;
+  /** How many chunks match `match` (document frequency of a term), counting at most `cap`. */
+  countMatching(match: string, cap?: number): number;
   /** Which of `ids` match `match` (used to tell a content hit from a stopword-only hit). */
   matching(match: string, ids: number[]): Set<number>;
   vector(query: Float32Array, k: number, allowed?: number[]): VectorHit[];
@@ -211,8 +211,8 @@ export function openStore(file: string, options: { readonly?: boolean; exactSear
         .all(...params) as Array<{ id: number; rank: number }>;
       return rows.map((r) => ({ chunkId: r.id, score: -r.rank }));
     },
-    countMatching: (match) =>
-      db.prepare("SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?").pluck().get(match) as number,
+    countMatching: (match, cap = 1000) =>
+      db.prepare("SELECT count(*) FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?)").pluck().get(match, cap) as number,
     matching(match, ids) {
       if (ids.length === 0) return new Set();
       const rows = db
