@@ -135,6 +135,16 @@ describe("end to end against a stand-in Ollama: ingest a folder, ask over HTTP, 
     expect(ollama.requestsTo("/api/chat")).toHaveLength(0);
   });
 
+  it("sharing one word with a document (blue barrels) does not make a question covered", async () => {
+    ollama.reset();
+    const r = await postJson(`${service.url}/api/ask`, { question: "Why is the sky blue?" });
+    expect(r.json.grounded).toBe(false);
+    expect(ollama.requestsTo("/api/chat")).toHaveLength(0);
+    const zh = await postJson(`${service.url}/api/ask`, { question: "台北今天天氣如何？" });
+    expect(zh.json.grounded).toBe(false);
+    expect(zh.json.answer).toBe("文件中沒有關於這個問題的內容。");
+  });
+
   it("/api/search returns ranked chunks with source, page and heading, and honours the source filter", async () => {
     const r = await postJson(`${service.url}/api/search`, { query: "citric acid descaling", k: 3 });
     expect(r.status).toBe(200);
