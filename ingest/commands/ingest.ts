@@ -7,8 +7,9 @@ import { overridesFrom, parse } from "../args.js";
 import { acquireIngestLock } from "../lock.js";
 import { type IngestSummary, ingest } from "../pipeline.js";
 import { createProgress, type Output } from "../progress.js";
+import { runWatch } from "./watch.js";
 
-export const INGEST_USAGE = `grounded ingest <file-or-folder>... [--prune] [--reindex] [--db FILE] [--embed-model NAME] [--ollama-host URL]`;
+export const INGEST_USAGE = `grounded ingest <file-or-folder>... [--prune] [--reindex] [--watch] [--db FILE] [--embed-model NAME] [--ollama-host URL]`;
 
 /** Ingest the given paths into the index; the exit code is 0 when every file succeeded, 1 when some failed. */
 export async function runIngest(
@@ -17,7 +18,11 @@ export async function runIngest(
   out: Output,
   err: Output,
 ): Promise<number> {
-  const { values, positionals } = parse(argv, { prune: { type: "boolean" }, reindex: { type: "boolean" } });
+  const { values, positionals } = parse(argv, {
+    prune: { type: "boolean" },
+    reindex: { type: "boolean" },
+    watch: { type: "boolean" },
+  });
   if (values.help) {
     out.write(`${INGEST_USAGE}\n`);
     return 0;
@@ -25,6 +30,8 @@ export async function runIngest(
   if (positionals.length === 0)
     throw new ValidationError(`Name at least one file or folder to ingest.\nUsage: ${INGEST_USAGE}`);
   const config = loadConfig(env, overridesFrom(values));
+  // Watching starts with a full sync (which also prunes), so no separate first run.
+  if (values.watch) return runWatch(config, positionals, out, err);
   const summary = await ingestPaths(
     config,
     positionals,

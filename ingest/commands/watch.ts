@@ -1,0 +1,58 @@
+import path from "node:path";
+import type { Config } from "../../src/config.js";
+import { GroundedError } from "../../src/errors.js";
+import { createOllamaClient } from "../../src/ollama/client.js";
+import { openStore } from "../../src/store/store.js";
+import { createIndexWriter, type IndexWriter } from "../index-writer.js";
+import { createProgress, type Output } from "../progress.js";
+import { type FolderWatch, watchFolder } from "../watch.js";
+
+/** Watch folders with a writer, printing each change (not the quiet syncs where nothing changed). */
+export function startWatches(
+  writer: IndexWriter,
+  roots: readonly string[],
+  err: Output,
+  options: { debounceMs?: number; rescanMs?: number } = {},
+): FolderWatch[] {
+  return roots.map((root) =>
+    watchFolder(writer, root, {
+      ...options,
+      onError: (r, e) =>
+        err.write(`watch ${r}: ${e instanceof GroundedError ? e.message : ((e as Error)?.message ?? e)}\n`),
+    }),
+  );
+}
+
+export function untilStopped(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    process.once("SIGINT", () => resolve());
+    process.once("SIGTERM", () => resolve());
+  });
+}
+
+/** `grounded ingest --watch`: sync the folders now, then keep them in sync until `stop` settles (Ctrl+C). */
+export async function runWatch(
+  config: Config,
+  roots: readonly string[],
+  out: Output,
+  err: Output,
+  stop: Promise<void> = untilStopped(),
+): Promise<number> {
+  const store = openStore(config.db);
+  const progress = createProgress(out);
+  const writer = createIndexWriter({
+    config,
+    store,
+    client: createOllamaClient({ host: config.ollamaHost, timeoutMs: config.ollamaTimeoutMs }),
+    onEvent: progress.onEvent,
+    onMove: (from, to) => out.write(`${"moved".padEnd(8)} ${from} -> ${to}\n`),
+    warn: (m) => err.write(`\n!! ${m}\n\n`),
+  });
+  out.write(`Watching ${roots.map((r) => path.resolve(r)).join(", ")} for changes (Ctrl+C stops)\n`);
+  const watches = startWatches(writer, roots, err);
+  await stop;
+  for (const w of watches) w.close();
+  await Promise.all(watches.map((w) => w.idle()));
+  store.close();
+  return 0;
+}
