@@ -33,6 +33,8 @@ export interface Config {
   readonly chatConcurrency: number;
   readonly chatQueue: number;
   readonly maxBodyBytes: number;
+  /** Largest file the web page may upload (POST /api/documents), in bytes. */
+  readonly maxUploadBytes: number;
   /** Use exact vector search instead of the binary-quantised fast path. */
   readonly exactSearch: boolean;
 }
@@ -89,6 +91,7 @@ export function loadConfig(env: Env, overrides: ConfigOverrides = {}, cwd = proc
     chatConcurrency: int(env, "GROUNDED_CHAT_CONCURRENCY", 1, 1),
     chatQueue: int(env, "GROUNDED_CHAT_QUEUE", 16, 0),
     maxBodyBytes: int(env, "GROUNDED_MAX_BODY_KB", 256, 1) * 1024,
+    maxUploadBytes: int(env, "GROUNDED_MAX_UPLOAD_MB", 50, 1) * 1024 * 1024,
     exactSearch: bool(env, "GROUNDED_EXACT_SEARCH"),
   };
   const merged: Config = { ...base, ...picked } as Config;

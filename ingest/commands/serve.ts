@@ -6,7 +6,9 @@ import { createAnswererFor } from "../../src/server/face-deps.js";
 import { listen } from "../../src/server/listen.js";
 import { VERSION } from "../../src/version.js";
 import { overridesFrom, parse } from "../args.js";
-import type { Output } from "../progress.js";
+import { createProgress, type Output } from "../progress.js";
+import { createServerWriter } from "../server-writer.js";
+import { startWatches, untilStopped } from "./watch.js";
 
 /** Run the HTTP service until SIGINT/SIGTERM. */
 export async function runServe(
@@ -15,14 +17,21 @@ export async function runServe(
   out: Output,
   err: Output,
 ): Promise<number> {
-  const { values } = parse(argv, {});
+  const { values } = parse(argv, { watch: { type: "string", multiple: true } });
   if (values.help) {
-    out.write("grounded serve [--host H] [--port P] [--db FILE] [--chat-model NAME] [--ollama-host URL]\n");
+    out.write(
+      "grounded serve [--watch FOLDER]... [--host H] [--port P] [--db FILE] [--chat-model NAME] [--ollama-host URL]\n",
+    );
     return 0;
   }
   const config = loadConfig(env, overridesFrom(values));
   const runtime = await createQueryRuntime(config, (m) => err.write(`warning: ${m}\n`));
   for (const w of runtime.warnings) err.write(`\n!! ${w}\n\n`);
+  const { writer, uploads } = createServerWriter(runtime, {
+    onEvent: createProgress({ write: (t) => out.write(t), isTTY: false }).onEvent,
+    onMove: (from, to) => out.write(`${"moved".padEnd(8)} ${from} -> ${to}\n`),
+    warn: (m) => err.write(`warning: ${m}\n`),
+  });
   const app = createApp({
     config,
     store: runtime.store,
@@ -30,6 +39,7 @@ export async function runServe(
     answerer: runtime.answerer,
     answererFor: createAnswererFor(runtime, (m) => err.write(`warning: ${m}\n`)),
     embedder: runtime.embedder,
+    uploads,
     version: VERSION,
     probeOllama: async () => {
       const version = await ollamaReachable(runtime.client);
@@ -44,12 +54,12 @@ export async function runServe(
       `  answers: ${runtime.answerer.mode}${runtime.chatModel ? ` with ${runtime.chatModel.model}` : ""} via Ollama at ${config.ollamaHost}\n` +
       `  try:  curl -s ${server.url}/api/ask -H "Content-Type: application/json" -d '{"question":"How do I descale the kettle?"}'\n`,
   );
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-  });
+  const watches = startWatches(writer, values.watch ?? [], err);
+  if (watches.length) out.write(`  watching: ${(values.watch ?? []).join(", ")}\n`);
+  await untilStopped();
+  for (const w of watches) w.close();
   await server.close();
+  await Promise.all(watches.map((w) => w.idle()));
   runtime.close();
   return 0;
 }

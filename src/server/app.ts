@@ -5,15 +5,18 @@ import { cors } from "hono/cors";
 import type { ZodType } from "zod";
 import type { Answerer, AskEvent } from "../answer/answerer.js";
 import type { Config } from "../config.js";
-import { GroundedError, NotFoundError, ValidationError } from "../errors.js";
+import { GroundedError, MethodNotAllowedError, NotFoundError, ValidationError } from "../errors.js";
 import type { Retriever } from "../retriever.js";
 import type { Store } from "../store/store.js";
+import { allowedMethods } from "./allowed-methods.js";
 import { errorResponse } from "./errors.js";
 import { ndjsonResponse } from "./ndjson-response.js";
 import { registerOllamaFace } from "./ollama-face.js";
 import { registerOpenAiFace } from "./openai-face.js";
 import { registerOpenApi } from "./openapi.js";
 import { askSchema, searchSchema } from "./schemas.js";
+import { registerUploads, UPLOAD_PATH, type Uploads } from "./uploads.js";
+import { registerWebPage } from "./web-page.js";
 
 export interface OllamaProbe {
   reachable: boolean;
@@ -30,6 +33,8 @@ export interface AppDeps {
   version: string;
   /** An answerer for another Ollama chat model, for the model names `grounded:<chat-model>` (face-deps.ts). */
   answererFor?: ((chatModel: string) => Answerer) | undefined;
+  /** Ingest for `POST /api/documents` (uploads.ts); without it uploads answer 501. */
+  uploads?: Uploads | undefined;
 }
 
 async function readJson<T>(req: Request, schema: ZodType<T>): Promise<T> {
@@ -77,27 +82,31 @@ export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
 
   app.onError((err, c) => errorResponse(c, err));
-  app.notFound((c) =>
-    errorResponse(
+  // Runs after routing, so it sees every route registered below (faces and web page included).
+  app.notFound((c) => {
+    const allow = allowedMethods(app, c.req.path);
+    if (allow.length > 0) return errorResponse(c, new MethodNotAllowedError(c.req.method, c.req.path, allow));
+    return errorResponse(
       c,
       new NotFoundError(`No route ${c.req.method} ${c.req.path}. See the README for the API.`),
-    ),
-  );
+    );
+  });
 
   if (config.corsOrigin) app.use("*", cors({ origin: config.corsOrigin.split(",").map((s) => s.trim()) }));
   if (config.apiKey) app.use("/api/*", bearerAuth({ token: config.apiKey }));
-  app.use(
-    "/api/*",
-    bodyLimit({
-      maxSize: config.maxBodyBytes,
-      onError: () => {
-        throw new GroundedError(
-          "body_too_large",
-          `The request body is larger than ${config.maxBodyBytes} bytes.`,
-          { status: 413 },
-        );
-      },
-    }),
+  const jsonBodyLimit = bodyLimit({
+    maxSize: config.maxBodyBytes,
+    onError: () => {
+      throw new GroundedError(
+        "body_too_large",
+        `The request body is larger than ${config.maxBodyBytes} bytes.`,
+        { status: 413 },
+      );
+    },
+  });
+  // Uploads have their own, larger limit (uploads.ts).
+  app.use("/api/*", (c, next) =>
+    c.req.method === "POST" && c.req.path === UPLOAD_PATH ? next() : jsonBodyLimit(c, next),
   );
 
   app.get("/health", async (c) => {
@@ -186,6 +195,9 @@ export function createApp(deps: AppDeps): Hono {
   registerOllamaFace(app, deps);
   registerOpenAiFace(app, deps);
   registerOpenApi(app, deps);
+  registerUploads(app, deps);
+  // After the Ollama face: its `GET /` passes browsers on to the page.
+  registerWebPage(app);
 
   return app;
 }

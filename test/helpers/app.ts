@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { main } from "../../ingest/cli.js";
 import type { Output } from "../../ingest/progress.js";
+import { createServerWriter } from "../../ingest/server-writer.js";
 import { type Config, loadConfig } from "../../src/config.js";
 import { createQueryRuntime, type QueryRuntime } from "../../src/runtime.js";
 import { ollamaReachable } from "../../src/select-embedder.js";
@@ -39,6 +40,7 @@ export interface RunningService {
 export async function startService(env: Record<string, string | undefined>): Promise<RunningService> {
   const config = loadConfig({ GROUNDED_PORT: "0", ...env });
   const runtime = await createQueryRuntime(config);
+  const { uploads } = createServerWriter(runtime);
   const app = createApp({
     config,
     store: runtime.store,
@@ -46,6 +48,7 @@ export async function startService(env: Record<string, string | undefined>): Pro
     answerer: runtime.answerer,
     answererFor: createAnswererFor(runtime),
     embedder: runtime.embedder,
+    uploads,
     version: "test",
     probeOllama: async () => {
       const version = await ollamaReachable(runtime.client);

@@ -1,0 +1,114 @@
+import { randomUUID } from "node:crypto";
+import fs from "node:fs/promises";
+import path from "node:path";
+import type { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { Config } from "../config.js";
+import { GroundedError, ValidationError } from "../errors.js";
+import type { DocumentRecord, Store } from "../store/store.js";
+import { safeUploadName } from "./upload-name.js";
+
+/** What the server needs from the ingest side to take uploads; wired by `grounded serve`. */
+export interface Uploads {
+  /** Lower-case extensions with the dot that ingest can read. */
+  extensions: readonly string[];
+  /** Run the ingest pipeline on one file and return its document; throws LoaderError if it cannot be read. */
+  ingestFile(file: string): Promise<DocumentRecord>;
+}
+
+export const UPLOAD_PATH = "/api/documents";
+
+// Room for the multipart boundaries and part headers around the file itself.
+const ENVELOPE_BYTES = 64 * 1024;
+
+/** Uploads are kept next to the index, so an index and the files it was built from travel together. */
+export function uploadsDir(config: Config): string {
+  return path.join(path.dirname(config.db), "uploads");
+}
+
+function tooLarge(config: Config): GroundedError {
+  const mb = Math.round(config.maxUploadBytes / 1024 / 1024);
+  return new GroundedError(
+    "file_too_large",
+    `The file is larger than the ${mb} MB upload limit. Raise GROUNDED_MAX_UPLOAD_MB, or put the file in a folder and run \`grounded ingest <folder>\`.`,
+    { status: 413 },
+  );
+}
+
+/** `POST /api/documents`: multipart/form-data with one file, saved under the uploads folder and ingested. */
+export function registerUploads(
+  app: Hono,
+  deps: { config: Config; store: Store; uploads?: Uploads | undefined },
+): void {
+  const { config, store, uploads } = deps;
+  const limit = bodyLimit({
+    maxSize: config.maxUploadBytes + ENVELOPE_BYTES,
+    onError: () => {
+      throw tooLarge(config);
+    },
+  });
+
+  app.post(UPLOAD_PATH, limit, async (c) => {
+    if (!uploads) {
+      throw new GroundedError(
+        "uploads_unavailable",
+        "This server does not take uploads. Start it with `grounded serve`, or run `grounded ingest <folder>`.",
+        { status: 501 },
+      );
+    }
+    if (!(c.req.header("content-type") ?? "").toLowerCase().startsWith("multipart/form-data")) {
+      throw new ValidationError("Send the file as multipart/form-data with one field named file.", {
+        code: "unsupported_media_type",
+        status: 415,
+      });
+    }
+    const form = await c.req.parseBody({ all: true });
+    const files = Object.values(form)
+      .flat()
+      .filter((v): v is File => v instanceof File);
+    if (files.length !== 1) throw new ValidationError(`Send exactly one file (got ${files.length}).`);
+    const file = files[0] as File;
+    if (file.size > config.maxUploadBytes) throw tooLarge(config);
+    const name = safeUploadName(file.name);
+    const ext = name ? path.extname(name).toLowerCase() : "";
+    if (!name || !uploads.extensions.includes(ext)) {
+      throw new ValidationError(
+        `"${file.name}" is not a type grounded can read; upload one of: ${uploads.extensions.join(", ")}.`,
+        { code: "unsupported_file_type", status: 415 },
+      );
+    }
+
+    const dir = uploadsDir(config);
+    await fs.mkdir(dir, { recursive: true });
+    const target = path.join(dir, name);
+    // Written under a hidden name and renamed, so a watcher or a crash never sees half a file.
+    const partial = path.join(dir, `.${randomUUID()}.part`);
+    await fs.writeFile(partial, new Uint8Array(await file.arrayBuffer()));
+    await fs.rename(partial, target);
+    const existed = store.documentByPath(target) !== undefined;
+    try {
+      const doc = await uploads.ingestFile(target);
+      return c.json(
+        { document: documentView(doc), chunks: doc.chunkCount, status: existed ? "updated" : "added" },
+        201,
+      );
+    } catch (e) {
+      if (!store.documentByPath(target)) await fs.rm(target, { force: true });
+      throw e;
+    }
+  });
+}
+
+export function documentView(d: DocumentRecord) {
+  return {
+    id: d.id,
+    source: d.source,
+    title: d.title,
+    format: d.format,
+    pages: d.pages,
+    chunks: d.chunkCount,
+    bytes: d.bytes,
+    embedModel: d.embedModel,
+    ingestedAt: d.ingestedAt,
+  };
+}
