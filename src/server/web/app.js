@@ -1,0 +1,293 @@
+// grounded's web page: ask, read the streamed answer, open its citations, manage documents.
+// Plain browser JavaScript served as is; every piece of server data is inserted as text, never as HTML.
+
+const KEY_STORE = "grounded.apiKey";
+const $ = (id) => document.getElementById(id);
+
+class ApiError extends Error {}
+
+function authHeaders() {
+  const key = localStorage.getItem(KEY_STORE);
+  return key ? { Authorization: `Bearer ${key}` } : {};
+}
+
+/** The words of an error answer: grounded's `{error:{code,message}}`, or the HTTP status. */
+async function errorMessage(res) {
+  if (res.status === 401) {
+    showKeyForm("This server needs an API key. Type it below; it is kept in this browser only.");
+    return localStorage.getItem(KEY_STORE)
+      ? "The saved API key was refused. Check it and save it again."
+      : "This server needs an API key: type it in the API key box.";
+  }
+  try {
+    const body = await res.json();
+    if (body?.error?.message) return body.error.message;
+  } catch {
+    // Not JSON: fall back to the status line.
+  }
+  return `The server answered ${res.status} ${res.statusText}.`;
+}
+
+async function api(path, init = {}) {
+  let res;
+  try {
+    res = await fetch(path, { ...init, headers: { ...authHeaders(), ...(init.headers ?? {}) } });
+  } catch {
+    throw new ApiError("Cannot reach grounded. Is `grounded serve` still running?");
+  }
+  if (!res.ok) throw new ApiError(await errorMessage(res));
+  return res;
+}
+
+function show(el, text) {
+  el.textContent = text;
+  el.hidden = !text;
+}
+
+function where(ref) {
+  return ref.page ? `${ref.source}, page ${ref.page}` : ref.source;
+}
+
+// ---- API key ----
+
+function showKeyForm(hint) {
+  $("key-form").hidden = false;
+  if (hint) $("key-hint").textContent = hint;
+  $("key-input").focus();
+}
+
+$("key-toggle").addEventListener("click", () => {
+  const form = $("key-form");
+  form.hidden = !form.hidden;
+  if (!form.hidden) $("key-input").focus();
+});
+
+$("key-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const key = $("key-input").value.trim();
+  if (key) localStorage.setItem(KEY_STORE, key);
+  else localStorage.removeItem(KEY_STORE);
+  $("key-input").value = "";
+  $("key-form").hidden = true;
+  loadDocuments();
+});
+
+// ---- asking ----
+
+let sources = [];
+
+/** Answer text with each `[n]` marker as a button that opens source n. */
+function renderAnswer(text) {
+  const box = $("answer");
+  box.replaceChildren();
+  const marker = /\[(\d+(?:\s*,\s*\d+)*)\]/g;
+  let last = 0;
+  for (const match of text.matchAll(marker)) {
+    box.append(text.slice(last, match.index));
+    for (const n of match[1].split(",").map((s) => Number(s.trim()))) {
+      const ref = sources.find((s) => s.n === n);
+      if (!ref) continue;
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "cite";
+      button.textContent = `[${n}]`;
+      button.title = where(ref);
+      button.addEventListener("click", () => openPassage(ref));
+      box.append(button);
+    }
+    last = match.index + match[0].length;
+  }
+  box.append(text.slice(last));
+}
+
+function renderCitations(citations) {
+  const list = $("citations");
+  list.replaceChildren();
+  for (const ref of citations) {
+    const item = document.createElement("li");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "quiet source";
+    button.textContent = `[${ref.n}] ${where(ref)}`;
+    button.addEventListener("click", () => openPassage(ref));
+    item.append(button);
+    list.append(item);
+  }
+}
+
+function openPassage(ref) {
+  $("passage-where").textContent = `[${ref.n}] ${where(ref)}`;
+  show($("passage-heading"), ref.heading ?? "");
+  $("passage-text").textContent = ref.text;
+  $("passage").hidden = false;
+  $("passage").scrollIntoView({ block: "nearest", behavior: "smooth" });
+}
+
+$("passage-close").addEventListener("click", () => {
+  $("passage").hidden = true;
+});
+
+/** Read an NDJSON body line by line as it arrives. */
+async function* ndjson(body) {
+  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += value;
+    let newline = buffer.indexOf("\n");
+    while (newline >= 0) {
+      const line = buffer.slice(0, newline).trim();
+      buffer = buffer.slice(newline + 1);
+      if (line) yield JSON.parse(line);
+      newline = buffer.indexOf("\n");
+    }
+  }
+  if (buffer.trim()) yield JSON.parse(buffer);
+}
+
+async function ask(question) {
+  const button = $("ask-button");
+  button.disabled = true;
+  button.textContent = "Asking…";
+  show($("ask-error"), "");
+  $("passage").hidden = true;
+  $("answer-box").hidden = false;
+  $("answer").classList.add("streaming");
+  $("citations").replaceChildren();
+  sources = [];
+  let text = "";
+  renderAnswer("");
+  try {
+    const res = await api("/api/ask", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ question, stream: true }),
+    });
+    for await (const event of ndjson(res.body)) {
+      if (event.type === "sources") sources = event.sources;
+      else if (event.type === "delta") {
+        text += event.content;
+        renderAnswer(text);
+      } else if (event.type === "done") {
+        sources = event.sources;
+        renderAnswer(event.answer);
+        renderCitations(event.citations);
+      } else if (event.type === "error") throw new ApiError(event.error.message);
+    }
+  } catch (error) {
+    show($("ask-error"), error instanceof ApiError ? error.message : `Something went wrong: ${error}`);
+    if (!text) $("answer-box").hidden = true;
+  } finally {
+    $("answer").classList.remove("streaming");
+    button.disabled = false;
+    button.textContent = "Ask";
+  }
+}
+
+$("ask-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const question = $("question").value.trim();
+  if (question) ask(question);
+});
+
+$("question").addEventListener("keydown", (event) => {
+  // Enter asks, Shift+Enter starts a new line; not while an input method is composing (Chinese, Japanese).
+  if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    $("ask-form").requestSubmit();
+  }
+});
+
+// ---- documents ----
+
+function describe(doc) {
+  const parts = [doc.format.toUpperCase()];
+  if (doc.pages) parts.push(`${doc.pages} page${doc.pages === 1 ? "" : "s"}`);
+  parts.push(`${doc.chunks} chunk${doc.chunks === 1 ? "" : "s"}`);
+  return parts.join(" · ");
+}
+
+async function loadDocuments() {
+  show($("docs-error"), "");
+  let documents;
+  try {
+    documents = (await (await api("/api/documents")).json()).documents;
+  } catch (error) {
+    show($("docs-error"), error.message);
+    return;
+  }
+  loadStatus();
+  $("doc-count").textContent = documents.length ? `(${documents.length})` : "";
+  $("empty").hidden = documents.length > 0;
+  const list = $("documents");
+  list.replaceChildren();
+  for (const doc of documents) {
+    const item = document.createElement("li");
+    const text = document.createElement("div");
+    const name = document.createElement("span");
+    name.className = "doc-name";
+    name.textContent = doc.source;
+    const meta = document.createElement("span");
+    meta.className = "hint";
+    meta.textContent =
+      doc.title && doc.title !== doc.source ? `${doc.title} · ${describe(doc)}` : describe(doc);
+    text.append(name, meta);
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.className = "quiet danger";
+    remove.textContent = "Remove";
+    remove.setAttribute("aria-label", `Remove ${doc.source}`);
+    remove.addEventListener("click", () => removeDocument(doc));
+    item.append(text, remove);
+    list.append(item);
+  }
+}
+
+async function removeDocument(doc) {
+  if (!confirm(`Remove ${doc.source} from the index? The file itself stays where it is.`)) return;
+  try {
+    await api(`/api/documents/${doc.id}`, { method: "DELETE" });
+    $("upload-status").textContent = `Removed ${doc.source}.`;
+  } catch (error) {
+    show($("docs-error"), error.message);
+  }
+  loadDocuments();
+}
+
+$("upload-input").addEventListener("change", async (event) => {
+  const input = event.target;
+  const file = input.files?.[0];
+  if (!file) return;
+  show($("docs-error"), "");
+  $("upload-status").textContent = `Uploading and indexing ${file.name}…`;
+  const form = new FormData();
+  form.append("file", file);
+  try {
+    const res = await api("/api/documents", { method: "POST", body: form });
+    const { document: doc, chunks } = await res.json();
+    $("upload-status").textContent = `Indexed ${doc.source}: ${chunks} chunk${chunks === 1 ? "" : "s"}.`;
+  } catch (error) {
+    $("upload-status").textContent = "";
+    show($("docs-error"), `${file.name} was not added: ${error.message}`);
+  }
+  input.value = "";
+  loadDocuments();
+});
+
+// ---- status ----
+
+async function loadStatus() {
+  try {
+    const health = await (await fetch("/health")).json();
+    const answers =
+      health.mode.answer === "generative"
+        ? `answers by ${health.chatModel}`
+        : "extractive answers (Ollama was not reachable at start-up)";
+    $("status").textContent = `${health.index.documents} documents · ${answers}`;
+  } catch {
+    $("status").textContent = "cannot reach grounded";
+  }
+}
+
+loadDocuments();
