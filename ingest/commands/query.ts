@@ -43,7 +43,6 @@ export async function runAsk(argv: string[], env: Env, out: Output, err: Output)
       const { type: _t, ...result } = done;
       out.write(`${JSON.stringify(result, null, 2)}\n`);
     } else {
-      if (done.answer && !done.sources.length) out.write(done.answer);
       out.write("\n");
       if (done.citations.length)
         out.write(`\nSources:\n${done.citations.map((c) => `  [${c.n}] ${sourceLabel(c)}`).join("\n")}\n`);
