@@ -133,6 +133,17 @@ export class BusyError extends GroundedError {
   }
 }
 
+/** A known route asked with a method it does not answer; `allow` lists the ones it does. */
+export class MethodNotAllowedError extends GroundedError {
+  readonly allow: string[];
+  constructor(method: string, path: string, allow: string[]) {
+    super("method_not_allowed", `${path} does not answer ${method}; use ${allow.join(" or ")}.`, {
+      status: 405,
+    });
+    this.allow = allow;
+  }
+}
+
 export class IndexLockedError extends GroundedError {
   constructor(lockFile: string, pid: number) {
     super(
