@@ -7,7 +7,7 @@ import { knn } from "../../src/store/vectors.js";
 import { type RunningService, startService } from "../helpers/app.js";
 import { lexicalEmbedding } from "../stand-in/lexical-embedding.js";
 import { syntheticPassages, syntheticQueries } from "./corpus.js";
-import { median, percentiles, type Percentiles, round, withLoopLag } from "./measure.js";
+import { median, type Percentiles, percentiles, round, withLoopLag } from "./measure.js";
 
 /** Sections 3 and 4: search and ask on indexes of 10k and 100k chunks, served over real HTTP. */
 export const MODEL_FOR_DIMS: Record<number, string> = { 768: "nomic-embed-text", 1024: "bge-m3" };
@@ -220,6 +220,8 @@ export interface AskResult {
   /** Asks the model did not answer (not covered by the index, or an error), and the first error seen. */
   unanswered: number;
   firstError: string | null;
+  /** "generative" unless Ollama was unreachable when the service started. */
+  mode: string;
 }
 
 /**
@@ -275,6 +277,7 @@ export async function askOverhead(
     firstTokenToClientMs: r(percentiles(toClient)),
     unanswered,
     firstError,
+    mode: service.runtime.answerer.mode,
   };
 }
 

@@ -59,7 +59,10 @@ export function renderTable(r: BenchResults): string {
   );
   add(`4. ask ${k(r.ask.chunks)}: model's first token -> client, ms`, pct(r.ask.firstTokenToClientMs));
   const why = r.ask.firstError ? `; first error: ${r.ask.firstError.slice(0, 80)}` : "";
-  add("4. asks answered by the model / not", `${r.ask.asks} / ${r.ask.unanswered}${why}`);
+  add(
+    "4. asks answered by the model / not",
+    `${r.ask.asks} / ${r.ask.unanswered} (${r.ask.mode} answers)${why}`,
+  );
   add(
     "5. peak RSS while ingesting the largest corpus",
     `${r.memory.ingestPeakRssMb} MB`,
