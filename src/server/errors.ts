@@ -25,8 +25,18 @@ export function toErrorResponse(err: unknown): {
     return { status: 400, body: { error: { code: "invalid_request", message } }, headers };
   }
   if (err instanceof HTTPException) {
+    // bearerAuth (GROUNDED_API_KEY) throws with an empty message and its challenge in `res`.
+    const challenge = err.res?.headers.get("www-authenticate");
+    if (challenge) {
+      headers["WWW-Authenticate"] = challenge;
+      const message = challenge.includes("invalid_token")
+        ? "The API key is wrong. Send the key set in GROUNDED_API_KEY as `Authorization: Bearer <key>`."
+        : "This API needs a key: send `Authorization: Bearer <key>` with the key set in GROUNDED_API_KEY.";
+      return { status: err.status, body: { error: { code: "unauthorized", message } }, headers };
+    }
     const code = err.status === 413 ? "body_too_large" : err.status === 401 ? "unauthorized" : "http_error";
-    return { status: err.status, body: { error: { code, message: err.message } }, headers };
+    const message = err.message || `The request was refused (HTTP ${err.status}).`;
+    return { status: err.status, body: { error: { code, message } }, headers };
   }
   return {
     status: 500,
