@@ -5,6 +5,7 @@ import { GroundedError } from "../src/errors.js";
 import { overridesFrom, parse } from "./args.js";
 import { runEval } from "./commands/eval.js";
 import { ingestPaths, runIngest } from "./commands/ingest.js";
+import { runPull } from "./commands/pull.js";
 import { runAsk, runSearch } from "./commands/query.js";
 import { runServe } from "./commands/serve.js";
 import { runStatus } from "./commands/status.js";
@@ -13,7 +14,9 @@ import type { Output } from "./progress.js";
 const USAGE = `grounded: ask questions of your documents, with citations to file and page.
 
   grounded ingest <file-or-folder>... [--prune] [--reindex]   index documents (PDF, Markdown, text, HTML, DOCX)
-  grounded serve                                              start the HTTP service (default http://127.0.0.1:8787)
+  grounded ingest --watch <folder>...                         index, then keep the index in sync as files change
+  grounded serve [--watch <folder>]...                        start the HTTP service and web page (default http://127.0.0.1:8787)
+  grounded pull                                               pull the configured models Ollama does not have yet
   grounded ask "<question>" [--k N] [--source PREFIX]         answer from the index, with citations
   grounded search "<query>" [--k N] [--mode hybrid|vector|lexical]
   grounded status [--check]                                   index and Ollama state; --check verifies the index
@@ -43,6 +46,8 @@ export async function main(
         return await runIngest(rest, env, out, err);
       case "serve":
         return await runServe(rest, env, out, err);
+      case "pull":
+        return await runPull(rest, env, out);
       case "ask":
         return await runAsk(rest, env, out, err);
       case "search":
