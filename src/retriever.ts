@@ -1,4 +1,5 @@
 import type { Embedder } from "./embedder.js";
+import { ModelNotFoundError, OllamaError, OllamaTimeoutError, OllamaUnavailableError } from "./errors.js";
 import { fuse, type Scored } from "./fusion.js";
 import { proximityRerank } from "./proximity.js";
 import { lexicallyRelevant } from "./relevance.js";
@@ -42,6 +43,15 @@ function candidates(k: number): number {
   return Math.max(50, k * 5);
 }
 
+function isOllamaFault(e: unknown): boolean {
+  return (
+    e instanceof OllamaUnavailableError ||
+    e instanceof OllamaTimeoutError ||
+    e instanceof OllamaError ||
+    e instanceof ModelNotFoundError
+  );
+}
+
 export function createRetriever({ store, embedder, minSimilarity }: RetrieverOptions): Retriever {
   return {
     async retrieve(query, { k, mode = "hybrid", filter, signal }) {
@@ -62,7 +72,12 @@ export function createRetriever({ store, embedder, minSimilarity }: RetrieverOpt
       let vector: Scored[] = [];
       let queryVector: Float32Array | undefined;
       if (mode !== "lexical") {
-        [queryVector] = await embedder.embed([query], { role: "query", signal });
+        try {
+          [queryVector] = await embedder.embed([query], { role: "query", signal });
+        } catch (e) {
+          // A hybrid search outlives Ollama: the words still match while the meaning cannot be asked for.
+          if (mode === "vector" || signal?.aborted || !isOllamaFault(e)) throw e;
+        }
         if (queryVector)
           vector = store.vector(queryVector, n, allowed).map((h) => ({ id: h.chunkId, score: h.similarity }));
       }

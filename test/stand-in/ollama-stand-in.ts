@@ -63,6 +63,8 @@ export interface OllamaStandIn {
   readonly url: string;
   readonly port: number;
   readonly requests: RecordedRequest[];
+  /** Requests whose client hung up before the whole answer was sent (a cancelled stream, say). */
+  readonly abandoned: RecordedRequest[];
   /** Canonical name (`bge-m3:latest`) → model; add or delete entries freely. */
   readonly models: Map<string, StandInModel>;
   /** Wait before answering each request. */
@@ -104,6 +106,7 @@ function toMap(models: readonly StandInModel[]): Map<string, StandInModel> {
 export async function startOllamaStandIn(options: StandInOptions = {}): Promise<OllamaStandIn> {
   const initialModels = options.models ?? DEFAULT_STAND_IN_MODELS;
   const requests: RecordedRequest[] = [];
+  const abandoned: RecordedRequest[] = [];
   let faults: FailNextOptions[] = [];
   let midStream: MidStreamFault[] = [];
   let seed = 1;
@@ -187,6 +190,11 @@ export async function startOllamaStandIn(options: StandInOptions = {}): Promise<
 
   const server = createServer((req, res) => {
     res.on("error", () => {}); // The client may hang up mid-stream; that is a test's business, not ours.
+    const path = new URL(req.url ?? "/", "http://stand-in").pathname;
+    res.on("close", () => {
+      if (!res.writableFinished)
+        abandoned.push({ method: req.method ?? "GET", path, body: undefined, at: Date.now() });
+    });
     route(req, res).catch((e: unknown) => {
       if (!res.headersSent) sendError(res, 500, String(e));
       else res.destroy();
@@ -205,6 +213,7 @@ export async function startOllamaStandIn(options: StandInOptions = {}): Promise<
     url: `http://${hostPart}:${port}`,
     port,
     requests,
+    abandoned,
     models: state.models,
     get delayMs() {
       return control.delayMs;
@@ -230,6 +239,7 @@ export async function startOllamaStandIn(options: StandInOptions = {}): Promise<
     requestsTo: (path) => requests.filter((r) => r.path === path),
     reset() {
       requests.length = 0;
+      abandoned.length = 0;
       faults = [];
       midStream = [];
       Object.assign(control, { delayMs: 0, hang: false });

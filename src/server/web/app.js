@@ -248,11 +248,11 @@ async function removeDocument(doc) {
   if (!confirm(`Remove ${doc.source} from the index? The file itself stays where it is.`)) return;
   try {
     await api(`/api/documents/${doc.id}`, { method: "DELETE" });
+    await loadDocuments();
     $("upload-status").textContent = `Removed ${doc.source}.`;
   } catch (error) {
     show($("docs-error"), error.message);
   }
-  loadDocuments();
 }
 
 $("upload-input").addEventListener("change", async (event) => {
@@ -266,13 +266,14 @@ $("upload-input").addEventListener("change", async (event) => {
   try {
     const res = await api("/api/documents", { method: "POST", body: form });
     const { document: doc, chunks } = await res.json();
+    await loadDocuments();
     $("upload-status").textContent = `Indexed ${doc.source}: ${chunks} chunk${chunks === 1 ? "" : "s"}.`;
   } catch (error) {
     $("upload-status").textContent = "";
     show($("docs-error"), `${file.name} was not added: ${error.message}`);
+  } finally {
+    input.value = "";
   }
-  input.value = "";
-  loadDocuments();
 });
 
 // ---- status ----
