@@ -1,0 +1,147 @@
+import fs from "node:fs";
+import path from "node:path";
+import type { BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cli, type RunningService, startService } from "../helpers/app.js";
+import { writeCorpus } from "../helpers/corpus.js";
+import { tempDir } from "../helpers/tmp.js";
+import { type OllamaStandIn, startOllamaStandIn } from "../stand-in/ollama-stand-in.js";
+import { chromiumMissing, launchChromium, SKIP_REASON } from "./chromium.js";
+
+const ARTIFACTS = path.join(import.meta.dirname, "..", ".artifacts");
+
+if (chromiumMissing) console.warn(SKIP_REASON);
+
+/** The text of the first match, with runs of white space (from the HTML's line breaks) as one space. */
+async function text(page: Page, selector: string): Promise<string> {
+  const raw = await page.locator(selector).first().textContent();
+  return (raw ?? "").replace(/\s+/g, " ").trim();
+}
+
+describe.skipIf(chromiumMissing)("the web page in headless Chromium", () => {
+  let ollama: OllamaStandIn;
+  let tmp: ReturnType<typeof tempDir>;
+  let service: RunningService;
+  let locked: RunningService;
+  let browser: Awaited<ReturnType<typeof launchChromium>>;
+  let context: BrowserContext;
+  let page: Page;
+
+  beforeAll(async () => {
+    // Slow writes, so the answer arrives in visibly separate pieces.
+    ollama = await startOllamaStandIn({ writeDelayMs: 15 });
+    tmp = tempDir();
+    const docs = path.join(tmp.dir, "docs");
+    writeCorpus(docs);
+    const env = { OLLAMA_HOST: ollama.url, GROUNDED_DB: path.join(tmp.dir, "index.db") };
+    expect((await cli(["ingest", docs], env)).code).toBe(0);
+    service = await startService(env);
+    locked = await startService({
+      OLLAMA_HOST: ollama.url,
+      GROUNDED_DB: path.join(tmp.dir, "locked.db"),
+      GROUNDED_API_KEY: "s3cret-key",
+    });
+    browser = await launchChromium();
+    context = browser.context;
+    page = await context.newPage();
+    page.on("dialog", (d) => void d.accept());
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await service?.close();
+    await locked?.close();
+    await ollama?.close();
+    tmp?.cleanup();
+  });
+
+  it("serves the page to a browser and the Ollama text to an Ollama client at the same /", async () => {
+    const ollamaProbe = await fetch(`${service.url}/`);
+    expect(await ollamaProbe.text()).toBe("Ollama is running");
+    await page.setViewportSize({ width: 1000, height: 900 });
+    const res = await page.goto(service.url);
+    expect(res?.headers()["content-type"]).toContain("text/html");
+    await expect.poll(() => page.locator("#documents li").count()).toBe(4);
+    expect(await text(page, "#documents")).toContain("圖書館規則.md");
+    expect(await text(page, "#status")).toContain("4 documents");
+  });
+
+  it("streams an answer and opens a cited passage with its file and page", async () => {
+    await page.fill("#question", "When should the tomato beds be watered?");
+    await page.click("#ask-button");
+    // While streaming: part of the answer is on screen and the cursor class is on.
+    await page.waitForSelector("#answer.streaming", { timeout: 10_000 });
+    await expect.poll(() => text(page, "#answer")).not.toBe("");
+    await page.waitForSelector("#answer:not(.streaming)", { timeout: 20_000 });
+    expect(await page.locator("#ask-error").isHidden()).toBe(true);
+    const answer = await text(page, "#answer");
+    expect(answer).toMatch(/tomato/i);
+
+    const cite = page.locator("#answer button.cite").first();
+    expect(await cite.count()).toBe(1);
+    await cite.click();
+    await page.waitForSelector("#passage:not([hidden])");
+    expect(await text(page, "#passage-where")).toMatch(/greenhouse\.pdf, page 2/);
+    expect(await text(page, "#passage-text")).toContain("tomato beds every morning");
+    expect(await text(page, "#citations")).toContain("greenhouse.pdf, page 2");
+    await page.screenshot({ path: path.join(ARTIFACTS, "web-page.png"), fullPage: true });
+  });
+
+  it("asks in Traditional Chinese and cites the Chinese file", async () => {
+    await page.fill("#question", "借期是多久？");
+    await page.click("#ask-button");
+    await page.waitForSelector("#answer:not(.streaming)", { timeout: 20_000 });
+    await page.locator("#answer button.cite").first().click();
+    expect(await text(page, "#passage-where")).toContain("圖書館規則.md");
+    expect(await text(page, "#passage-text")).toContain("二十八天");
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: path.join(ARTIFACTS, "web-page-phone.png"), fullPage: true });
+    // Nothing sticks out sideways on a phone.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await page.setViewportSize({ width: 1000, height: 900 });
+  });
+
+  it("uploads a file, shows a refused one in words, and removes documents down to the empty state", async () => {
+    await page.setInputFiles("#upload-input", {
+      name: "teapot.md",
+      mimeType: "text/markdown",
+      buffer: Buffer.from("# Teapot\n\nWarm the teapot with hot water first.\n"),
+    });
+    await expect.poll(() => text(page, "#upload-status")).toMatch(/Indexed teapot\.md: \d+ chunk/);
+    await expect.poll(() => page.locator("#documents li").count()).toBe(5);
+
+    await page.setInputFiles("#upload-input", {
+      name: "virus.exe",
+      mimeType: "application/octet-stream",
+      buffer: Buffer.from("MZ"),
+    });
+    await expect
+      .poll(() => text(page, "#docs-error"))
+      .toMatch(/virus\.exe was not added: .*not a type grounded can read/);
+
+    while ((await page.locator("#documents li").count()) > 0) {
+      const before = await page.locator("#documents li").count();
+      await page.locator("#documents li button.danger").first().click();
+      await expect.poll(() => page.locator("#documents li").count()).toBe(before - 1);
+    }
+    expect(await text(page, "#empty")).toContain(
+      "No documents yet — upload one or run grounded ingest <folder>",
+    );
+    expect(service.runtime.store.counts().documents).toBe(0);
+    await page.screenshot({ path: path.join(ARTIFACTS, "web-page-empty.png"), fullPage: true });
+  });
+
+  it("asks for the API key when the server has one, and uses it once typed", async () => {
+    const keyed = await context.newPage();
+    await keyed.goto(locked.url);
+    await keyed.waitForSelector("#key-form:not([hidden])");
+    expect(await text(keyed, "#docs-error")).toContain("needs an API key");
+    await keyed.fill("#key-input", "s3cret-key");
+    await keyed.click("#key-form button[type=submit]");
+    await keyed.waitForSelector("#empty:not([hidden])");
+    expect(await keyed.locator("#docs-error").isHidden()).toBe(true);
+    expect(await keyed.evaluate(() => localStorage.getItem("grounded.apiKey"))).toBe("s3cret-key");
+    await keyed.close();
+  });
+});
