@@ -1,55 +1,14 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkIndex } from "../../src/store/check.js";
 import { openStore } from "../../src/store/store.js";
 import { cli } from "../helpers/app.js";
+import { sleep, spawnIngest, until } from "../helpers/child-ingest.js";
 import { tempDir } from "../helpers/tmp.js";
 import { type OllamaStandIn, startOllamaStandIn } from "../stand-in/ollama-stand-in.js";
 
-const REPO = path.join(import.meta.dirname, "..", "..");
 const FILES = 12;
-
-interface Child {
-  proc: ChildProcess;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
-}
-
-/** `grounded ingest <dir>` in a real child process, as a user runs it (so kill -9 is a real kill -9). */
-function spawnIngest(dir: string, env: Record<string, string>): Child {
-  const proc = spawn(process.execPath, ["--import", "tsx", "ingest/cli.ts", "ingest", dir], {
-    cwd: REPO,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  proc.stdout?.on("data", (d) => {
-    stdout += d;
-  });
-  proc.stderr?.on("data", (d) => {
-    stderr += d;
-  });
-  // Waiting for "exit" also reaps the process, so its pid no longer looks alive to the lock.
-  const exited = new Promise<{
-    code: number | null;
-    signal: NodeJS.Signals | null;
-    stdout: string;
-    stderr: string;
-  }>((resolve) => proc.once("close", (code, signal) => resolve({ code, signal, stdout, stderr })));
-  return { proc, exited };
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error("timed out waiting for a condition");
-    await sleep(10);
-  }
-}
 
 /** Text of file i at a given revision: several paragraphs so each file is a few chunks. */
 function fileText(i: number, revision: number): string {
