@@ -22,7 +22,9 @@ export function sourceLabel(c: Pick<RetrievedChunk, "source" | "page" | "heading
   const parts = [c.source];
   if (c.page !== null) parts.push(`page ${c.page}`);
   if (c.heading) parts.push(`section "${c.heading}"`);
-  return parts.join(", ");
+  // A file name may hold a line break (allowed on Linux): the label must stay on its source block's line.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: line breaks and control characters are the point
+  return parts.join(", ").replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, " ");
 }
 
 /**
