@@ -8,7 +8,7 @@ import { VERSION } from "../../src/version.js";
 import { overridesFrom, parse } from "../args.js";
 import { createProgress, type Output } from "../progress.js";
 import { createServerWriter } from "../server-writer.js";
-import { startWatches, untilStopped } from "./watch.js";
+import { onceEachFailure, startWatches, untilStopped } from "./watch.js";
 
 /** Run the HTTP service until SIGINT/SIGTERM. */
 export async function runServe(
@@ -28,7 +28,7 @@ export async function runServe(
   const runtime = await createQueryRuntime(config, (m) => err.write(`warning: ${m}\n`));
   for (const w of runtime.warnings) err.write(`\n!! ${w}\n\n`);
   const { writer, uploads } = createServerWriter(runtime, {
-    onEvent: createProgress({ write: (t) => out.write(t), isTTY: false }).onEvent,
+    onEvent: onceEachFailure(createProgress({ write: (t) => out.write(t), isTTY: false }).onEvent),
     onMove: (from, to) => out.write(`${"moved".padEnd(8)} ${from} -> ${to}\n`),
     warn: (m) => err.write(`warning: ${m}\n`),
   });

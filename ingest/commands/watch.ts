@@ -4,6 +4,7 @@ import { GroundedError } from "../../src/errors.js";
 import { createOllamaClient } from "../../src/ollama/client.js";
 import { openStore } from "../../src/store/store.js";
 import { createIndexWriter, type IndexWriter } from "../index-writer.js";
+import type { IngestEvent } from "../pipeline.js";
 import { createProgress, type Output } from "../progress.js";
 import { type FolderWatch, watchFolder } from "../watch.js";
 
@@ -21,6 +22,21 @@ export function startWatches(
         err.write(`watch ${r}: ${e instanceof GroundedError ? e.message : ((e as Error)?.message ?? e)}\n`),
     }),
   );
+}
+
+/**
+ * Each sync of a watched folder tries a broken file again; say why it fails once, not at every sync, and
+ * again only when the reason changes or the file has come right in between.
+ */
+export function onceEachFailure(onEvent: (e: IngestEvent) => void): (e: IngestEvent) => void {
+  const told = new Map<string, string>();
+  return (e) => {
+    if (e.type === "file" && e.status === "failed") {
+      if (told.get(e.path) === e.reason) return;
+      told.set(e.path, e.reason ?? "");
+    } else if (e.type === "file") told.delete(e.path);
+    onEvent(e);
+  };
 }
 
 export function untilStopped(): Promise<void> {
@@ -44,7 +60,7 @@ export async function runWatch(
     config,
     store,
     client: createOllamaClient({ host: config.ollamaHost, timeoutMs: config.ollamaTimeoutMs }),
-    onEvent: progress.onEvent,
+    onEvent: onceEachFailure(progress.onEvent),
     onMove: (from, to) => out.write(`${"moved".padEnd(8)} ${from} -> ${to}\n`),
     warn: (m) => err.write(`\n!! ${m}\n\n`),
   });
