@@ -1,7 +1,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { onceEachFailure } from "../ingest/commands/watch.js";
 import { createIndexWriter } from "../ingest/index-writer.js";
+import type { IngestEvent } from "../ingest/pipeline.js";
 import { type FolderWatch, watchFolder } from "../ingest/watch.js";
 import { loadConfig } from "../src/config.js";
 import { createOllamaClient } from "../src/ollama/client.js";
@@ -106,6 +108,29 @@ describe("watching a folder keeps the index in sync with real file changes", () 
 });
 
 describe("grounded ingest --watch", () => {
+  it("reports a file that keeps failing once, and again after it came right and broke", () => {
+    const seen: IngestEvent[] = [];
+    const onEvent = onceEachFailure((e) => seen.push(e));
+    const failed = {
+      type: "file",
+      status: "failed",
+      source: "x.md",
+      path: "/d/x.md",
+      reason: "is empty",
+    } as const;
+    onEvent(failed);
+    onEvent(failed);
+    onEvent({ ...failed, reason: "cannot be read" });
+    onEvent({ type: "file", status: "added", source: "x.md", path: "/d/x.md", chunks: 1 });
+    onEvent(failed);
+    expect(seen.map((e) => (e.type === "file" ? `${e.status} ${e.reason ?? ""}`.trim() : ""))).toEqual([
+      "failed is empty",
+      "failed cannot be read",
+      "added",
+      "failed is empty",
+    ]);
+  });
+
   it("needs a folder", async () => {
     const r = await cli(["ingest", "--watch"], {});
     expect(r.code).toBe(2);
