@@ -212,7 +212,10 @@ export function openStore(file: string, options: { readonly?: boolean; exactSear
       return rows.map((r) => ({ chunkId: r.id, score: -r.rank }));
     },
     countMatching: (match, cap = 1000) =>
-      db.prepare("SELECT count(*) FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?)").pluck().get(match, cap) as number,
+      db
+        .prepare("SELECT count(*) FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?)")
+        .pluck()
+        .get(match, cap) as number,
     matching(match, ids) {
       if (ids.length === 0) return new Set();
       const rows = db
