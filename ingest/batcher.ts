@@ -33,17 +33,25 @@ export function createBatcher<T>(options: BatcherOptions<T>): Batcher<T> {
 
   const send = (items: BatchItem<T>[]) => {
     requests++;
+    // The slot is handed to the next batch the moment a response arrives, before the vectors are stored,
+    // so the model never waits on grounded's own work.
+    const settle = () => {
+      inflight.delete(p);
+      dispatch(false);
+    };
     const p: Promise<void> = options
       .embed(items.map((i) => i.text))
       .then(
-        (vectors) => options.onVectors(items, vectors),
-        (error) => options.onError(items, error),
+        (vectors) => {
+          settle();
+          options.onVectors(items, vectors);
+        },
+        (error) => {
+          settle();
+          options.onError(items, error);
+        },
       )
-      .finally(() => {
-        inflight.delete(p);
-        dispatch(false);
-        wake?.();
-      });
+      .finally(() => wake?.());
     inflight.add(p);
   };
 

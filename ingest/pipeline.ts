@@ -1,15 +1,13 @@
 import { createHash } from "node:crypto";
-import fs from "node:fs/promises";
 import path from "node:path";
 import type { Config } from "../src/config.js";
 import type { Chunk } from "../src/document.js";
 import type { Embedder } from "../src/embedder.js";
-import { GroundedError, LoaderError, ModelNotFoundError } from "../src/errors.js";
+import { GroundedError, ModelNotFoundError } from "../src/errors.js";
 import type { ChunkToStore, Store } from "../src/store/store.js";
 import { createBatcher } from "./batcher.js";
 import { chunkDocument } from "./chunker.js";
-import { loadFile } from "./loaders/index.js";
-import { fsReason } from "./loaders/read.js";
+import { parseFile, readFileChecked } from "./loaders/index.js";
 import { sourceFor, walk } from "./walk.js";
 
 export type FileStatus = "added" | "updated" | "unchanged" | "failed" | "removed";
@@ -214,17 +212,8 @@ export async function ingest(
   return summary;
 
   async function prepare(file: string, source: string, root: string): Promise<FileJob | null> {
-    const stat = await fs.stat(file).catch((e: unknown) => {
-      throw new LoaderError(file, fsReason(e), e);
-    });
-    if (stat.size > config.maxFileBytes) {
-      const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
-      throw new LoaderError(
-        file,
-        `is ${mb(stat.size)}, over the ${mb(config.maxFileBytes)} limit; raise GROUNDED_MAX_FILE_MB to ingest it`,
-      );
-    }
-    const bytes = await fs.readFile(file);
+    // Size, emptiness and read errors are checked (and worded) once, by the loader's reader.
+    const bytes = await readFileChecked(file, config.maxFileBytes);
     const hash = createHash("sha256").update(bytes).digest("hex");
     const existing = store.documentByPath(file);
     if (existing && existing.hash === hash && existing.embedModel === info.model && !options.reindex) {
@@ -232,7 +221,7 @@ export async function ingest(
       emit({ type: "file", status: "unchanged", source, path: file });
       return null;
     }
-    const doc = await loadFile(file, { maxBytes: config.maxFileBytes });
+    const doc = await parseFile(file, bytes);
     const chunks = chunkDocument(doc, { targetTokens, overlapTokens, maxTokens });
     const pages = doc.format === "pdf" ? Math.max(0, ...doc.sections.map((s) => s.page ?? 0)) : null;
     return {

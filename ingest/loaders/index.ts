@@ -7,6 +7,8 @@ import { loadHtml } from "./html.js";
 import { loadMarkdown } from "./markdown.js";
 import { loadPdf } from "./pdf.js";
 import { readFileChecked } from "./read.js";
+
+export { readFileChecked };
 import { loadPlainText } from "./text.js";
 
 export interface LoadOptions {
@@ -42,6 +44,11 @@ export function isSupported(file: string): boolean {
  * REPORT.PDF). Every failure is a LoaderError whose message names the file and what to do about it.
  */
 export async function loadFile(filePath: string, options: LoadOptions): Promise<LoadedDocument> {
+  return parseFile(filePath, await readFileChecked(filePath, options.maxBytes));
+}
+
+/** Like loadFile, for bytes already read (ingest reads each file once: to hash it, then to parse it). */
+export async function parseFile(filePath: string, bytes: Buffer): Promise<LoadedDocument> {
   const ext = path.extname(filePath).toLowerCase();
   const loader = Object.hasOwn(LOADERS, ext) ? LOADERS[ext] : undefined;
   if (!loader) {
@@ -50,7 +57,6 @@ export async function loadFile(filePath: string, options: LoadOptions): Promise<
       `has an unsupported type "${ext || "(no extension)"}"; supported: ${supportedExtensions.join(", ")}`,
     );
   }
-  const bytes = await readFileChecked(filePath, options.maxBytes);
   const doc = await loader(bytes, filePath);
   if (doc.sections.length === 0) throw new LoaderError(filePath, "is empty (it contains no text)");
   return doc;
