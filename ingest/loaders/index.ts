@@ -9,6 +9,7 @@ import { loadPdf } from "./pdf.js";
 import { readFileChecked } from "./read.js";
 
 export { readFileChecked };
+
 import { loadPlainText } from "./text.js";
 
 export interface LoadOptions {
