@@ -29,37 +29,42 @@ export interface Terms {
   bigrams: string[];
 }
 
-const WORD = /[\p{L}\p{N}]/u;
-
 export function fold(text: string): string {
   return text.normalize("NFKC").toLowerCase();
 }
 
-/** Split text into words and CJK unigrams/bigrams. */
+const RUN = /[\p{L}\p{N}]+/gu;
+const HAS_CJK = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\u{20000}-\u{2ffff}]/u;
+
+/**
+ * Split text into words and CJK unigrams/bigrams. One regex pass finds the runs of letters and digits;
+ * only runs that contain CJK are walked character by character (this runs on every chunk at ingest).
+ */
 export function extractTerms(text: string): Terms {
   const words: string[] = [];
   const unigrams: string[] = [];
   const bigrams: string[] = [];
-  let word = "";
-  let prevCjk = "";
-  for (const ch of fold(text)) {
-    const cp = ch.codePointAt(0) ?? 0;
-    if (isCjkCodePoint(cp)) {
-      if (word) words.push(word);
-      word = "";
-      unigrams.push(ch);
-      if (prevCjk) bigrams.push(prevCjk + ch);
-      prevCjk = ch;
-    } else if (WORD.test(ch)) {
-      word += ch;
-      prevCjk = "";
-    } else {
-      if (word) words.push(word);
-      word = "";
-      prevCjk = "";
+  for (const [run] of fold(text).matchAll(RUN)) {
+    if (!HAS_CJK.test(run)) {
+      words.push(run);
+      continue;
     }
+    let word = "";
+    let prevCjk = "";
+    for (const ch of run) {
+      if (isCjkCodePoint(ch.codePointAt(0) ?? 0)) {
+        if (word) words.push(word);
+        word = "";
+        unigrams.push(ch);
+        if (prevCjk) bigrams.push(prevCjk + ch);
+        prevCjk = ch;
+      } else {
+        word += ch;
+        prevCjk = "";
+      }
+    }
+    if (word) words.push(word);
   }
-  if (word) words.push(word);
   return { words, unigrams, bigrams };
 }
 
