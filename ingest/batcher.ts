@@ -44,7 +44,12 @@ export function createBatcher<T>(options: BatcherOptions<T>): Batcher<T> {
       .then(
         (vectors) => {
           settle();
-          options.onVectors(items, vectors);
+          try {
+            options.onVectors(items, vectors);
+          } catch (error) {
+            // Storing failed (e.g. disk full): those files failed, the run goes on and says so.
+            options.onError(items, error);
+          }
         },
         (error) => {
           settle();

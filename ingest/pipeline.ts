@@ -108,7 +108,12 @@ export async function ingest(
     emit({ type: "file", status: "failed", source, path: filePath, reason });
   };
 
-  const commit = (job: FileJob) => {
+  /** Store whole documents in one transaction, then report them (only once they are safely stored). */
+  const commit = (...jobs: FileJob[]) => {
+    store.db.transaction(() => jobs.forEach(write))();
+    jobs.forEach(report);
+  };
+  const write = (job: FileJob) => {
     const chunks: ChunkToStore[] = job.chunks.map((c, i) => ({
       ...c,
       context: job.contexts[i] ?? "",
@@ -128,6 +133,9 @@ export async function ingest(
       },
       chunks,
     );
+  };
+  const report = (job: FileJob) => {
+    const chunks = job.chunks;
     summary.chunks += chunks.length;
     if (job.existed) summary.updated++;
     else summary.added++;
@@ -145,13 +153,17 @@ export async function ingest(
     concurrency: config.embedConcurrency,
     embed: (texts) => embedder.embed(texts, { role: "document", signal: options.signal }),
     onVectors(items, vectors) {
+      const complete: FileJob[] = [];
       items.forEach((item, i) => {
         const job = item.owner;
         job.vectors[item.index] = vectors[i];
         job.remaining--;
         chunksEmbedded++;
-        if (job.remaining === 0 && !job.failed) commit(job);
+        if (job.remaining === 0 && !job.failed) complete.push(job);
       });
+      // Documents finished by one batch share a transaction (each is still whole or absent): one commit
+      // for many small files instead of one each.
+      if (complete.length) commit(...complete);
       emit({ type: "progress", files, chunksQueued, chunksEmbedded });
     },
     onError(items, error) {
