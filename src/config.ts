@@ -37,6 +37,8 @@ export interface Config {
   readonly maxUploadBytes: number;
   /** Use exact vector search instead of the binary-quantised fast path. */
   readonly exactSearch: boolean;
+  /** Worker threads that run searches off the event loop in `serve`; 0 = on the main thread. */
+  readonly searchWorkers: number;
 }
 
 export type ConfigOverrides = { -readonly [K in keyof Config]?: Config[K] | undefined };
@@ -93,6 +95,7 @@ export function loadConfig(env: Env, overrides: ConfigOverrides = {}, cwd = proc
     maxBodyBytes: int(env, "GROUNDED_MAX_BODY_KB", 256, 1) * 1024,
     maxUploadBytes: int(env, "GROUNDED_MAX_UPLOAD_MB", 50, 1) * 1024 * 1024,
     exactSearch: bool(env, "GROUNDED_EXACT_SEARCH"),
+    searchWorkers: int(env, "GROUNDED_SEARCH_WORKERS", 2, 0),
   };
   const merged: Config = { ...base, ...picked } as Config;
   if (picked.ollamaHost) (merged as { ollamaHost: string }).ollamaHost = parseOllamaHost(picked.ollamaHost);

@@ -1,10 +1,7 @@
 import type { Embedder } from "./embedder.js";
 import { ModelNotFoundError, OllamaError, OllamaTimeoutError, OllamaUnavailableError } from "./errors.js";
-import { fuse, type Scored } from "./fusion.js";
-import { proximityRerank } from "./proximity.js";
-import { lexicallyRelevant } from "./relevance.js";
+import { type IndexSearch, type IndexSearchResult, searchIndex } from "./search-index.js";
 import type { Store, StoredChunk } from "./store/store.js";
-import { buildFtsQuery } from "./text/fts-query.js";
 
 export type RetrievalMode = "hybrid" | "vector" | "lexical";
 
@@ -32,15 +29,15 @@ export interface RetrieverOptions {
   embedder: Embedder;
   /** Cosine similarity at which a vector-only hit counts as relevant; Infinity = never. */
   minSimilarity: number;
+  /**
+   * Runs the SQLite side of a search (`searchIndex`) somewhere else, e.g. in a worker pool
+   * (src/store/search-pool.ts). Default: in-process on `store`.
+   */
+  search?: ((request: IndexSearch, signal?: AbortSignal) => Promise<IndexSearchResult>) | undefined;
 }
 
 export interface Retriever {
   retrieve(query: string, options: RetrieveOptions): Promise<Retrieval>;
-}
-
-/** How many candidates each side contributes before fusion. */
-function candidates(k: number): number {
-  return Math.max(50, k * 5);
 }
 
 function isOllamaFault(e: unknown): boolean {
@@ -52,24 +49,11 @@ function isOllamaFault(e: unknown): boolean {
   );
 }
 
-export function createRetriever({ store, embedder, minSimilarity }: RetrieverOptions): Retriever {
+export function createRetriever({ store, embedder, minSimilarity, search }: RetrieverOptions): Retriever {
+  const runSearch = search ?? (async (request: IndexSearch) => searchIndex(store, request));
   return {
     async retrieve(query, { k, mode = "hybrid", filter, signal }) {
       const started = performance.now();
-      const allowed = filter?.source ? store.chunkIdsWithSourcePrefix(filter.source) : undefined;
-      const n = candidates(k);
-      const fts = buildFtsQuery(query);
-
-      let lexical: Scored[] = [];
-      if (mode !== "vector" && fts.match) {
-        const hits = store.lexical(fts.match, n, allowed).map((h) => ({ id: h.chunkId, score: h.score }));
-        lexical = proximityRerank(
-          query,
-          hits,
-          (ids) => new Map(store.chunks(ids).map((c) => [c.chunkId, c.text])),
-        );
-      }
-      let vector: Scored[] = [];
       let queryVector: Float32Array | undefined;
       if (mode !== "lexical") {
         try {
@@ -78,34 +62,11 @@ export function createRetriever({ store, embedder, minSimilarity }: RetrieverOpt
           // A hybrid search outlives Ollama: the words still match while the meaning cannot be asked for.
           if (mode === "vector" || signal?.aborted || !isOllamaFault(e)) throw e;
         }
-        if (queryVector)
-          vector = store.vector(queryVector, n, allowed).map((h) => ({ id: h.chunkId, score: h.similarity }));
       }
-      const topSimilarity = vector[0]?.score ?? -1;
-      if (mode === "hybrid" && queryVector) {
-        // Score every candidate on both sides, so fusion compares real scores rather than guessing a floor
-        // for a chunk that one side did not return.
-        const inLexical = new Set(lexical.map((x) => x.id));
-        const inVector = new Set(vector.map((x) => x.id));
-        const lexicalOnly = [...inLexical].filter((id) => !inVector.has(id));
-        const vectorOnly = [...inVector].filter((id) => !inLexical.has(id));
-        if (lexicalOnly.length) {
-          const extra = store.vector(queryVector, lexicalOnly.length, lexicalOnly);
-          vector = [...vector, ...extra.map((h) => ({ id: h.chunkId, score: h.similarity }))];
-        }
-        if (vectorOnly.length) {
-          const bottom = Math.min(0, ...lexical.map((x) => x.score));
-          lexical = [...lexical, ...vectorOnly.map((id) => ({ id, score: bottom }))];
-        }
-      }
-
-      const ranked = fuse(lexical, vector, mode).slice(0, k);
-      const ids = ranked.map((r) => r.id);
-      const relevant =
-        ids.length > 0 && (lexicallyRelevant(store, query, ids) || topSimilarity >= minSimilarity);
-
-      const scoreOf = new Map(ranked.map((r) => [r.id, r.score]));
-      const results = store.chunks(ids).map((c) => ({ ...c, score: scoreOf.get(c.chunkId) ?? 0 }));
+      const { results, relevant } = await runSearch(
+        { query, queryVector, k, mode, filter, minSimilarity },
+        signal,
+      );
       return { results, relevant, ms: performance.now() - started };
     },
   };

@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import { type Answerer, createAnswerer } from "./answer/answerer.js";
 import type { ChatModel } from "./chat-model.js";
 import type { Config } from "./config.js";
@@ -7,6 +8,7 @@ import { createOllamaChatModel } from "./ollama/chat-model.js";
 import { createOllamaClient, type OllamaClient } from "./ollama/client.js";
 import { createRetriever, type Retriever } from "./retriever.js";
 import { ollamaReachable, selectEmbedder } from "./select-embedder.js";
+import { createSearchPool, type SearchPool } from "./store/search-pool.js";
 import { openStore, type Store } from "./store/store.js";
 
 /** Everything the query side needs, built once from the config and passed in. */
@@ -19,7 +21,15 @@ export interface QueryRuntime {
   retriever: Retriever;
   answerer: Answerer;
   warnings: string[];
-  close(): void;
+  /** The worker threads searches run in (`serve` only), or null when they run on the main thread. */
+  searchPool: SearchPool | null;
+  /** Closes the store at once; the promise settles when the search workers have stopped. */
+  close(): Promise<void>;
+}
+
+export interface QueryRuntimeOptions {
+  /** Run searches in `config.searchWorkers` worker threads (the service); the CLI searches in-process. */
+  searchWorkers?: boolean;
 }
 
 /** Cosine similarity at which a hit with no shared word still counts as relevant (real embedding models). */
@@ -28,6 +38,7 @@ const MIN_SIMILARITY = 0.5;
 export async function createQueryRuntime(
   config: Config,
   log: (message: string) => void = () => {},
+  options: QueryRuntimeOptions = {},
 ): Promise<QueryRuntime> {
   const client = createOllamaClient({ host: config.ollamaHost, timeoutMs: config.ollamaTimeoutMs });
   const store = openStore(config.db, { exactSearch: config.exactSearch });
@@ -51,10 +62,16 @@ export async function createQueryRuntime(
     }
   }
   const embedder = choice.embedder;
+  // Workers open the index file read-only; an in-memory index (":memory:", tests) stays on this thread.
+  const searchPool =
+    options.searchWorkers && config.searchWorkers > 0 && config.db !== ":memory:" && fs.existsSync(config.db)
+      ? createSearchPool({ file: config.db, size: config.searchWorkers, exactSearch: config.exactSearch })
+      : null;
   const retriever = createRetriever({
     store,
     embedder,
     minSimilarity: embedder.kind === "builtin" ? Number.POSITIVE_INFINITY : MIN_SIMILARITY,
+    search: searchPool ? searchPool.search : undefined,
   });
   const answerer = createAnswerer({
     retriever,
@@ -72,6 +89,11 @@ export async function createQueryRuntime(
     retriever,
     answerer,
     warnings,
-    close: () => store.close(),
+    searchPool,
+    close: async () => {
+      const stopping = searchPool?.close();
+      store.close();
+      await stopping;
+    },
   };
 }

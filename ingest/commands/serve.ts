@@ -25,7 +25,9 @@ export async function runServe(
     return 0;
   }
   const config = loadConfig(env, overridesFrom(values));
-  const runtime = await createQueryRuntime(config, (m) => err.write(`warning: ${m}\n`));
+  const runtime = await createQueryRuntime(config, (m) => err.write(`warning: ${m}\n`), {
+    searchWorkers: true,
+  });
   for (const w of runtime.warnings) err.write(`\n!! ${w}\n\n`);
   const { writer, uploads } = createServerWriter(runtime, {
     onEvent: onceEachFailure(createProgress({ write: (t) => out.write(t), isTTY: false }).onEvent),
@@ -60,6 +62,6 @@ export async function runServe(
   for (const w of watches) w.close();
   await server.close();
   await Promise.all(watches.map((w) => w.idle()));
-  runtime.close();
+  await runtime.close();
   return 0;
 }

@@ -39,7 +39,7 @@ export interface RunningService {
 /** The real service on a real port, wired exactly as `grounded serve` wires it. */
 export async function startService(env: Record<string, string | undefined>): Promise<RunningService> {
   const config = loadConfig({ GROUNDED_PORT: "0", ...env });
-  const runtime = await createQueryRuntime(config);
+  const runtime = await createQueryRuntime(config, undefined, { searchWorkers: true });
   const { uploads } = createServerWriter(runtime);
   const app = createApp({
     config,
@@ -62,7 +62,7 @@ export async function startService(env: Record<string, string | undefined>): Pro
     config,
     close: async () => {
       await server.close();
-      runtime.close();
+      await runtime.close();
     },
   };
 }

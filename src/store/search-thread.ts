@@ -1,0 +1,32 @@
+import { parentPort, workerData } from "node:worker_threads";
+import { searchIndex } from "../search-index.js";
+import { type SearchWorkerData, serializeError, type ToWorker } from "./search-pool.js";
+import { openStore, type Store } from "./store.js";
+
+/** One search worker: its own read-only connection to the index, answering one search at a time. */
+const { file, exactSearch } = workerData as SearchWorkerData;
+const port = parentPort;
+if (!port) throw new Error("search-thread.ts runs as a worker thread only");
+
+let store: Store | undefined;
+/** Opened on first use and again after a failure, so an index that appears later is picked up. */
+const openedStore = (): Store => {
+  store ??= openStore(file, { readonly: true, exactSearch });
+  return store;
+};
+try {
+  openedStore();
+} catch {
+  // Reported to the request that needs the index.
+}
+
+port.postMessage({ ready: true });
+port.on("message", (message: ToWorker) => {
+  if (message.kind === "crash") process.exit(70); // test hook: die as a native crash would
+  try {
+    const result = searchIndex(openedStore(), message.request);
+    port.postMessage({ id: message.id, ok: true, result });
+  } catch (e) {
+    port.postMessage({ id: message.id, ok: false, error: serializeError(e) });
+  }
+});
