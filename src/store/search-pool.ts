@@ -186,18 +186,26 @@ export function createSearchPool({ file, size, exactSearch = false }: SearchPool
     new Promise<IndexSearchResult>((resolve, reject) => {
       if (closed) return reject(unavailable("the service is shutting down"));
       if (signal?.aborted) return reject(signal.reason);
-      const job: Job = { message, resolve, reject };
-      signal?.addEventListener(
-        "abort",
-        () => {
-          const at = queue.indexOf(job);
-          if (at >= 0) {
-            queue.splice(at, 1);
-            reject(signal.reason);
-          }
+      const onAbort = () => {
+        const at = queue.indexOf(job);
+        if (at >= 0) {
+          queue.splice(at, 1);
+          reject(signal?.reason);
+        }
+      };
+      const done = () => signal?.removeEventListener("abort", onAbort);
+      const job: Job = {
+        message,
+        resolve: (result) => {
+          done();
+          resolve(result);
         },
-        { once: true },
-      );
+        reject: (error) => {
+          done();
+          reject(error);
+        },
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
       queue.push(job);
       pump();
     });

@@ -291,5 +291,7 @@ export async function startBenchService(
     OLLAMA_HOST: ollamaHost,
     GROUNDED_EMBED_MODEL: MODEL_FOR_DIMS[dims] ?? "bge-m3",
     GROUNDED_CHAT_MODEL: "gemma4:e4b",
+    // GROUNDED_SEARCH_WORKERS=0 npm run bench measures searching on the main thread, for comparison.
+    GROUNDED_SEARCH_WORKERS: process.env.GROUNDED_SEARCH_WORKERS,
   });
 }
