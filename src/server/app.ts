@@ -9,6 +9,7 @@ import { GroundedError, MethodNotAllowedError, NotFoundError, ValidationError } 
 import type { Retriever } from "../retriever.js";
 import type { Store } from "../store/store.js";
 import { allowedMethods } from "./allowed-methods.js";
+import { documentView } from "./document-view.js";
 import { errorResponse } from "./errors.js";
 import { ndjsonResponse } from "./ndjson-response.js";
 import { registerOllamaFace } from "./ollama-face.js";
@@ -165,20 +166,7 @@ export function createApp(deps: AppDeps): Hono {
     }
   });
 
-  app.get("/api/documents", (c) => {
-    const documents = store.listDocuments().map((d) => ({
-      id: d.id,
-      source: d.source,
-      title: d.title,
-      format: d.format,
-      pages: d.pages,
-      chunks: d.chunkCount,
-      bytes: d.bytes,
-      embedModel: d.embedModel,
-      ingestedAt: d.ingestedAt,
-    }));
-    return c.json({ documents });
-  });
+  app.get("/api/documents", (c) => c.json({ documents: store.listDocuments().map(documentView) }));
 
   app.delete("/api/documents/:id", (c) => {
     const raw = c.req.param("id");

@@ -6,6 +6,7 @@ import { bodyLimit } from "hono/body-limit";
 import type { Config } from "../config.js";
 import { GroundedError, ValidationError } from "../errors.js";
 import type { DocumentRecord, Store } from "../store/store.js";
+import { documentView } from "./document-view.js";
 import { safeUploadName } from "./upload-name.js";
 
 /** What the server needs from the ingest side to take uploads; wired by `grounded serve`. */
@@ -97,18 +98,4 @@ export function registerUploads(
       throw e;
     }
   });
-}
-
-export function documentView(d: DocumentRecord) {
-  return {
-    id: d.id,
-    source: d.source,
-    title: d.title,
-    format: d.format,
-    pages: d.pages,
-    chunks: d.chunkCount,
-    bytes: d.bytes,
-    embedModel: d.embedModel,
-    ingestedAt: d.ingestedAt,
-  };
 }
