@@ -1,14 +1,14 @@
 import { Hono } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
-import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import type { ZodType } from "zod";
 import type { Answerer, AskEvent } from "../answer/answerer.js";
 import type { Config } from "../config.js";
-import { GroundedError, MethodNotAllowedError, NotFoundError, ValidationError } from "../errors.js";
+import { MethodNotAllowedError, NotFoundError, ValidationError } from "../errors.js";
 import type { Retriever } from "../retriever.js";
 import type { Store } from "../store/store.js";
 import { allowedMethods } from "./allowed-methods.js";
+import { jsonBodyLimit } from "./body-limit.js";
 import { documentView } from "./document-view.js";
 import { errorResponse } from "./errors.js";
 import { ndjsonResponse } from "./ndjson-response.js";
@@ -95,19 +95,10 @@ export function createApp(deps: AppDeps): Hono {
 
   if (config.corsOrigin) app.use("*", cors({ origin: config.corsOrigin.split(",").map((s) => s.trim()) }));
   if (config.apiKey) app.use("/api/*", bearerAuth({ token: config.apiKey }));
-  const jsonBodyLimit = bodyLimit({
-    maxSize: config.maxBodyBytes,
-    onError: () => {
-      throw new GroundedError(
-        "body_too_large",
-        `The request body is larger than ${config.maxBodyBytes} bytes.`,
-        { status: 413 },
-      );
-    },
-  });
+  const jsonLimit = jsonBodyLimit(config);
   // Uploads have their own, larger limit (uploads.ts).
   app.use("/api/*", (c, next) =>
-    c.req.method === "POST" && c.req.path === UPLOAD_PATH ? next() : jsonBodyLimit(c, next),
+    c.req.method === "POST" && c.req.path === UPLOAD_PATH ? next() : jsonLimit(c, next),
   );
 
   app.get("/health", async (c) => {

@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { type Context, Hono } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
-import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
 import type { AskRequest, AskResult } from "../answer/answerer.js";
-import { GroundedError, ValidationError } from "../errors.js";
+import { ValidationError } from "../errors.js";
 import { estimateTokens } from "../tokens.js";
+import { jsonBodyLimit } from "./body-limit.js";
 import { askFromTurns, sourcesFooter } from "./chat-turns.js";
 import { startAnswer } from "./face-answer.js";
 import { readFaceBody } from "./face-body.js";
@@ -125,19 +125,7 @@ export function registerOpenAiFace(app: Hono, deps: FaceDeps): void {
   });
   // OpenAI clients always send `Authorization: Bearer <key>`: with GROUNDED_API_KEY set, it must be that key.
   if (config.apiKey) face.use("/v1/*", bearerAuth({ token: config.apiKey }));
-  face.use(
-    "/v1/*",
-    bodyLimit({
-      maxSize: config.maxBodyBytes,
-      onError: () => {
-        throw new GroundedError(
-          "body_too_large",
-          `The request body is larger than ${config.maxBodyBytes} bytes.`,
-          { status: 413 },
-        );
-      },
-    }),
-  );
+  face.use("/v1/*", jsonBodyLimit(config));
 
   const modelEntry = (id: string) => ({ id, object: "model", created, owned_by: "grounded" });
   face.get("/v1/models", (c) => c.json({ object: "list", data: faceModelNames(config).map(modelEntry) }));
