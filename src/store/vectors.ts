@@ -164,6 +164,7 @@ export function knn(
   const fast = !options.exact && hasBinaryColumn(db);
   const candidates = Math.max(MIN_CANDIDATES, Math.ceil(k * (options.oversample ?? DEFAULT_OVERSAMPLE)));
   let rows: Row[];
+  const inMemory = fast && !allowed ? hammingCandidates(db, query, candidates) : undefined;
   if (allowed && (!fast || allowed.length <= candidates)) {
     // Scoring the allowed rows one by one beats a search when they are few, and is the exact answer.
     rows = db
@@ -172,6 +173,14 @@ export function knn(
          FROM json_each(?) a JOIN chunks_vec v ON v.rowid = a.value ORDER BY distance LIMIT ?`,
       )
       .all(blob, JSON.stringify(allowed), k) as Row[];
+  } else if (inMemory) {
+    // Same candidates as the SQL branch below (nearest codes by Hamming distance), found in memory.
+    rows = db
+      .prepare(
+        `SELECT a.value AS id, vec_distance_cosine(v.embedding, ?) AS distance
+         FROM json_each(?) a JOIN chunks_vec v ON v.rowid = a.value ORDER BY distance LIMIT ?`,
+      )
+      .all(blob, JSON.stringify(inMemory), k) as Row[];
   } else if (fast) {
     const filter = allowed ? "AND rowid IN (SELECT value FROM json_each(?))" : "";
     const code = vectorBlob(rotateForCode(query));
@@ -193,4 +202,104 @@ export function knn(
       .all(blob, k) as Row[];
   }
   return rows.map((r) => ({ chunkId: Number(r.id), similarity: 1 - r.distance }));
+}
+
+/**
+ * The binary codes of the whole index, held in memory per connection. sqlite-vec 0.1.9 scans codes at
+ * ~30 ms per 100k rows for k = 10 and ~60 ms for the 400 candidates the fast path takes (it keeps each vec0
+ * chunk's top k in O(k × chunk size)); a plain popcount scan over a packed array with a histogram
+ * selection costs a fraction of that (test/bench/profile-search.ts). 256 bytes a chunk at 1024 dims: 26 MB
+ * per 100k chunks, per connection (each search worker has its own).
+ */
+interface CodeCache {
+  /** PRAGMA data_version and total_changes() when loaded: either moves when the index is written. */
+  version: string;
+  loadedAt: number;
+  ids: Int32Array;
+  words: Uint32Array;
+  wordsPerCode: number;
+}
+
+const codeCaches = new WeakMap<Db, CodeCache>();
+
+/**
+ * A stale cache is reloaded (~0.9 s at 100k chunks) at most this often; in between, searches take the SQL
+ * path, so an ingest committing every few milliseconds cannot make every search pay for a reload.
+ */
+const RELOAD_INTERVAL_MS = 10_000;
+
+function indexVersion(db: Db): string {
+  return `${db.pragma("data_version", { simple: true })}:${db.prepare("SELECT total_changes()").pluck().get()}`;
+}
+
+function codeCache(db: Db): CodeCache | undefined {
+  const version = indexVersion(db);
+  const cached = codeCaches.get(db);
+  if (cached?.version === version) return cached;
+  if (cached && performance.now() - cached.loadedAt < RELOAD_INTERVAL_MS) return undefined;
+  const rows = db.prepare(`SELECT rowid, ${BQ_COLUMN} FROM chunks_vec`).raw().all() as Array<
+    [number, Buffer]
+  >;
+  const bytes = rows[0]?.[1].length ?? 0;
+  if (bytes === 0 || bytes % 4 !== 0) return undefined;
+  const wordsPerCode = bytes / 4;
+  const ids = new Int32Array(rows.length);
+  const words = new Uint32Array(rows.length * wordsPerCode);
+  const asBytes = new Uint8Array(words.buffer);
+  rows.forEach(([id, code], i) => {
+    ids[i] = id;
+    asBytes.set(code, i * bytes);
+  });
+  const cache = { version, loadedAt: performance.now(), ids, words, wordsPerCode };
+  codeCaches.set(db, cache);
+  return cache;
+}
+
+/**
+ * The `count` rows whose codes are nearest the query's by Hamming distance (ties broken by rowid), or
+ * undefined when the in-memory codes cannot be used right now (then the caller searches in SQL).
+ */
+function hammingCandidates(db: Db, query: Float32Array, count: number): number[] | undefined {
+  const cache = codeCache(db);
+  if (!cache) return undefined;
+  const { ids, words, wordsPerCode } = cache;
+  // The query's code from sqlite-vec itself, so its bits are packed exactly as the stored ones.
+  const code = db
+    .prepare("SELECT vec_quantize_binary(?)")
+    .pluck()
+    .get(vectorBlob(rotateForCode(query))) as Buffer;
+  if (code.length !== wordsPerCode * 4) return undefined;
+  const q = new Uint32Array(wordsPerCode);
+  new Uint8Array(q.buffer).set(code);
+  const n = ids.length;
+  const distances = new Uint16Array(n);
+  const histogram = new Uint32Array(wordsPerCode * 32 + 1);
+  for (let r = 0, base = 0; r < n; r++, base += wordsPerCode) {
+    let d = 0;
+    for (let w = 0; w < wordsPerCode; w++) {
+      // SWAR popcount of a 32-bit word.
+      let x = (words[base + w] as number) ^ (q[w] as number);
+      x -= (x >>> 1) & 0x55555555;
+      x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+      x = (x + (x >>> 4)) & 0x0f0f0f0f;
+      d += Math.imul(x, 0x01010101) >>> 24;
+    }
+    distances[r] = d;
+    histogram[d] = (histogram[d] as number) + 1;
+  }
+  // The largest distance still inside the nearest `count`; rows at it fill the remaining places.
+  let limit = 0;
+  for (let seen = 0; limit < histogram.length; limit++) {
+    seen += histogram[limit] as number;
+    if (seen >= count) break;
+  }
+  const out: number[] = [];
+  const atLimit: number[] = [];
+  for (let r = 0; r < n; r++) {
+    const d = distances[r] as number;
+    if (d < limit) out.push(ids[r] as number);
+    else if (d === limit) atLimit.push(ids[r] as number);
+  }
+  atLimit.sort((a, b) => a - b);
+  return out.concat(atLimit.slice(0, Math.max(0, count - out.length)));
 }
