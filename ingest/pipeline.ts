@@ -3,7 +3,7 @@ import path from "node:path";
 import type { Config } from "../src/config.js";
 import type { Chunk } from "../src/document.js";
 import type { Embedder } from "../src/embedder.js";
-import { GroundedError, ModelNotFoundError } from "../src/errors.js";
+import { EmbeddingMismatchError, GroundedError, ModelNotFoundError } from "../src/errors.js";
 import type { ChunkToStore, Store } from "../src/store/store.js";
 import { createBatcher } from "./batcher.js";
 import { chunkDocument } from "./chunker.js";
@@ -93,6 +93,8 @@ export async function ingest(
     store.ensureIndexInfo({ embedModel: info.model, dimensions: info.dimensions });
   }
 
+  let dimensions = info.dimensions;
+
   // Chunks stay well inside the embedding model's context: room is left for the context line and prefix.
   const maxTokens = Math.max(32, Math.min(Math.max(config.chunkTokens, 512), info.contextLength - 96));
   const targetTokens = Math.min(config.chunkTokens, maxTokens);
@@ -153,6 +155,15 @@ export async function ingest(
     concurrency: config.embedConcurrency,
     embed: (texts) => embedder.embed(texts, { role: "document", signal: options.signal }),
     onVectors(items, vectors) {
+      const width = vectors[0]?.length;
+      if (width !== undefined && width !== dimensions) {
+        // The vectors themselves, not the model's metadata, decide the index's width: a server may report
+        // another embedding_length than it returns. A fresh index adopts the real width; a filled one cannot.
+        if (store.counts().chunks > 0)
+          throw new EmbeddingMismatchError(info.model, dimensions, info.model, width);
+        store.reset({ embedModel: info.model, dimensions: width });
+        dimensions = width;
+      }
       const complete: FileJob[] = [];
       items.forEach((item, i) => {
         const job = item.owner;
@@ -167,7 +178,11 @@ export async function ingest(
       emit({ type: "progress", files, chunksQueued, chunksEmbedded });
     },
     onError(items, error) {
-      if (error instanceof ModelNotFoundError || (error as Error)?.name === "AbortError") fatal ??= error;
+      const stopsTheRun =
+        error instanceof ModelNotFoundError ||
+        error instanceof EmbeddingMismatchError ||
+        (error as Error)?.name === "AbortError";
+      if (stopsTheRun) fatal ??= error;
       for (const job of new Set(items.map((i) => i.owner))) {
         if (job.failed) continue;
         job.failed = true;

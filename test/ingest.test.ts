@@ -115,4 +115,25 @@ describe("grounded ingest", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("ollama pull mxbai-embed-large");
   });
+
+  it("the vectors decide the index width when /api/show reports another embedding_length", async () => {
+    const model = ollama.models.get("nomic-embed-text:latest");
+    if (!model) throw new Error("stand-in model missing");
+    ollama.models.set("nomic-embed-text:latest", { ...model, showDims: 1024 });
+    try {
+      const r = await cli(["ingest", docs], { ...env, GROUNDED_EMBED_MODEL: "nomic-embed-text" });
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/Done: 4 added/);
+      const store = openStore(env.GROUNDED_DB ?? "");
+      try {
+        expect(store.indexInfo()).toEqual({ embedModel: "nomic-embed-text", dimensions: 768 });
+        expect(store.counts().documents).toBe(4);
+        expect(checkIndex(store.db)).toEqual([]);
+      } finally {
+        store.close();
+      }
+    } finally {
+      ollama.models.set("nomic-embed-text:latest", model);
+    }
+  });
 });

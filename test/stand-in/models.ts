@@ -13,6 +13,8 @@ export interface StandInModel {
   thinking?: boolean;
   /** Leave these keys out of /api/show model_info, as some models and old versions do. */
   hideInShow?: Array<"context_length" | "embedding_length">;
+  /** Report this embedding_length on /api/show instead of the real vector size (a misreporting server). */
+  showDims?: number;
 }
 
 export const DEFAULT_STAND_IN_MODELS: readonly StandInModel[] = Object.freeze([
@@ -75,7 +77,8 @@ export function showPayload(model: StandInModel) {
     "general.parameter_count": model.kind === "embedding" ? 566_703_104 : 8_000_000_000,
   };
   if (!hidden.has("context_length")) modelInfo[`${arch}.context_length`] = model.contextLength ?? 2048;
-  if (!hidden.has("embedding_length")) modelInfo[`${arch}.embedding_length`] = model.dims ?? 768;
+  if (!hidden.has("embedding_length"))
+    modelInfo[`${arch}.embedding_length`] = model.showDims ?? model.dims ?? 768;
   const capabilities =
     model.kind === "embedding" ? ["embedding"] : ["completion", ...(model.thinking ? ["thinking"] : [])];
   return {
