@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import { seededRandom } from "../stand-in/awkward-writer.js";
 
 /**
  * A deterministic synthetic library for the benchmark: English and Chinese, Markdown and plain text. Words
@@ -8,17 +9,8 @@ import path from "node:path";
  */
 export type Rng = () => number;
 
-/** mulberry32: small, fast and the same on every machine. */
-export function createRng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The stand-in's seeded generator (mulberry32): small, fast and the same on every machine. */
+export const createRng = (seed: number): Rng => seededRandom(seed);
 
 const pick = <T>(rng: Rng, list: readonly T[]): T => list[Math.floor(rng() * list.length)] as T;
 /** Skewed towards the front of the list, like word frequencies. */
