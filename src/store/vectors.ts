@@ -1,4 +1,5 @@
 import type { Db } from "./database.js";
+import { type CodeSet, createCodeSet } from "./hamming.js";
 
 /**
  * The sqlite-vec side of the index: one vec0 table whose rowid is the chunk id, with two columns:
@@ -17,11 +18,13 @@ import type { Db } from "./database.js";
 export const BQ_COLUMN = "embedding_bq";
 
 /**
- * Rows per vec0 chunk. sqlite-vec 0.1.9 selects the top k of each chunk in O(k × chunk size), so with the
- * default 1024 a search for a few hundred candidates costs several times the scan itself; small chunks keep
- * the cost near the scan's whatever k is.
+ * Rows per vec0 chunk. vec0 stores a chunk's vectors in one blob, and reading one vector walks that blob's
+ * overflow pages up to its offset, so rescoring 400 candidates costs ~14 ms at 64 rows a chunk and ~6 ms at
+ * 8 (exact search is ~200 ms at 100k x 1024 either way; measured at 8, 16, 32). sqlite-vec 0.1.9 also
+ * selects the top k of each chunk in O(k × chunk size), which small chunks keep cheap when a search falls
+ * back to its Hamming KNN. Indexes made with another chunk size keep it and work the same.
  */
-const CHUNK_SIZE = 64;
+const CHUNK_SIZE = 8;
 
 /** Candidates per wanted result taken from the Hamming search before rescoring. */
 export const DEFAULT_OVERSAMPLE = 8;
@@ -205,25 +208,23 @@ export function knn(
 }
 
 /**
- * The binary codes of the whole index, held in memory per connection. sqlite-vec 0.1.9 scans codes at
- * ~30 ms per 100k rows for k = 10 and ~60 ms for the 400 candidates the fast path takes (it keeps each vec0
- * chunk's top k in O(k × chunk size)); a plain popcount scan over a packed array with a histogram
- * selection costs a fraction of that (test/bench/profile-search.ts). 256 bytes a chunk at 1024 dims: 26 MB
- * per 100k chunks, per connection (each search worker has its own).
+ * The binary codes of the whole index, held in memory per connection (src/store/hamming.ts scans them).
+ * sqlite-vec 0.1.9 scans codes at ~30 ms per 100k rows for k = 10 and ~60 ms for the 400 candidates the fast
+ * path takes (it keeps each vec0 chunk's top k in O(k × chunk size)); the in-memory SIMD scan with a
+ * histogram selection takes a few milliseconds (test/bench/profile-search.ts). 256 bytes a chunk at 1024
+ * dims: 26 MB per 100k chunks, per connection (each search worker has its own).
  */
 interface CodeCache {
   /** PRAGMA data_version and total_changes() when loaded: either moves when the index is written. */
   version: string;
   loadedAt: number;
-  ids: Int32Array;
-  words: Uint32Array;
-  wordsPerCode: number;
+  codes: CodeSet;
 }
 
 const codeCaches = new WeakMap<Db, CodeCache>();
 
 /**
- * A stale cache is reloaded (~0.9 s at 100k chunks) at most this often; in between, searches take the SQL
+ * A stale cache is reloaded (~0.5 s at 100k chunks) at most this often; in between, searches take the SQL
  * path, so an ingest committing every few milliseconds cannot make every search pay for a reload.
  */
 const RELOAD_INTERVAL_MS = 10_000;
@@ -237,20 +238,26 @@ function codeCache(db: Db): CodeCache | undefined {
   const cached = codeCaches.get(db);
   if (cached?.version === version) return cached;
   if (cached && performance.now() - cached.loadedAt < RELOAD_INTERVAL_MS) return undefined;
-  const rows = db.prepare(`SELECT rowid, ${BQ_COLUMN} FROM chunks_vec`).raw().all() as Array<
-    [number, Buffer]
-  >;
-  const bytes = rows[0]?.[1].length ?? 0;
-  if (bytes === 0 || bytes % 4 !== 0) return undefined;
-  const wordsPerCode = bytes / 4;
-  const ids = new Int32Array(rows.length);
-  const words = new Uint32Array(rows.length * wordsPerCode);
-  const asBytes = new Uint8Array(words.buffer);
-  rows.forEach(([id, code], i) => {
-    ids[i] = id;
-    asBytes.set(code, i * bytes);
-  });
-  const cache = { version, loadedAt: performance.now(), ids, words, wordsPerCode };
+  const bytes = db.prepare(`SELECT length(${BQ_COLUMN}) FROM chunks_vec LIMIT 1`).pluck().get() as
+    | number
+    | undefined;
+  if (!bytes) return undefined;
+  // Read inside one transaction so the count and the rows agree.
+  const codes = db.transaction(() => {
+    const size = db.prepare("SELECT count(*) FROM chunks_vec").pluck().get() as number;
+    const set = createCodeSet(size, bytes);
+    let row = 0;
+    for (const [id, code] of db
+      .prepare(`SELECT rowid, ${BQ_COLUMN} FROM chunks_vec`)
+      .raw()
+      .iterate() as Iterable<[number, Buffer]>) {
+      if (row >= size) break;
+      set.set(row++, id, code);
+    }
+    return row === size ? set : undefined;
+  })();
+  if (!codes) return undefined;
+  const cache = { version, loadedAt: performance.now(), codes };
   codeCaches.set(db, cache);
   return cache;
 }
@@ -262,44 +269,11 @@ function codeCache(db: Db): CodeCache | undefined {
 function hammingCandidates(db: Db, query: Float32Array, count: number): number[] | undefined {
   const cache = codeCache(db);
   if (!cache) return undefined;
-  const { ids, words, wordsPerCode } = cache;
   // The query's code from sqlite-vec itself, so its bits are packed exactly as the stored ones.
   const code = db
     .prepare("SELECT vec_quantize_binary(?)")
     .pluck()
     .get(vectorBlob(rotateForCode(query))) as Buffer;
-  if (code.length !== wordsPerCode * 4) return undefined;
-  const q = new Uint32Array(wordsPerCode);
-  new Uint8Array(q.buffer).set(code);
-  const n = ids.length;
-  const distances = new Uint16Array(n);
-  const histogram = new Uint32Array(wordsPerCode * 32 + 1);
-  for (let r = 0, base = 0; r < n; r++, base += wordsPerCode) {
-    let d = 0;
-    for (let w = 0; w < wordsPerCode; w++) {
-      // SWAR popcount of a 32-bit word.
-      let x = (words[base + w] as number) ^ (q[w] as number);
-      x -= (x >>> 1) & 0x55555555;
-      x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-      x = (x + (x >>> 4)) & 0x0f0f0f0f;
-      d += Math.imul(x, 0x01010101) >>> 24;
-    }
-    distances[r] = d;
-    histogram[d] = (histogram[d] as number) + 1;
-  }
-  // The largest distance still inside the nearest `count`; rows at it fill the remaining places.
-  let limit = 0;
-  for (let seen = 0; limit < histogram.length; limit++) {
-    seen += histogram[limit] as number;
-    if (seen >= count) break;
-  }
-  const out: number[] = [];
-  const atLimit: number[] = [];
-  for (let r = 0; r < n; r++) {
-    const d = distances[r] as number;
-    if (d < limit) out.push(ids[r] as number);
-    else if (d === limit) atLimit.push(ids[r] as number);
-  }
-  atLimit.sort((a, b) => a - b);
-  return out.concat(atLimit.slice(0, Math.max(0, count - out.length)));
+  if (code.length !== cache.codes.bytesPerCode) return undefined;
+  return cache.codes.nearest(code, count);
 }
