@@ -52,11 +52,13 @@ describe("in-memory Hamming scan", () => {
       for (let q = 0; q < 5; q++) {
         // Queries near a stored code (a few bits flipped) and random ones.
         const query =
-          q < 3 ? Uint8Array.from(codes[q * 100] as Uint8Array) : codes[0]?.map(() => random() * 256);
+          q < 3
+            ? Uint8Array.from(codes[q * 100] as Uint8Array)
+            : Uint8Array.from({ length: bytesPerCode }, () => Math.floor(random() * 256));
         if (q < 3) query[0] = (query[0] as number) ^ 0b101;
-        const want = bruteForce(codes, ids, query as Uint8Array, 40);
-        const byWasm = wasm.nearest(query as Uint8Array, 40);
-        const byJs = js.nearest(query as Uint8Array, 40);
+        const want = bruteForce(codes, ids, query, 40);
+        const byWasm = wasm.nearest(query, 40);
+        const byJs = js.nearest(query, 40);
         // Same set; rows tied at the cut-off are broken by id, so the sets agree exactly.
         expect(new Set(byWasm)).toEqual(new Set(want));
         expect(new Set(byJs)).toEqual(new Set(want));

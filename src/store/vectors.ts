@@ -275,5 +275,6 @@ function hammingCandidates(db: Db, query: Float32Array, count: number): number[]
     .pluck()
     .get(vectorBlob(rotateForCode(query))) as Buffer;
   if (code.length !== cache.codes.bytesPerCode) return undefined;
-  return cache.codes.nearest(code, count);
+  // In rowid order: neighbouring rows share vec0 chunks and B-tree pages, which halves the rescoring reads.
+  return cache.codes.nearest(code, count).sort((a, b) => a - b);
 }
