@@ -1,6 +1,6 @@
 import type { Embedder } from "./embedder.js";
 import { ModelNotFoundError, OllamaError, OllamaTimeoutError, OllamaUnavailableError } from "./errors.js";
-import { type IndexSearch, type IndexSearchResult, searchIndex } from "./search-index.js";
+import { inProcessSteps, type SearchSteps } from "./search-index.js";
 import type { Store, StoredChunk } from "./store/store.js";
 
 export type RetrievalMode = "hybrid" | "vector" | "lexical";
@@ -30,10 +30,10 @@ export interface RetrieverOptions {
   /** Cosine similarity at which a vector-only hit counts as relevant; Infinity = never. */
   minSimilarity: number;
   /**
-   * Runs the SQLite side of a search (`searchIndex`) somewhere else, e.g. in a worker pool
-   * (src/store/search-pool.ts). Default: in-process on `store`.
+   * Runs the SQLite side of a search somewhere else, e.g. in a worker pool (src/store/search-pool.ts).
+   * Default: in-process on `store`.
    */
-  search?: ((request: IndexSearch, signal?: AbortSignal) => Promise<IndexSearchResult>) | undefined;
+  steps?: SearchSteps | undefined;
 }
 
 export interface Retriever {
@@ -49,22 +49,36 @@ function isOllamaFault(e: unknown): boolean {
   );
 }
 
-export function createRetriever({ store, embedder, minSimilarity, search }: RetrieverOptions): Retriever {
-  const runSearch = search ?? (async (request: IndexSearch) => searchIndex(store, request));
+/**
+ * The lexical side starts at once, while the query is being embedded; the vector side starts as soon as
+ * the embedding arrives (beside the lexical side when the steps run in a worker pool); then both meet.
+ */
+export function createRetriever({ store, embedder, minSimilarity, steps }: RetrieverOptions): Retriever {
+  const run = steps ?? inProcessSteps(store);
   return {
     async retrieve(query, { k, mode = "hybrid", filter, signal }) {
       const started = performance.now();
-      let queryVector: Float32Array | undefined;
-      if (mode !== "lexical") {
-        try {
-          [queryVector] = await embedder.embed([query], { role: "query", signal });
-        } catch (e) {
-          // A hybrid search outlives Ollama: the words still match while the meaning cannot be asked for.
-          if (mode === "vector" || signal?.aborted || !isOllamaFault(e)) throw e;
-        }
-      }
-      const { results, relevant } = await runSearch(
-        { query, queryVector, k, mode, filter, minSimilarity },
+      const request = { query, k, mode, filter, minSimilarity };
+      const embedding: Promise<Float32Array | undefined> =
+        mode === "lexical"
+          ? Promise.resolve(undefined)
+          : embedder.embed([query], { role: "query", signal }).then(
+              ([vector]) => vector,
+              (e: unknown) => {
+                // A hybrid search outlives Ollama: the words still match while the meaning cannot be asked for.
+                if (mode === "vector" || signal?.aborted || !isOllamaFault(e)) throw e;
+                return undefined;
+              },
+            );
+      const lexical = run.lexical(request, signal);
+      const vector = embedding.then((queryVector) =>
+        queryVector ? run.vector({ ...request, queryVector }, signal) : [],
+      );
+      const [lexicalSide, vectorSide, queryVector] = await Promise.all([lexical, vector, embedding]);
+      const { results, relevant } = await run.finish(
+        { ...request, queryVector },
+        lexicalSide,
+        vectorSide,
         signal,
       );
       return { results, relevant, ms: performance.now() - started };

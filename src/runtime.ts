@@ -71,7 +71,7 @@ export async function createQueryRuntime(
     store,
     embedder,
     minSimilarity: embedder.kind === "builtin" ? Number.POSITIVE_INFINITY : MIN_SIMILARITY,
-    search: searchPool ? searchPool.search : undefined,
+    steps: searchPool?.steps,
   });
   const answerer = createAnswerer({
     retriever,

@@ -30,30 +30,47 @@ function candidates(k: number): number {
 }
 
 /**
- * The SQLite side of a retrieval, synchronous and self-contained: FTS5 BM25 with the proximity re-rank,
- * vector KNN, scoring every candidate on both sides, fusion, the relevance judge and the chunk fetch. The
- * same function runs in-process and in the search workers (src/store/search-pool.ts).
+ * A search in three steps, each synchronous and self-contained, so that a search pool can run the lexical
+ * side while the query is still being embedded and the vector side beside it on another thread
+ * (src/store/search-pool.ts); `searchIndex` runs them one after another.
+ *
+ * - lexical: FTS5 BM25 candidates with the proximity re-rank;
+ * - vector: KNN candidates for the query's embedding;
+ * - finish: every candidate scored on both sides, fusion, the relevance judge and the chunk fetch.
  */
-export function searchIndex(
-  store: Store,
-  { query, queryVector, k, mode, filter, minSimilarity }: IndexSearch,
-): IndexSearchResult {
-  const allowed = filter?.source ? store.chunkIdsWithSourcePrefix(filter.source) : undefined;
-  const n = candidates(k);
-  const fts = buildFtsQuery(query);
+export type SearchStep =
+  | { step: "lexical"; request: IndexSearch }
+  | { step: "vector"; request: IndexSearch }
+  | { step: "finish"; request: IndexSearch; lexical: Scored[]; vector: Scored[] };
 
-  let lexical: Scored[] = [];
-  if (mode !== "vector" && fts.match) {
-    const hits = store.lexical(fts.match, n, allowed).map((h) => ({ id: h.chunkId, score: h.score }));
-    lexical = proximityRerank(
-      query,
-      hits,
-      (ids) => new Map(store.chunks(ids).map((c) => [c.chunkId, c.text])),
-    );
-  }
-  let vector: Scored[] = [];
-  if (mode !== "lexical" && queryVector)
-    vector = store.vector(queryVector, n, allowed).map((h) => ({ id: h.chunkId, score: h.similarity }));
+function allowedIds(store: Store, filter: IndexSearch["filter"]): number[] | undefined {
+  return filter?.source ? store.chunkIdsWithSourcePrefix(filter.source) : undefined;
+}
+
+export function lexicalCandidates(store: Store, { query, k, mode, filter }: IndexSearch): Scored[] {
+  const fts = buildFtsQuery(query);
+  if (mode === "vector" || !fts.match) return [];
+  const hits = store
+    .lexical(fts.match, candidates(k), allowedIds(store, filter))
+    .map((h) => ({ id: h.chunkId, score: h.score }));
+  return proximityRerank(query, hits, (ids) => new Map(store.chunks(ids).map((c) => [c.chunkId, c.text])));
+}
+
+export function vectorCandidates(store: Store, { queryVector, k, mode, filter }: IndexSearch): Scored[] {
+  if (mode === "lexical" || !queryVector) return [];
+  return store
+    .vector(queryVector, candidates(k), allowedIds(store, filter))
+    .map((h) => ({ id: h.chunkId, score: h.similarity }));
+}
+
+export function finishSearch(
+  store: Store,
+  { query, queryVector, k, mode, minSimilarity }: IndexSearch,
+  lexicalSide: Scored[],
+  vectorSide: Scored[],
+): IndexSearchResult {
+  let lexical = lexicalSide;
+  let vector = vectorSide;
   const topSimilarity = vector[0]?.score ?? -1;
   if (mode === "hybrid" && queryVector) {
     // Score every candidate on both sides, so fusion compares real scores rather than guessing a floor
@@ -79,4 +96,45 @@ export function searchIndex(
   const scoreOf = new Map(ranked.map((r) => [r.id, r.score]));
   const results = store.chunks(ids).map((c) => ({ ...c, score: scoreOf.get(c.chunkId) ?? 0 }));
   return { results, relevant };
+}
+
+/** One step of a search (what a search worker runs per message). */
+export function runSearchStep(store: Store, s: SearchStep): Scored[] | IndexSearchResult {
+  if (s.step === "lexical") return lexicalCandidates(store, s.request);
+  if (s.step === "vector") return vectorCandidates(store, s.request);
+  return finishSearch(store, s.request, s.lexical, s.vector);
+}
+
+/**
+ * The SQLite side of a retrieval, synchronous and self-contained: FTS5 BM25 with the proximity re-rank,
+ * vector KNN, scoring every candidate on both sides, fusion, the relevance judge and the chunk fetch.
+ */
+export function searchIndex(store: Store, request: IndexSearch): IndexSearchResult {
+  return finishSearch(store, request, lexicalCandidates(store, request), vectorCandidates(store, request));
+}
+
+/** Where the steps of a search run: in-process (`inProcessSteps`) or in a pool of worker threads. */
+export interface SearchSteps {
+  lexical(request: IndexSearch, signal?: AbortSignal): Promise<Scored[]>;
+  vector(request: IndexSearch, signal?: AbortSignal): Promise<Scored[]>;
+  finish(
+    request: IndexSearch,
+    lexical: Scored[],
+    vector: Scored[],
+    signal?: AbortSignal,
+  ): Promise<IndexSearchResult>;
+}
+
+/** Let pending I/O (the query's embedding request) go out before a synchronous step holds the thread. */
+const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export function inProcessSteps(store: Store): SearchSteps {
+  return {
+    lexical: async (request) => {
+      await yieldToIo();
+      return lexicalCandidates(store, request);
+    },
+    vector: async (request) => vectorCandidates(store, request),
+    finish: async (request, lexical, vector) => finishSearch(store, request, lexical, vector),
+  };
 }

@@ -132,6 +132,31 @@ describe("search pool workers", () => {
     }
   });
 
+  it("runs the lexical and vector sides of one search on two workers at once, and finishes like searchIndex", async () => {
+    for (const q of syntheticQueries(4, 21)) {
+      const r = request(q);
+      const lexical = pool.steps.lexical(r);
+      const vector = pool.steps.vector(r);
+      expect(pool.running()).toBe(2);
+      const finished = await pool.steps.finish(r, await lexical, await vector);
+      expect(finished).toEqual(searchIndex(store, r));
+    }
+  });
+
+  it("lets a search under way finish before searches that have not started", async () => {
+    const queries = syntheticQueries(6, 31).map((q) => request(q));
+    const first = queries[0] as IndexSearch;
+    const [lexical, vector] = await Promise.all([pool.steps.lexical(first), pool.steps.vector(first)]);
+    const order: string[] = [];
+    // Both workers busy, four more jobs waiting: the finish step still goes next.
+    const waiting = queries
+      .slice(1)
+      .map((r, i) => pool.steps.lexical(r).then(() => order.push(`lexical ${i}`)));
+    const finished = pool.steps.finish(first, lexical, vector).then(() => order.push("finish"));
+    await Promise.all([...waiting, finished]);
+    expect(order.indexOf("finish")).toBeLessThanOrEqual(2);
+  });
+
   it("runs two searches at once in different workers", async () => {
     const [a, b] = syntheticQueries(2, 5).map((q) => pool.search(request(q)));
     expect(pool.running()).toBe(2);

@@ -2,7 +2,8 @@ import { Worker } from "node:worker_threads";
 import Database from "better-sqlite3";
 import * as errors from "../errors.js";
 import { GroundedError } from "../errors.js";
-import type { IndexSearch, IndexSearchResult } from "../search-index.js";
+import type { Scored } from "../fusion.js";
+import type { IndexSearch, IndexSearchResult, SearchStep, SearchSteps } from "../search-index.js";
 
 /**
  * A few worker threads that run `searchIndex` (every SQLite read of a search) off the main thread, so the
@@ -16,7 +17,13 @@ import type { IndexSearch, IndexSearchResult } from "../search-index.js";
  */
 export interface SearchPool {
   readonly size: number;
+  /** A whole search in one worker. */
   search(request: IndexSearch, signal?: AbortSignal): Promise<IndexSearchResult>;
+  /**
+   * The steps of a search as separate jobs, so the lexical and vector sides of one search run on two
+   * workers at once; a `finish` step goes ahead of waiting jobs, so searches under way complete first.
+   */
+  steps: SearchSteps;
   /** Thread ids of the current workers (a replaced worker gets a new one). */
   threadIds(): number[];
   /** How many workers are running a search right now. */
@@ -38,11 +45,14 @@ export interface SearchWorkerData {
   exactSearch: boolean;
 }
 
-export type ToWorker = { id: number; kind: "search"; request: IndexSearch } | { id: number; kind: "crash" };
+export type ToWorker =
+  | { id: number; kind: "search"; request: IndexSearch }
+  | { id: number; kind: "step"; step: SearchStep }
+  | { id: number; kind: "crash" };
 
 export type FromWorker =
   | { ready: true }
-  | { id: number; ok: true; result: IndexSearchResult }
+  | { id: number; ok: true; result: IndexSearchResult | Scored[] }
   | { id: number; ok: false; error: SerializedError };
 
 export interface SerializedError {
@@ -98,7 +108,7 @@ function unavailable(reason: string): GroundedError {
 
 interface Job {
   message: ToWorker;
-  resolve(result: IndexSearchResult): void;
+  resolve(result: unknown): void;
   reject(error: unknown): void;
 }
 
@@ -182,8 +192,8 @@ export function createSearchPool({ file, size, exactSearch = false }: SearchPool
 
   for (let i = 0; i < size; i++) slots.push(spawn(i));
 
-  const enqueue = (message: ToWorker, signal?: AbortSignal) =>
-    new Promise<IndexSearchResult>((resolve, reject) => {
+  const enqueue = <T>(message: ToWorker, signal?: AbortSignal, urgent = false) =>
+    new Promise<T>((resolve, reject) => {
       if (closed) return reject(unavailable("the service is shutting down"));
       if (signal?.aborted) return reject(signal.reason);
       const onAbort = () => {
@@ -198,7 +208,7 @@ export function createSearchPool({ file, size, exactSearch = false }: SearchPool
         message,
         resolve: (result) => {
           done();
-          resolve(result);
+          resolve(result as T);
         },
         reject: (error) => {
           done();
@@ -206,16 +216,30 @@ export function createSearchPool({ file, size, exactSearch = false }: SearchPool
         },
       };
       signal?.addEventListener("abort", onAbort, { once: true });
-      queue.push(job);
+      if (urgent) queue.unshift(job);
+      else queue.push(job);
       pump();
     });
 
   return {
     size,
-    search: (request, signal) => enqueue({ id: nextId++, kind: "search", request }, signal),
+    search: (request, signal) =>
+      enqueue<IndexSearchResult>({ id: nextId++, kind: "search", request }, signal),
+    steps: {
+      lexical: (request, signal) =>
+        enqueue<Scored[]>({ id: nextId++, kind: "step", step: { step: "lexical", request } }, signal),
+      vector: (request, signal) =>
+        enqueue<Scored[]>({ id: nextId++, kind: "step", step: { step: "vector", request } }, signal),
+      finish: (request, lexical, vector, signal) =>
+        enqueue<IndexSearchResult>(
+          { id: nextId++, kind: "step", step: { step: "finish", request, lexical, vector } },
+          signal,
+          true,
+        ),
+    },
     threadIds: () => slots.flatMap((s) => (s && !s.dead ? [s.worker.threadId] : [])),
     running: () => slots.filter((s) => s?.job).length,
-    simulateCrash: () => enqueue({ id: nextId++, kind: "crash" }),
+    simulateCrash: () => enqueue<IndexSearchResult>({ id: nextId++, kind: "crash" }),
     async close() {
       closed = true;
       for (const job of queue.splice(0)) job.reject(unavailable("the service is shutting down"));

@@ -1,5 +1,5 @@
 import { parentPort, workerData } from "node:worker_threads";
-import { searchIndex } from "../search-index.js";
+import { runSearchStep, searchIndex } from "../search-index.js";
 import { type SearchWorkerData, serializeError, type ToWorker } from "./search-pool.js";
 import { openStore, type Store } from "./store.js";
 
@@ -24,7 +24,10 @@ port.postMessage({ ready: true });
 port.on("message", (message: ToWorker) => {
   if (message.kind === "crash") process.exit(70); // test hook: die as a native crash would
   try {
-    const result = searchIndex(openedStore(), message.request);
+    const result =
+      message.kind === "step"
+        ? runSearchStep(openedStore(), message.step)
+        : searchIndex(openedStore(), message.request);
     port.postMessage({ id: message.id, ok: true, result });
   } catch (e) {
     port.postMessage({ id: message.id, ok: false, error: serializeError(e) });
