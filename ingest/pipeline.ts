@@ -64,6 +64,11 @@ function contextLine(title: string | null, file: string, headingPath: string[]):
   return [title ?? path.basename(file), ...headingPath].join(" > ").slice(0, 200);
 }
 
+/** Chunks stored per transaction while ingesting (see `flush` in ingest()). */
+const COMMIT_CHUNKS = 512;
+/** Longest a complete document waits to be committed, while more work arrives. */
+const COMMIT_MS = 1000;
+
 export async function ingest(
   { store, embedder, config }: IngestDeps,
   options: IngestOptions,
@@ -112,29 +117,61 @@ export async function ingest(
 
   /** Store whole documents in one transaction, then report them (only once they are safely stored). */
   const commit = (...jobs: FileJob[]) => {
-    store.db.transaction(() => jobs.forEach(write))();
+    store.replaceDocuments(jobs.map(toStore));
     jobs.forEach(report);
   };
-  const write = (job: FileJob) => {
-    const chunks: ChunkToStore[] = job.chunks.map((c, i) => ({
-      ...c,
-      context: job.contexts[i] ?? "",
-      vector: job.vectors[i] as Float32Array,
-    }));
-    store.replaceDocument(
-      {
-        path: job.path,
-        source: job.source,
-        root: job.root,
-        title: job.title,
-        format: job.format,
-        hash: job.hash,
-        bytes: job.bytes,
-        pages: job.pages,
-        embedModel: info.model,
-      },
-      chunks,
-    );
+  const toStore = (job: FileJob) => ({
+    doc: {
+      path: job.path,
+      source: job.source,
+      root: job.root,
+      title: job.title,
+      format: job.format,
+      hash: job.hash,
+      bytes: job.bytes,
+      pages: job.pages,
+      embedModel: info.model,
+    },
+    chunks: job.chunks.map(
+      (c, i): ChunkToStore => ({
+        ...c,
+        context: job.contexts[i] ?? "",
+        vector: job.vectors[i] as Float32Array,
+      }),
+    ),
+  });
+
+  /**
+   * Documents whose vectors are all in, waiting to be committed together: one transaction (one WAL commit
+   * and one FTS5 segment) per COMMIT_CHUNKS chunks or COMMIT_MS instead of one per embedding batch. Each
+   * document is still whole or absent after a crash; at most the last second of work is redone.
+   */
+  let pending: FileJob[] = [];
+  let pendingChunks = 0;
+  let pendingSince = 0;
+  const flush = () => {
+    if (pending.length === 0) return;
+    const jobs = pending;
+    pending = [];
+    pendingChunks = 0;
+    try {
+      commit(...jobs);
+    } catch (error) {
+      // Storing failed (e.g. disk full): those files failed, the run goes on and says so.
+      for (const job of jobs) {
+        job.failed = true;
+        const why = error instanceof GroundedError ? error.message : String(error);
+        fail(job.source, job.path, `embedding failed, the previous version stays in the index: ${why}`);
+      }
+    }
+  };
+  const complete = (jobs: FileJob[]) => {
+    if (pending.length === 0) pendingSince = performance.now();
+    for (const job of jobs) {
+      pending.push(job);
+      pendingChunks += job.chunks.length;
+    }
+    if (pendingChunks >= COMMIT_CHUNKS || performance.now() - pendingSince >= COMMIT_MS) flush();
   };
   const report = (job: FileJob) => {
     const chunks = job.chunks;
@@ -164,17 +201,15 @@ export async function ingest(
         store.reset({ embedModel: info.model, dimensions: width });
         dimensions = width;
       }
-      const complete: FileJob[] = [];
+      const done: FileJob[] = [];
       items.forEach((item, i) => {
         const job = item.owner;
         job.vectors[item.index] = vectors[i];
         job.remaining--;
         chunksEmbedded++;
-        if (job.remaining === 0 && !job.failed) complete.push(job);
+        if (job.remaining === 0 && !job.failed) done.push(job);
       });
-      // Documents finished by one batch share a transaction (each is still whole or absent): one commit
-      // for many small files instead of one each.
-      if (complete.length) commit(...complete);
+      if (done.length) complete(done);
       emit({ type: "progress", files, chunksQueued, chunksEmbedded });
     },
     onError(items, error) {
@@ -192,47 +227,58 @@ export async function ingest(
     },
   });
 
-  for (const rootArg of options.roots) {
-    const root = path.resolve(rootArg);
-    const seen = new Set<string>();
-    let walkedAll = true;
-    try {
-      for await (const file of walk(root)) {
-        if (fatal) break;
-        options.signal?.throwIfAborted();
-        seen.add(file);
-        files++;
-        const source = sourceFor(root, file);
-        const job = await prepare(file, source, root).catch((e: unknown) => {
-          fail(source, file, e instanceof GroundedError ? e.message.replace(`${file}: `, "") : String(e));
-          return null;
-        });
-        if (!job) continue;
-        if (job.chunks.length === 0) {
-          commit(job);
-          continue;
+  try {
+    for (const rootArg of options.roots) {
+      const root = path.resolve(rootArg);
+      const seen = new Set<string>();
+      let walkedAll = true;
+      try {
+        for await (const file of walk(root)) {
+          if (fatal) break;
+          options.signal?.throwIfAborted();
+          seen.add(file);
+          files++;
+          const source = sourceFor(root, file);
+          const job = await prepare(file, source, root).catch((e: unknown) => {
+            fail(source, file, e instanceof GroundedError ? e.message.replace(`${file}: `, "") : String(e));
+            return null;
+          });
+          if (!job) continue;
+          if (job.chunks.length === 0) {
+            commit(job);
+            continue;
+          }
+          chunksQueued += job.chunks.length;
+          await batcher.push(
+            job.chunks.map((c, index) => ({ text: `${job.contexts[index]}\n${c.text}`, owner: job, index })),
+          );
+          emit({ type: "progress", files, chunksQueued, chunksEmbedded });
         }
-        chunksQueued += job.chunks.length;
-        await batcher.push(
-          job.chunks.map((c, index) => ({ text: `${job.contexts[index]}\n${c.text}`, owner: job, index })),
+      } catch (e) {
+        if ((e as Error)?.name === "AbortError") throw e;
+        walkedAll = false;
+        fail(
+          rootArg,
+          root,
+          e instanceof GroundedError ? e.message : `cannot be read: ${(e as Error).message}`,
         );
-        emit({ type: "progress", files, chunksQueued, chunksEmbedded });
       }
-    } catch (e) {
-      if ((e as Error)?.name === "AbortError") throw e;
-      walkedAll = false;
-      fail(rootArg, root, e instanceof GroundedError ? e.message : `cannot be read: ${(e as Error).message}`);
-    }
-    if (options.prune && walkedAll && !fatal) {
-      for (const doc of store.documentsUnder(root)) {
-        if (seen.has(doc.path)) continue;
-        store.deleteDocument(doc.id);
-        summary.removed++;
-        emit({ type: "file", status: "removed", source: doc.source, path: doc.path });
+      // A file named under two roots is then seen as stored by the second.
+      flush();
+      if (options.prune && walkedAll && !fatal) {
+        for (const doc of store.documentsUnder(root)) {
+          if (seen.has(doc.path)) continue;
+          store.deleteDocument(doc.id);
+          summary.removed++;
+          emit({ type: "file", status: "removed", source: doc.source, path: doc.path });
+        }
       }
     }
+    await batcher.drain();
+  } finally {
+    // Whatever happens (an abort, a fatal error), documents that are complete get stored.
+    flush();
   }
-  await batcher.drain();
   summary.embedRequests = batcher.requests;
   summary.seconds = (performance.now() - started) / 1000;
   if (fatal) throw fatal;

@@ -99,6 +99,34 @@ describe("store on a real SQLite file", () => {
     expect(checkIndex(store.db)).toEqual([]);
   });
 
+  it("replaceDocuments stores several documents in one transaction, replacing those already there", () => {
+    store.replaceDocument(doc("x.md"), [chunk("old alpha"), chunk("old beta")]);
+    const ids = store.replaceDocuments([
+      { doc: { ...doc("x.md"), hash: "new" }, chunks: [chunk("new gamma")] },
+      { doc: doc("y.md"), chunks: [chunk("delta one"), chunk("delta two")] },
+      { doc: doc("empty.md"), chunks: [] },
+    ]);
+    expect(ids).toHaveLength(3);
+    expect(store.document(ids[1] ?? -1)?.source).toBe("y.md");
+    expect(store.counts()).toEqual({ documents: 3, chunks: 3 });
+    expect(store.lexical('"alpha"', 5)).toEqual([]);
+    expect(store.lexical('"delta"', 5)).toHaveLength(2);
+    expect(store.documentByPath(path.join("/docs", "x.md"))?.hash).toBe("new");
+    expect(checkIndex(store.db)).toEqual([]);
+  });
+
+  it("replaceDocuments stores nothing when one document cannot be stored", () => {
+    const bad = { ...chunk("wrong width"), vector: new Float32Array(3) };
+    expect(() =>
+      store.replaceDocuments([
+        { doc: doc("a.md"), chunks: [chunk("alpha")] },
+        { doc: doc("b.md"), chunks: [bad] },
+      ]),
+    ).toThrow();
+    expect(store.counts()).toEqual({ documents: 0, chunks: 0 });
+    expect(checkIndex(store.db)).toEqual([]);
+  });
+
   it("deleting a document removes every trace", () => {
     const id = store.replaceDocument(doc("x.md"), [chunk("alpha"), chunk("beta")]);
     expect(store.deleteDocument(id)).toBe(true);

@@ -66,6 +66,11 @@ export interface Store {
   documentsUnder(root: string): DocumentRecord[];
   /** Insert or replace a document and all its chunks, vectors and FTS rows in one transaction. */
   replaceDocument(doc: NewDocument, chunks: ChunkToStore[]): number;
+  /**
+   * Insert or replace several documents in one transaction (one commit for many small files; each is still
+   * whole or absent). Returns their ids, in order.
+   */
+  replaceDocuments(docs: Array<{ doc: NewDocument; chunks: ChunkToStore[] }>): number[];
   deleteDocument(id: number): boolean;
   /** Give a document a new path and source (a renamed file), keeping its chunks and vectors. */
   moveDocument(id: number, to: { path: string; source: string; root: string }): boolean;
@@ -90,16 +95,21 @@ export function openStore(file: string, options: { readonly?: boolean; exactSear
     "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
   );
 
-  const deleteChunksOf = (documentId: number) => {
-    const ids = db.prepare("SELECT id FROM chunks WHERE document_id = ?").pluck().all(documentId) as number[];
+  /** A function that deletes a document's chunks with their FTS rows and vectors (statements prepared once). */
+  const deleteChunksStatements = () => {
+    const chunkIds = db.prepare("SELECT id FROM chunks WHERE document_id = ?").pluck();
     const delFts = db.prepare("DELETE FROM chunks_fts WHERE rowid = ?");
     const delVec = hasVec() ? db.prepare("DELETE FROM chunks_vec WHERE rowid = ?") : null;
-    for (const id of ids) {
-      delFts.run(id);
-      delVec?.run(BigInt(id));
-    }
-    db.prepare("DELETE FROM chunks WHERE document_id = ?").run(documentId);
+    const delChunks = db.prepare("DELETE FROM chunks WHERE document_id = ?");
+    return (documentId: number) => {
+      for (const id of chunkIds.all(documentId) as number[]) {
+        delFts.run(id);
+        delVec?.run(BigInt(id));
+      }
+      delChunks.run(documentId);
+    };
   };
+  const deleteChunksOf = (documentId: number) => deleteChunksStatements()(documentId);
   const hasVec = () =>
     db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'chunks_vec'").get() !== undefined;
 
@@ -149,7 +159,12 @@ export function openStore(file: string, options: { readonly?: boolean; exactSear
       db.prepare(`SELECT ${DOC_COLUMNS} FROM documents ORDER BY source, id`).all() as DocumentRecord[],
     documentsUnder: (root) =>
       db.prepare(`SELECT ${DOC_COLUMNS} FROM documents WHERE root = ?`).all(root) as DocumentRecord[],
-    replaceDocument(doc, chunks) {
+    replaceDocument: (doc, chunks) => store.replaceDocuments([{ doc, chunks }])[0] as number,
+    replaceDocuments(docs) {
+      if (docs.length === 0) return [];
+      // Prepared once per call (not per document or chunk); a call may store many documents.
+      const byPath = db.prepare("SELECT id FROM documents WHERE path = ?").pluck();
+      const deleteDoc = db.prepare("DELETE FROM documents WHERE id = ?");
       const insertDoc = db.prepare(
         `INSERT INTO documents(path, source, root, title, format, hash, bytes, pages, chunk_count, embed_model, ingested_at)
          VALUES (@path, @source, @root, @title, @format, @hash, @bytes, @pages, @chunkCount, @embedModel, @ingestedAt)`,
@@ -160,27 +175,30 @@ export function openStore(file: string, options: { readonly?: boolean; exactSear
       );
       const insertFts = db.prepare("INSERT INTO chunks_fts(rowid, context, terms) VALUES (?, ?, ?)");
       const insertVec = prepareVectorInsert(db);
-      return db.transaction(() => {
-        const old = store.documentByPath(doc.path);
-        if (old) {
-          deleteChunksOf(old.id);
-          db.prepare("DELETE FROM documents WHERE id = ?").run(old.id);
-        }
-        const info = insertDoc.run({
-          ...doc,
-          chunkCount: chunks.length,
-          ingestedAt: new Date().toISOString(),
-        });
-        const documentId = Number(info.lastInsertRowid);
-        chunks.forEach((c, seq) => {
-          const heading = c.headingPath.length ? c.headingPath.join(" > ") : null;
-          const r = insertChunk.run(documentId, seq, c.text, c.page, heading, c.start, c.end, c.tokens);
-          const chunkId = r.lastInsertRowid;
-          insertFts.run(chunkId, ftsDocumentText(c.context), ftsDocumentText(c.text));
-          insertVec(chunkId, c.vector);
-        });
-        return documentId;
-      })();
+      const deleteOld = deleteChunksStatements();
+      return db.transaction(() =>
+        docs.map(({ doc, chunks }) => {
+          const oldId = byPath.get(doc.path) as number | undefined;
+          if (oldId !== undefined) {
+            deleteOld(oldId);
+            deleteDoc.run(oldId);
+          }
+          const info = insertDoc.run({
+            ...doc,
+            chunkCount: chunks.length,
+            ingestedAt: new Date().toISOString(),
+          });
+          const documentId = Number(info.lastInsertRowid);
+          chunks.forEach((c, seq) => {
+            const heading = c.headingPath.length ? c.headingPath.join(" > ") : null;
+            const r = insertChunk.run(documentId, seq, c.text, c.page, heading, c.start, c.end, c.tokens);
+            const chunkId = r.lastInsertRowid;
+            insertFts.run(chunkId, ftsDocumentText(c.context), ftsDocumentText(c.text));
+            insertVec(chunkId, c.vector);
+          });
+          return documentId;
+        }),
+      )();
     },
     deleteDocument(id) {
       return db.transaction(() => {

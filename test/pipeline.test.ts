@@ -1,0 +1,97 @@
+import fs from "node:fs";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type IngestEvent, ingest } from "../ingest/pipeline.js";
+import { createBuiltinEmbedder } from "../src/builtin-embedder.js";
+import { loadConfig } from "../src/config.js";
+import { checkIndex } from "../src/store/check.js";
+import { openStore, type Store } from "../src/store/store.js";
+import { tempDir } from "./helpers/tmp.js";
+
+/** The ingest pipeline in-process, with the built-in embedder: how documents are committed. */
+describe("ingest pipeline commits", () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let docs: string;
+  let store: Store;
+  const config = () => loadConfig({ GROUNDED_DB: path.join(tmp.dir, "index.db"), GROUNDED_EMBED_BATCH: "4" });
+
+  beforeEach(() => {
+    tmp = tempDir();
+    docs = path.join(tmp.dir, "docs");
+    fs.mkdirSync(docs);
+    for (let i = 0; i < 30; i++) {
+      const paras = Array.from({ length: 1 + (i % 4) }, (_, p) =>
+        `Paragraph ${p} of file ${i}. `.repeat(200),
+      );
+      fs.writeFileSync(
+        path.join(docs, `f${String(i).padStart(2, "0")}.md`),
+        `# File ${i}\n\n${paras.join("\n\n")}`,
+      );
+    }
+    store = openStore(path.join(tmp.dir, "index.db"));
+  });
+  afterEach(() => {
+    store.close();
+    tmp.cleanup();
+  });
+
+  it("stores many documents in few transactions, reports each only once stored", async () => {
+    const calls: number[] = [];
+    const replaceDocuments = store.replaceDocuments.bind(store);
+    const counting: Store = {
+      ...store,
+      replaceDocuments(batch) {
+        calls.push(batch.length);
+        return replaceDocuments(batch);
+      },
+    };
+    const events: IngestEvent[] = [];
+    const summary = await ingest(
+      { store: counting, embedder: createBuiltinEmbedder(), config: config() },
+      {
+        roots: [docs],
+        onEvent: (e) => {
+          if (e.type === "file") {
+            // A reported file is already in the index, whole.
+            expect(store.documentByPath(e.path)?.chunkCount).toBe(e.chunks);
+            events.push(e);
+          }
+        },
+      },
+    );
+    expect(summary.added).toBe(30);
+    expect(events.filter((e) => e.type === "file" && e.status === "added")).toHaveLength(30);
+    expect(calls.reduce((a, b) => a + b, 0)).toBe(30);
+    expect(calls.length).toBeLessThan(30);
+    expect(store.counts()).toEqual({ documents: 30, chunks: summary.chunks });
+    expect(checkIndex(store.db)).toEqual([]);
+  });
+
+  it("a commit that fails fails its files with the reason; the run goes on and keeps the previous versions", async () => {
+    await ingest({ store, embedder: createBuiltinEmbedder(), config: config() }, { roots: [docs] });
+    for (let i = 0; i < 30; i++)
+      fs.appendFileSync(path.join(docs, `f${String(i).padStart(2, "0")}.md`), "\n\nMore.");
+    let failOnce = true;
+    const failing: Store = {
+      ...store,
+      replaceDocuments(batch) {
+        if (failOnce) {
+          failOnce = false;
+          throw new Error("disk I/O error");
+        }
+        return store.replaceDocuments(batch);
+      },
+    };
+    const summary = await ingest(
+      { store: failing, embedder: createBuiltinEmbedder(), config: config() },
+      { roots: [docs] },
+    );
+    expect(summary.failed).toBeGreaterThan(0);
+    expect(summary.updated + summary.failed).toBe(30);
+    expect(summary.failures[0]?.reason).toBe(
+      "embedding failed, the previous version stays in the index: Error: disk I/O error",
+    );
+    expect(store.counts().documents).toBe(30);
+    expect(checkIndex(store.db)).toEqual([]);
+  });
+});
