@@ -7,7 +7,7 @@ import { EmbeddingMismatchError, GroundedError, ModelNotFoundError } from "../sr
 import type { ChunkToStore, Store } from "../src/store/store.js";
 import { createBatcher } from "./batcher.js";
 import { chunkDocument } from "./chunker.js";
-import { parseFile, readFileChecked } from "./loaders/index.js";
+import { parseFile, readAhead, readFileChecked } from "./loaders/index.js";
 import { sourceFor, walk } from "./walk.js";
 
 export type FileStatus = "added" | "updated" | "unchanged" | "failed" | "removed";
@@ -62,6 +62,31 @@ interface FileJob {
 /** The line of context indexed with each chunk: document title and heading path. */
 function contextLine(title: string | null, file: string, headingPath: string[]): string {
   return [title ?? path.basename(file), ...headingPath].join(" > ").slice(0, 200);
+}
+
+/** Files whose reading has started while earlier files are loaded, chunked and stored. */
+const READ_AHEAD_FILES = 4;
+
+/**
+ * The walked files, each with its bytes already being read (readAhead), up to READ_AHEAD_FILES ahead of
+ * the one being processed, so waiting on the disk overlaps with grounded's own work. Order is kept, and a
+ * walk error surfaces after the files walked before it, as without read-ahead.
+ */
+async function* readingAhead(
+  files: AsyncIterable<string>,
+  maxBytes: number,
+): AsyncGenerator<{ file: string; bytes: Promise<Buffer | null> }> {
+  const ahead: Array<{ file: string; bytes: Promise<Buffer | null> }> = [];
+  try {
+    for await (const file of files) {
+      ahead.push({ file, bytes: readAhead(file, maxBytes) });
+      if (ahead.length > READ_AHEAD_FILES) yield ahead.shift() as (typeof ahead)[number];
+    }
+  } catch (error) {
+    while (ahead.length) yield ahead.shift() as (typeof ahead)[number];
+    throw error;
+  }
+  while (ahead.length) yield ahead.shift() as (typeof ahead)[number];
 }
 
 /** Chunks stored per transaction while ingesting (see `flush` in ingest()). */
@@ -233,13 +258,13 @@ export async function ingest(
       const seen = new Set<string>();
       let walkedAll = true;
       try {
-        for await (const file of walk(root)) {
+        for await (const { file, bytes } of readingAhead(walk(root), config.maxFileBytes)) {
           if (fatal) break;
           options.signal?.throwIfAborted();
           seen.add(file);
           files++;
           const source = sourceFor(root, file);
-          const job = await prepare(file, source, root).catch((e: unknown) => {
+          const job = await prepare(file, source, root, bytes).catch((e: unknown) => {
             fail(source, file, e instanceof GroundedError ? e.message.replace(`${file}: `, "") : String(e));
             return null;
           });
@@ -284,9 +309,14 @@ export async function ingest(
   if (fatal) throw fatal;
   return summary;
 
-  async function prepare(file: string, source: string, root: string): Promise<FileJob | null> {
+  async function prepare(
+    file: string,
+    source: string,
+    root: string,
+    readAhead: Promise<Buffer | null>,
+  ): Promise<FileJob | null> {
     // Size, emptiness and read errors are checked (and worded) once, by the loader's reader.
-    const bytes = await readFileChecked(file, config.maxFileBytes);
+    const bytes = (await readAhead) ?? (await readFileChecked(file, config.maxFileBytes));
     const hash = createHash("sha256").update(bytes).digest("hex");
     const existing = store.documentByPath(file);
     if (existing && existing.hash === hash && existing.embedModel === info.model && !options.reindex) {

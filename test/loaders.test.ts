@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadFile, supportedExtensions } from "../ingest/loaders/index.js";
+import { loadFile, readAhead, supportedExtensions } from "../ingest/loaders/index.js";
 import { LoaderError } from "../src/errors.js";
 import { makeDocx } from "./helpers/make-docx.js";
 import { makePdf } from "./helpers/make-pdf.js";
@@ -205,6 +205,15 @@ describe("file checks", () => {
 
   it("explains a missing file", async () => {
     expect((await loadError(path.join(dir, "gone.txt"))).message).toMatch(/does not exist/);
+  });
+
+  it("reads small files ahead; leaves anything it would refuse to the checked read at the file's turn", async () => {
+    const small = await write("ahead.txt", "read me early");
+    expect((await readAhead(small, 1000))?.toString()).toBe("read me early");
+    expect(await readAhead(await write("ahead-big.txt", "x".repeat(3000)), 1000)).toBeNull();
+    expect(await readAhead(await write("ahead-empty.txt", ""), 1000)).toBeNull();
+    expect(await readAhead(path.join(dir, "ahead-gone.txt"), 1000)).toBeNull();
+    expect(await readAhead(dir, 1000)).toBeNull();
   });
 });
 

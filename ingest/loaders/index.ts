@@ -6,9 +6,9 @@ import { loadDocx } from "./docx.js";
 import { loadHtml } from "./html.js";
 import { loadMarkdown } from "./markdown.js";
 import { loadPdf } from "./pdf.js";
-import { readFileChecked } from "./read.js";
+import { readAhead, readFileChecked } from "./read.js";
 
-export { readFileChecked };
+export { readAhead, readFileChecked };
 
 import { loadPlainText } from "./text.js";
 

@@ -54,3 +54,22 @@ export async function readFileChecked(file: string, maxBytes: number): Promise<B
     throw new LoaderError(file, fsReason(error), error);
   }
 }
+
+/** Largest file read ahead of its turn (files are read ahead a few at a time while others are chunked). */
+const READ_AHEAD_MAX_BYTES = 8 * MB;
+
+/**
+ * Reads a file ahead of its turn when it is small enough (at most 8 MB and `maxBytes`) and not empty; never
+ * throws. `null` means "read it at its turn with readFileChecked", which then reports any problem with the
+ * usual wording.
+ */
+export async function readAhead(file: string, maxBytes: number): Promise<Buffer | null> {
+  try {
+    const info = await stat(file);
+    if (!info.isFile() || info.size === 0 || info.size > Math.min(maxBytes, READ_AHEAD_MAX_BYTES))
+      return null;
+    return await readFile(file);
+  } catch {
+    return null;
+  }
+}
