@@ -15,6 +15,11 @@ export interface BatcherOptions<T> {
   embed: (texts: string[]) => Promise<Float32Array[]>;
   onVectors: (items: BatchItem<T>[], vectors: Float32Array[]) => void;
   onError: (items: BatchItem<T>[], error: unknown) => void;
+  /**
+   * Called when `push` or `drain` is about to wait for the model: idle time, in which the caller can do
+   * work that would otherwise hold up the next response (storing finished documents).
+   */
+  beforeWait?: () => void;
 }
 
 export interface Batcher<T> {
@@ -66,13 +71,15 @@ export function createBatcher<T>(options: BatcherOptions<T>): Batcher<T> {
     }
   };
 
-  const waitForProgress = () =>
-    new Promise<void>((resolve) => {
+  const waitForProgress = () => {
+    options.beforeWait?.();
+    return new Promise<void>((resolve) => {
       wake = () => {
         wake = null;
         resolve();
       };
     });
+  };
 
   return {
     get requests() {

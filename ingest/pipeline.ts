@@ -167,9 +167,11 @@ export async function ingest(
   });
 
   /**
-   * Documents whose vectors are all in, waiting to be committed together: one transaction (one WAL commit
-   * and one FTS5 segment) per COMMIT_CHUNKS chunks or COMMIT_MS instead of one per embedding batch. Each
-   * document is still whole or absent after a crash; at most the last second of work is redone.
+   * Documents whose vectors are all in, waiting to be committed together. They are committed when the
+   * batcher is about to wait on the model (idle time: a commit then cannot hold up a response and the next
+   * request), or once COMMIT_CHUNKS chunks or COMMIT_MS have gathered when the model keeps up (one
+   * transaction, one WAL commit and one FTS5 segment, per COMMIT_CHUNKS chunks instead of one per embedding
+   * batch). Each document is still whole or absent after a crash; at most the last second of work is redone.
    */
   let pending: FileJob[] = [];
   let pendingChunks = 0;
@@ -237,6 +239,8 @@ export async function ingest(
       if (done.length) complete(done);
       emit({ type: "progress", files, chunksQueued, chunksEmbedded });
     },
+    // Waiting on the model: store what is complete now, while no response can be held up by it.
+    beforeWait: () => flush(),
     onError(items, error) {
       const stopsTheRun =
         error instanceof ModelNotFoundError ||
