@@ -37,7 +37,9 @@ const TERMINATORS = new Set(["。", "！", "？", ".", "!", "?", ";", "；"]);
  * cut into sentences (Intl.Segmenter: handles 。！？ in Chinese as well as English), and only a sentence
  * longer than `maxTokens` is cut between words, or between characters when it has no spaces at all.
  * Pieces are packed greedily up to `targetTokens`; the next chunk starts with the previous chunk's last
- * whole sentences, up to `overlapTokens`.
+ * whole sentences, up to `overlapTokens`. That decides how many chunks a section needs; where they run
+ * through long paragraphs, they are then spread evenly (see `spread`), so each is full and the slack the
+ * greedy pass left in its short last chunk becomes extra overlap between all of them.
  *
  * Offsets: a chunk's `text` is exactly `docText.slice(start, end)`, where docText is the document text
  * the sections' offsets refer to (the chunk keeps the original line breaks; it is never rewritten).
@@ -69,30 +71,21 @@ function chunkSection(section: Section, limits: Limits, out: Chunk[]): void {
   const { target, overlap, max } = limits;
   const sentencesOf = (p: Piece): Piece[] => sentences(text, p, limits);
   const tailOf = (p: Piece): Piece[] => tailSentences(text, p, limits);
-  const first = out.length;
 
+  // The greedy pass records where its chunks start and end, and the pieces it packed (a partition of the
+  // section into whole paragraphs, sentences and fragments); nothing is emitted until the spread pass.
+  const units: Piece[] = [];
+  const ranges: Array<{ start: number; end: number; tokens: number }> = [];
   let cur: Piece[] = [];
   let curTokens = 0;
   let fresh = 0; // pieces in `cur` that are not overlap from the previous chunk
   let freshTokens = 0;
 
-  const emit = (start: number, end: number) => {
-    const chunkText = text.slice(start, end);
-    out.push({
-      text: chunkText,
-      page: section.page,
-      headingPath: section.headingPath,
-      start: section.offset + start,
-      end: section.offset + end,
-      tokens: estimateTokens(chunkText),
-    });
-  };
-
   const close = () => {
     const head = cur[0];
     const tail = cur.at(-1);
     if (fresh === 0 || !head || !tail) return;
-    emit(head.start, tail.end);
+    ranges.push({ start: head.start, end: tail.end, tokens: curTokens });
     cur = overlapTail(cur, overlap, tailOf);
     curTokens = cur.reduce((sum, p) => sum + p.tokens, 0);
     fresh = 0;
@@ -104,6 +97,7 @@ function chunkSection(section: Section, limits: Limits, out: Chunk[]): void {
     if (fresh > 0 && curTokens + piece.tokens > target) close();
     while (cur.length > 0 && curTokens + piece.tokens > target) curTokens -= cur.shift()?.tokens ?? 0;
     cur.push(piece);
+    units.push(piece);
     curTokens += piece.tokens;
     fresh++;
     freshTokens += piece.tokens;
@@ -118,14 +112,90 @@ function chunkSection(section: Section, limits: Limits, out: Chunk[]): void {
   }
   close();
 
+  const emit = (start: number, end: number) => {
+    const chunkText = text.slice(start, end);
+    out.push({
+      text: chunkText,
+      page: section.page,
+      headingPath: section.headingPath,
+      start: section.offset + start,
+      end: section.offset + end,
+      tokens: estimateTokens(chunkText),
+    });
+  };
+
   // A tiny last chunk is a poor search result on its own; fold it into its neighbour when there is room.
-  const last = out.at(-1);
-  const prev = out.at(-2);
-  if (last && prev && out.length - first >= 2 && last.tokens < target * 0.2) {
-    const merged = text.slice(prev.start - section.offset, last.end - section.offset);
+  const last = ranges.at(-1);
+  const prev = ranges.at(-2);
+  if (last && prev && last.tokens < target * 0.2) {
+    const merged = text.slice(prev.start, last.end);
     const tokens = estimateTokens(merged);
-    if (tokens <= max) out.splice(-2, 2, { ...prev, text: merged, end: last.end, tokens });
+    if (tokens <= max) {
+      for (const r of ranges.slice(0, -2)) emit(r.start, r.end);
+      out.push({
+        text: merged,
+        page: section.page,
+        headingPath: section.headingPath,
+        start: section.offset + prev.start,
+        end: section.offset + last.end,
+        tokens,
+      });
+      return;
+    }
   }
+  for (const r of spread(units, ranges.length, target) ?? ranges) emit(r.start, r.end);
+}
+
+/**
+ * The same number of chunks as the greedy pass, spread evenly over the section's units (its whole
+ * paragraphs and the sentences of paragraphs too long to keep whole): the first chunk starts at the
+ * section start, the last ends at its end, and the ones between start at the unit nearest their even
+ * share; each takes whole units up to `target`. The greedy pass fills every chunk but the last, which keeps
+ * whatever is left; spreading spends that slack on overlap between all of them instead, so every chunk is
+ * full and a passage up to `target` minus the stride (instead of up to `overlap`) lies whole in some chunk.
+ *
+ * A section is spread only when every chunk after the first would start at a sentence, i.e. inside a
+ * paragraph too long to keep whole, where the greedy edges follow no structure. When one would start at a
+ * whole paragraph, the greedy edges (paragraph starts, overlap of trailing sentences) are kept: spread over
+ * whole paragraphs, chunks lose that sentence-level top-up and overlap (measured worse on covidqa-dev, see
+ * docs/retrieval.md). Returns null then, or when the units leave a gap between two chunks.
+ */
+function spread(units: Piece[], n: number, target: number): Array<{ start: number; end: number }> | null {
+  const m = units.length;
+  if (n < 2 || m < 2) return null;
+  const before = new Array<number>(m + 1); // before[i] = tokens of units[0..i)
+  before[0] = 0;
+  for (let i = 0; i < m; i++) before[i + 1] = (before[i] as number) + (units[i] as Piece).tokens;
+  const sum = (i: number, j: number) => (before[j + 1] as number) - (before[i] as number);
+  /** The last unit a chunk starting at unit i can take (at least unit i itself). */
+  const lastFrom = (i: number) => {
+    let j = i;
+    while (j + 1 < m && sum(i, j + 1) <= target) j++;
+    return j;
+  };
+  let lastStart = m - 1;
+  while (lastStart > 0 && sum(lastStart - 1, m - 1) <= target) lastStart--;
+  const stride = (before[lastStart] as number) / (n - 1);
+
+  const result: Array<{ start: number; end: number }> = [];
+  let i = 0;
+  let prevStart = -1;
+  let prevEnd = -1;
+  for (let k = 0; k < n; k++) {
+    if (k === n - 1) i = lastStart;
+    else if (k > 0) {
+      const ideal = k * stride;
+      while (i + 1 < m && (before[i + 1] as number) <= ideal) i++;
+      if (i + 1 < m && (before[i + 1] as number) - ideal < ideal - (before[i] as number)) i++;
+    }
+    const j = k === n - 1 ? m - 1 : lastFrom(i);
+    if (i <= prevStart || i > prevEnd + 1) return null; // no progress, or a gap
+    if (k > 0 && (units[i] as Piece).kind === "paragraph") return null;
+    result.push({ start: (units[i] as Piece).start, end: (units[j] as Piece).end });
+    prevStart = i;
+    prevEnd = j;
+  }
+  return result;
 }
 
 /** The last whole sentences of a chunk, totalling at most `overlap` tokens. */

@@ -73,7 +73,7 @@ describe("chunkDocument", () => {
     expectExactOffsets(chunks, docText);
   });
 
-  it("starts each chunk with whole trailing sentences of the previous one, within the overlap budget", () => {
+  it("overlaps chunks by whole sentences, at least the overlap budget", () => {
     const text = Array.from({ length: 50 }, (_, i) => `Step ${i} is short.`).join(" ");
     const { doc, docText } = docOf([text]);
     const chunks = chunkDocument(doc, opts);
@@ -85,8 +85,23 @@ describe("chunkDocument", () => {
       expect(next.start).toBeLessThan(prev.end); // there is overlap
       const shared = docText.slice(next.start, prev.end);
       expect(shared).toMatch(/^Step \d+ is short\.( Step \d+ is short\.)*$/);
-      expect(estimateTokens(shared)).toBeLessThanOrEqual(opts.overlapTokens);
+      expect(estimateTokens(shared)).toBeGreaterThanOrEqual(opts.overlapTokens - 6); // within a sentence
     }
+  });
+
+  it("spreads a section's chunks evenly, so each is full and long passages stay whole", () => {
+    // Fourteen sentences of 10 tokens, chunks of 100: greedy packing would give 100 + a 60-token tail
+    // (sentences 8-13, with two of overlap); spread, the second chunk is sentences 4-13.
+    const sentences = Array.from("甲乙丙丁戊己庚辛壬癸子丑寅卯", (c) => `${c}號規則說明一件事。`);
+    const { doc, docText } = docOf([sentences.join("")]);
+    const chunks = chunkDocument(doc, { targetTokens: 100, overlapTokens: 20, maxTokens: 120 });
+    expect(chunks.map((c) => c.tokens)).toEqual([100, 100]);
+    expect(chunks[0]?.start).toBe(0);
+    expect(chunks[1]?.end).toBe(docText.length);
+    expect(chunks[1]?.text.startsWith("戊號")).toBe(true);
+    const passage = sentences.slice(7, 13).join(""); // 60 tokens, beyond the overlap budget
+    expect(chunks.some((c) => c.text.includes(passage))).toBe(true);
+    expectExactOffsets(chunks, docText);
   });
 
   it.each([
