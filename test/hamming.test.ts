@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createCodeSet } from "../src/store/hamming.js";
 import { HAMMING_WASM_BASE64 } from "../src/store/hamming-wasm.js";
-import { compileHammingWat } from "./tools/hamming-wasm.js";
+import { compileWat, WAT_SOURCES } from "./tools/wasm.js";
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -28,7 +28,8 @@ function bruteForce(codes: Uint8Array[], ids: number[], query: Uint8Array, count
 
 describe("in-memory Hamming scan", () => {
   it("ships the bytes that src/store/hamming.wat compiles to", async () => {
-    const bytes = await compileHammingWat();
+    const source = WAT_SOURCES.find((s) => s.name === "hamming");
+    const bytes = await compileWat(source?.wat ?? "missing");
     expect(Buffer.from(bytes).toString("base64")).toBe(HAMMING_WASM_BASE64);
   });
 

@@ -1,3 +1,3 @@
-// Generated from hamming.wat by `npx tsx test/tools/hamming-wasm.ts --write`; do not edit.
+// Generated from hamming.wat by `npx tsx test/tools/wasm.ts --write`; do not edit.
 export const HAMMING_WASM_BASE64 =
   "AGFzbQEAAAABCQFgBX9/f39/AAIPAQNlbnYGbWVtb3J5AgABAwIBAAcLAQdoYW1taW5nAAAKlgEBkwECAn8BewJAA0AgBSABTw0B/QwAAAAAAAAAAAAAAAAAAAAAIQdBACEGA0AgByAAIAZq/QAEACADIAZq/QAEAP1R/WL9ff2OASEHIAZBEGohBiAGIAJJDQALIAf9fyEHIAQgBUEBdGogB/0bACAH/RsBaiAH/RsCIAf9GwNqajsBACAAIAJqIQAgBUEBaiEFDAALCws=";

@@ -1,5 +1,5 @@
 ;; Hamming distances between one binary code and many, with WebAssembly SIMD (i8x16.popcnt).
-;; Source of src/store/hamming-wasm.ts; regenerate with `npx tsx test/tools/hamming-wasm.ts --write`.
+;; Source of src/store/hamming-wasm.ts; regenerate with `npx tsx test/tools/wasm.ts --write`.
 ;;
 ;; hamming(codes, n, bytes, query, out): for each of the n codes of `bytes` bytes stored one after another
 ;; from `codes`, writes popcount(code XOR query) as an unsigned 16-bit integer at out + 2 * row.

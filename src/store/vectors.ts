@@ -1,5 +1,6 @@
 import type { Db } from "./database.js";
 import { type CodeSet, createCodeSet } from "./hamming.js";
+import { rotateForCode, signBits } from "./rotation.js";
 
 /**
  * The sqlite-vec side of the index: one vec0 table whose rowid is the chunk id, with two columns:
@@ -48,11 +49,6 @@ export function hasBinaryColumn(db: Db): boolean {
   return sql?.includes(BQ_COLUMN) ?? false;
 }
 
-/** The dimensions rounded up to a power of two, the size the rotation works on. */
-export function signBits(dimensions: number): number {
-  return 2 ** Math.ceil(Math.log2(Math.max(8, dimensions)));
-}
-
 export function createVectorTable(db: Db, dimensions: number): void {
   if (!Number.isInteger(dimensions) || dimensions <= 0 || dimensions > 16384) {
     throw new Error(`Invalid embedding dimensions ${dimensions}`);
@@ -69,58 +65,6 @@ export function dropVectorTable(db: Db): void {
 
 export function vectorBlob(v: Float32Array): Buffer {
   return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-}
-
-/** Fixed forever: the codes stored in existing indexes were made with these signs. */
-const signCache = new Map<number, Float32Array[]>();
-function rotationSigns(size: number): Float32Array[] {
-  let signs = signCache.get(size);
-  if (!signs) {
-    let state = 0x9e3779b9;
-    const next = () => {
-      state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-      return state >>> 31 === 1 ? 1 : -1;
-    };
-    signs = [0, 1, 2, 3].map(() => Float32Array.from({ length: size }, next));
-    signCache.set(size, signs);
-  }
-  return signs;
-}
-
-/** In place: flip signs, then an unnormalised fast Walsh-Hadamard transform. */
-function signedHadamard(x: Float32Array, signs: Float32Array): void {
-  const size = x.length;
-  for (let i = 0; i < size; i++) x[i] = (x[i] as number) * (signs[i] as number);
-  for (let h = 1; h < size; h *= 2) {
-    for (let i = 0; i < size; i += h * 2) {
-      for (let j = i; j < i + h; j++) {
-        const a = x[j] as number;
-        const b = x[j + h] as number;
-        x[j] = a + b;
-        x[j + h] = a - b;
-      }
-    }
-  }
-}
-
-/**
- * The floats whose sign bits are stored: the vector under two independent fixed rotations, one after the
- * other (2 × signBits(dims) values). Two rotations give twice the bits, halving the noise of the angle
- * estimate; on the stand-in's embeddings that needs half the candidates for the same recall.
- */
-export function rotateForCode(v: Float32Array): Float32Array {
-  const size = signBits(v.length);
-  const [a, b, c, d] = rotationSigns(size) as [Float32Array, Float32Array, Float32Array, Float32Array];
-  const out = new Float32Array(size * 2);
-  const first = out.subarray(0, size);
-  const second = out.subarray(size);
-  first.set(v);
-  second.set(v);
-  signedHadamard(first, a);
-  signedHadamard(first, b);
-  signedHadamard(second, c);
-  signedHadamard(second, d);
-  return out;
 }
 
 /** Insert one chunk's vector (and its code when the index has the column). */

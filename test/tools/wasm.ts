@@ -4,17 +4,21 @@ import { fileURLToPath } from "node:url";
 import wabt from "wabt";
 
 /**
- * Compiles src/store/hamming.wat to WebAssembly bytes with wabt. `npx tsx test/tools/hamming-wasm.ts
- * --write` regenerates src/store/hamming-wasm.ts; test/hamming.test.ts checks that the committed bytes are
- * what the committed source compiles to.
+ * Compiles the WebAssembly text sources in src/store (hamming.wat, rotation.wat) with wabt.
+ * `npx tsx test/tools/wasm.ts --write` regenerates each `<name>-wasm.ts` beside its `.wat`;
+ * test/hamming.test.ts and test/rotation.test.ts check that the committed bytes are what the committed sources compile to.
  */
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-export const WAT_FILE = path.join(root, "src/store/hamming.wat");
-export const GENERATED_FILE = path.join(root, "src/store/hamming-wasm.ts");
+export const WAT_SOURCES = ["hamming", "rotation"].map((name) => ({
+  name,
+  wat: path.join(root, `src/store/${name}.wat`),
+  generated: path.join(root, `src/store/${name}-wasm.ts`),
+  constant: `${name.toUpperCase()}_WASM_BASE64`,
+}));
 
-export async function compileHammingWat(): Promise<Uint8Array> {
+export async function compileWat(file: string): Promise<Uint8Array> {
   const w = await wabt();
-  const module = w.parseWat("hamming.wat", fs.readFileSync(WAT_FILE, "utf8"), { simd: true });
+  const module = w.parseWat(path.basename(file), fs.readFileSync(file, "utf8"), { simd: true });
   try {
     return module.toBinary({}).buffer;
   } finally {
@@ -22,16 +26,18 @@ export async function compileHammingWat(): Promise<Uint8Array> {
   }
 }
 
-export function generatedSource(bytes: Uint8Array): string {
+export function generatedSource(name: string, constant: string, bytes: Uint8Array): string {
   const base64 = Buffer.from(bytes).toString("base64");
   return (
-    "// Generated from hamming.wat by `npx tsx test/tools/hamming-wasm.ts --write`; do not edit.\n" +
-    `export const HAMMING_WASM_BASE64 =\n  "${base64}";\n`
+    `// Generated from ${name}.wat by \`npx tsx test/tools/wasm.ts --write\`; do not edit.\n` +
+    `export const ${constant} =\n  "${base64}";\n`
   );
 }
 
 if (process.argv.includes("--write")) {
-  const bytes = await compileHammingWat();
-  fs.writeFileSync(GENERATED_FILE, generatedSource(bytes));
-  process.stdout.write(`wrote ${GENERATED_FILE} (${bytes.length} bytes of WebAssembly)\n`);
+  for (const source of WAT_SOURCES) {
+    const bytes = await compileWat(source.wat);
+    fs.writeFileSync(source.generated, generatedSource(source.name, source.constant, bytes));
+    process.stdout.write(`wrote ${source.generated} (${bytes.length} bytes of WebAssembly)\n`);
+  }
 }
