@@ -7,6 +7,8 @@ import { BusyError } from "./errors.js";
 export interface Limiter {
   /** Wait for a slot; returns the function that gives it back. Throws BusyError when the queue is full. */
   acquire(signal?: AbortSignal): Promise<() => void>;
+  /** A slot if one is free right now (the function that gives it back), else null; never queues. */
+  tryAcquire(): (() => void) | null;
   readonly active: number;
   readonly waiting: number;
 }
@@ -35,6 +37,11 @@ export function createLimiter(concurrency: number, queue: number, retryAfterSeco
     },
     get waiting() {
       return waiters.length;
+    },
+    tryAcquire() {
+      if (active >= concurrency) return null;
+      active++;
+      return once();
     },
     async acquire(signal) {
       signal?.throwIfAborted();

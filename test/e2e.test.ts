@@ -123,6 +123,51 @@ describe("end to end against a stand-in Ollama: ingest a folder, ask over HTTP, 
     expect(done.citations[0]).toMatchObject({ source: "greenhouse.pdf", page: 3 });
   });
 
+  it("sends the question to the model before the client has even taken the sources", async () => {
+    const before = ollama.requestsTo("/api/chat").length;
+    const events = service.runtime.answerer.ask({
+      question: "What do I use against aphids on the peppers?",
+      k: 5,
+      history: [],
+    });
+    const first = await events.next();
+    expect(first.value?.type).toBe("sources");
+    // The generator stays suspended at the sources event; the model must be asked all the same.
+    const deadline = Date.now() + 5000;
+    while (ollama.requestsTo("/api/chat").length === before && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(ollama.requestsTo("/api/chat").length).toBe(before + 1);
+    const rest: string[] = [];
+    for await (const e of events) rest.push(e.type);
+    expect(rest.at(-1)).toBe("done");
+    expect(rest).toContain("delta");
+  });
+
+  it("a client gone at the sources event frees the model's slot", async () => {
+    const answerer = service.runtime.answerer;
+    const events = answerer.ask({
+      question: "What do I use against aphids on the peppers?",
+      k: 5,
+      history: [],
+    });
+    expect((await events.next()).value?.type).toBe("sources");
+    await events.return(undefined);
+    // All chat slots are free again: as many asks as the configured concurrency all get answers.
+    const answers = await Promise.all(
+      Array.from({ length: 2 }, async () => {
+        const types: string[] = [];
+        for await (const e of answerer.ask({
+          question: "What do I use against aphids on the peppers?",
+          k: 5,
+          history: [],
+        }))
+          types.push(e.type);
+        return types.at(-1);
+      }),
+    );
+    expect(answers).toEqual(["done", "done"]);
+  });
+
   it("a question the documents do not cover is answered without calling the model", async () => {
     ollama.reset();
     const r = await postJson(`${service.url}/api/ask`, {

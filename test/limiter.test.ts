@@ -40,4 +40,20 @@ describe("limiter", () => {
     r();
     expect(limiter.active).toBe(0);
   });
+
+  it("tryAcquire takes a free slot at once and never queues", async () => {
+    const limiter = createLimiter(1, 5);
+    const r = limiter.tryAcquire();
+    expect(r).not.toBeNull();
+    expect(limiter.active).toBe(1);
+    expect(limiter.tryAcquire()).toBeNull();
+    expect(limiter.waiting).toBe(0);
+    const waiting = limiter.acquire();
+    r?.();
+    const next = await waiting; // the slot went to the waiter, not back to the pool
+    expect(limiter.active).toBe(1);
+    expect(limiter.tryAcquire()).toBeNull();
+    next();
+    expect(limiter.active).toBe(0);
+  });
 });

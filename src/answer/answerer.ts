@@ -1,4 +1,4 @@
-import type { ChatModel } from "../chat-model.js";
+import type { ChatEvent, ChatModel } from "../chat-model.js";
 import type { Limiter } from "../limiter.js";
 import type { RetrievedChunk, Retriever } from "../retriever.js";
 import { parseCitations } from "./citations.js";
@@ -127,14 +127,34 @@ export function createAnswerer({ retriever, chatModel, limiter, think, warn }: A
       const contextLength = await chatModel.contextLength(signal);
       const fitted = fitPrompt(request.question, retrieval.results, request.history, contextLength);
       const refs = fitted.sources.map(toRef);
-      yield { type: "sources", sources: refs };
 
       // The limiter bounds how many questions reach the model at once; the slot is held while we stream.
-      const release = await limiter.acquire(signal);
-      const genStart = performance.now();
+      // With a slot free, the question goes to the model before the sources go to the client, so the model
+      // never waits on that write; otherwise the client gets the sources while the question waits its turn.
+      let release = limiter.tryAcquire();
+      let genStart = 0;
+      let stream: { events: AsyncIterator<ChatEvent>; first: Promise<IteratorResult<ChatEvent>> } | undefined;
+      const start = () => {
+        genStart = performance.now();
+        const events = chatModel
+          .chat(fitted.messages, { signal, numCtx: fitted.numCtx, think })
+          [Symbol.asyncIterator]();
+        const first = events.next();
+        first.catch(() => {}); // awaited below; a client gone before then must not leave it unhandled
+        return { events, first };
+      };
       let answer = "";
+      let ended = false;
       try {
-        for await (const event of chatModel.chat(fitted.messages, { signal, numCtx: fitted.numCtx, think })) {
+        if (release) stream = start();
+        yield { type: "sources", sources: refs };
+        if (!release) {
+          release = await limiter.acquire(signal);
+          stream = start();
+        }
+        const { events, first } = stream as NonNullable<typeof stream>;
+        for (let next = await first; !next.done; next = await events.next()) {
+          const event = next.value;
           if (event.type === "delta") {
             answer += event.content;
             yield { type: "delta", content: event.content };
@@ -144,8 +164,11 @@ export function createAnswerer({ retriever, chatModel, limiter, think, warn }: A
             );
           }
         }
+        ended = true;
       } finally {
-        release();
+        release?.();
+        // Not awaited: a request still waiting on the model ends through the aborted signal.
+        if (!ended) void stream?.events.return?.(undefined).catch(() => {});
       }
       yield finish(answer.trim(), refs, true, performance.now() - genStart);
     },
