@@ -2,6 +2,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { runSearchStep, searchIndex } from "../search-index.js";
 import { type SearchWorkerData, serializeError, type ToWorker } from "./search-pool.js";
 import { openStore, type Store } from "./store.js";
+import { warmVectorCodes } from "./vectors.js";
 
 /** One search worker: its own read-only connection to the index, answering one search at a time. */
 const { file, exactSearch } = workerData as SearchWorkerData;
@@ -15,7 +16,8 @@ const openedStore = (): Store => {
   return store;
 };
 try {
-  openedStore();
+  const opened = openedStore();
+  if (!exactSearch) warmVectorCodes(opened.db);
 } catch {
   // Reported to the request that needs the index.
 }

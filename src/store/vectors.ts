@@ -207,6 +207,14 @@ function codeCache(db: Db): CodeCache | undefined {
 }
 
 /**
+ * Load the index's binary codes into memory now rather than on the first search (~0.5 s at 100k chunks),
+ * for a search worker that has just opened the index. Does nothing without the binary column.
+ */
+export function warmVectorCodes(db: Db): void {
+  if (hasVectorTable(db) && hasBinaryColumn(db)) codeCache(db);
+}
+
+/**
  * The `count` rows whose codes are nearest the query's by Hamming distance (ties broken by rowid), or
  * undefined when the in-memory codes cannot be used right now (then the caller searches in SQL).
  */
