@@ -2,16 +2,15 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { tempDir } from "../helpers/tmp.js";
-import { startOllamaStandIn } from "../stand-in/ollama-stand-in.js";
 import { ingestOverhead, slowModel } from "./ingest-sections.js";
 import { peakRssMb, round, sampleRss } from "./measure.js";
+import { startModelProcess } from "./model-process.js";
 import {
   askOverhead,
   buildIndex,
   type SearchResult,
   searchLatency,
   startBenchService,
-  startChatTap,
 } from "./serve-sections.js";
 import { type BenchResults, renderTable } from "./table.js";
 
@@ -44,8 +43,8 @@ async function main(): Promise<void> {
   log("2. ingest against the slow stand-in");
   const slow = await slowModel(n(3_000));
 
-  const standIn = await startOllamaStandIn({ writeDelayMs: 0 });
-  const tap = await startChatTap(standIn.url);
+  // The model (stand-in and tap) runs in a process of its own, as Ollama does.
+  const tap = await startModelProcess();
   const tmp = tempDir("grounded-bench-");
   const search: SearchResult[] = [];
   let servePeakRssMb = 0;
@@ -86,7 +85,6 @@ async function main(): Promise<void> {
     }
   } finally {
     await tap.close();
-    await standIn.close();
     tmp.cleanup();
   }
   if (!ask) throw new Error("the ask section did not run");

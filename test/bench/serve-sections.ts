@@ -160,22 +160,37 @@ export async function searchLatency(
   };
 }
 
+/**
+ * Milliseconds since the epoch with sub-millisecond precision: comparable across processes (the tap runs in
+ * the model's process, test/bench/model-process.ts), unlike performance.now().
+ */
+export const epochNow = () => performance.timeOrigin + performance.now();
+
 /** A pass-through proxy in front of the stand-in that notes when /api/chat traffic crosses it. */
 export interface ChatTap {
   url: string;
-  /** performance.now() at each /api/chat request's arrival, and at its first response byte. */
+  /** epochNow() at each /api/chat request's arrival, and at its first response byte. */
   chatArrivals: number[];
   chatFirstBytes: number[];
+  /** Resolves once `count` first bytes have been noted (at once for a tap in this process). */
+  settled(count: number, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startChatTap(target: string): Promise<ChatTap> {
+export async function startChatTap(
+  target: string,
+  notify: { onArrival?: (at: number) => void; onFirstByte?: (at: number) => void } = {},
+): Promise<ChatTap> {
   const upstream = new URL(target);
   const chatArrivals: number[] = [];
   const chatFirstBytes: number[] = [];
   const server: Server = createServer((req, res) => {
     const chat = req.url === "/api/chat";
-    if (chat) chatArrivals.push(performance.now());
+    if (chat) {
+      const at = epochNow();
+      chatArrivals.push(at);
+      notify.onArrival?.(at);
+    }
     const up = request(
       {
         host: upstream.hostname,
@@ -188,7 +203,11 @@ export async function startChatTap(target: string): Promise<ChatTap> {
         res.writeHead(upRes.statusCode ?? 502, upRes.headers);
         let first = true;
         upRes.on("data", (chunk: Buffer) => {
-          if (chat && first) chatFirstBytes.push(performance.now());
+          if (chat && first) {
+            const at = epochNow();
+            chatFirstBytes.push(at);
+            notify.onFirstByte?.(at);
+          }
           first = false;
           res.write(chunk);
         });
@@ -204,6 +223,7 @@ export async function startChatTap(target: string): Promise<ChatTap> {
     url: `http://127.0.0.1:${port}`,
     chatArrivals,
     chatFirstBytes,
+    settled: async () => {},
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -242,7 +262,7 @@ export async function askOverhead(
   let firstError: string | null = null;
   for (const [i, question] of questions.entries()) {
     const before = tap.chatArrivals.length;
-    const started = performance.now();
+    const started = epochNow();
     const res = await fetchOnceMore(`${service.url}/api/ask`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -256,13 +276,14 @@ export async function askOverhead(
       const { done, value } = await reader.read();
       if (done) break;
       text += decoder.decode(value, { stream: true });
-      if (deltaAt === null && text.includes('"type":"delta"')) deltaAt = performance.now();
+      if (deltaAt === null && text.includes('"type":"delta"')) deltaAt = epochNow();
     }
     if (deltaAt === null) {
       unanswered++;
       firstError ??=
         res.status === 200 ? (/"error".*$/m.exec(text)?.[0] ?? null) : `${res.status} ${text.slice(0, 200)}`;
     }
+    if (deltaAt !== null) await tap.settled(before + 1);
     const arrived = tap.chatArrivals[before];
     const firstByte = tap.chatFirstBytes[before];
     if (i < 2 || arrived === undefined || firstByte === undefined || deltaAt === null) continue; // warm-up, or not answered by the model
