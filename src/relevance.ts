@@ -15,7 +15,19 @@ const quote = (term: string) => `"${term.replaceAll('"', '""')}"`;
  * exactly as search does.
  */
 export function lexicallyRelevant(store: Store, query: string, chunkIds: number[]): boolean {
-  if (chunkIds.length === 0) return false;
+  return coveredEnough(store, relevanceWeights(store, query), chunkIds);
+}
+
+/** The question's content terms with their IDF weights: plain data, so it can cross to a worker thread. */
+export interface RelevanceWeights {
+  terms: Array<[term: string, idf: number]>;
+}
+
+/**
+ * The first half of the judgement, which needs only the question and the index (so it can run before the
+ * candidates are known, beside the vector search): the content terms and their IDF weights.
+ */
+export function relevanceWeights(store: Store, query: string): RelevanceWeights {
   const t = extractTerms(query);
   const words = t.words.filter((w, i) => !ENGLISH_STOPWORDS.has(w) && t.words[i - 1] !== "how");
   const total = Math.max(1, store.counts().chunks);
@@ -29,14 +41,16 @@ export function lexicallyRelevant(store: Store, query: string, chunkIds: number[
   };
   let terms = [...new Set([...words, ...t.bigrams.filter((b) => frequency(b) > 0)])];
   if (terms.length === 0) terms = [...new Set(t.unigrams.filter((c) => !CJK_STOP_CHARS.has(c)))];
-  if (terms.length === 0) return false;
+  return { terms: terms.map((term) => [term, Math.log(1 + total / (1 + frequency(term)))]) };
+}
 
-  const idf = new Map(terms.map((term) => [term, Math.log(1 + total / (1 + frequency(term)))]));
-  const whole = [...idf.values()].reduce((a, b) => a + b, 0);
+/** The second half: whether one of the chunks holds at least half of the weighted terms. */
+export function coveredEnough(store: Store, { terms }: RelevanceWeights, chunkIds: number[]): boolean {
+  if (chunkIds.length === 0 || terms.length === 0) return false;
+  const whole = terms.reduce((sum, [, idf]) => sum + idf, 0);
   const covered = new Map<number, number>();
-  for (const term of terms) {
-    for (const id of store.matching(quote(term), chunkIds))
-      covered.set(id, (covered.get(id) ?? 0) + (idf.get(term) ?? 0));
+  for (const [term, idf] of terms) {
+    for (const id of store.matching(quote(term), chunkIds)) covered.set(id, (covered.get(id) ?? 0) + idf);
   }
   return Math.max(0, ...covered.values()) >= whole / 2;
 }

@@ -1,6 +1,11 @@
 import type { Embedder } from "./embedder.js";
 import { ModelNotFoundError, OllamaError, OllamaTimeoutError, OllamaUnavailableError } from "./errors.js";
-import { inProcessSteps, type SearchSteps } from "./search-index.js";
+import {
+  type IndexSearchResult,
+  inProcessSteps,
+  type LexicalSide,
+  type SearchSteps,
+} from "./search-index.js";
 import type { Store, StoredChunk } from "./store/store.js";
 
 export type RetrievalMode = "hybrid" | "vector" | "lexical";
@@ -71,16 +76,25 @@ export function createRetriever({ store, embedder, minSimilarity, steps }: Retri
               },
             );
       const lexical = run.lexical(request, signal);
-      const vector = embedding.then((queryVector) =>
-        queryVector ? run.vector({ ...request, queryVector }, signal) : [],
+      let lexicalDone: LexicalSide | undefined;
+      lexical.then(
+        (side) => {
+          lexicalDone = side;
+        },
+        () => {},
       );
-      const [lexicalSide, vectorSide, queryVector] = await Promise.all([lexical, vector, embedding]);
-      const { results, relevant } = await run.finish(
-        { ...request, queryVector },
-        lexicalSide,
-        vectorSide,
-        signal,
-      );
+      const queryVector = await embedding;
+      let found: IndexSearchResult;
+      if (queryVector && lexicalDone) {
+        // The usual case with a real model: the words were searched while the query was embedded, so the
+        // vector side and the finish go to a worker as one job.
+        found = await run.vectorAndFinish({ ...request, queryVector }, lexicalDone, signal);
+      } else {
+        const vector = queryVector ? run.vector({ ...request, queryVector }, signal) : Promise.resolve([]);
+        const [lexicalSide, vectorSide] = await Promise.all([lexical, vector]);
+        found = await run.finish({ ...request, queryVector }, lexicalSide, vectorSide, signal);
+      }
+      const { results, relevant } = found;
       return { results, relevant, ms: performance.now() - started };
     },
   };

@@ -1,6 +1,6 @@
 import { fuse, type Scored } from "./fusion.js";
 import { proximityRerank } from "./proximity.js";
-import { lexicallyRelevant } from "./relevance.js";
+import { coveredEnough, type RelevanceWeights, relevanceWeights } from "./relevance.js";
 import type { RetrievalMode, RetrievedChunk } from "./retriever.js";
 import type { Store } from "./store/store.js";
 import { buildFtsQuery } from "./text/fts-query.js";
@@ -41,19 +41,30 @@ function candidates(k: number): number {
 export type SearchStep =
   | { step: "lexical"; request: IndexSearch }
   | { step: "vector"; request: IndexSearch }
-  | { step: "finish"; request: IndexSearch; lexical: Scored[]; vector: Scored[] };
+  | { step: "finish"; request: IndexSearch; lexical: LexicalSide; vector: Scored[] }
+  | { step: "vector+finish"; request: IndexSearch; lexical: LexicalSide };
+
+/** What the lexical step hands on: its candidates, and the question's term weights for the relevance judge. */
+export interface LexicalSide {
+  hits: Scored[];
+  weights: RelevanceWeights;
+}
 
 function allowedIds(store: Store, filter: IndexSearch["filter"]): number[] | undefined {
   return filter?.source ? store.chunkIdsWithSourcePrefix(filter.source) : undefined;
 }
 
-export function lexicalCandidates(store: Store, { query, k, mode, filter }: IndexSearch): Scored[] {
+export function lexicalCandidates(store: Store, { query, k, mode, filter }: IndexSearch): LexicalSide {
+  const weights = relevanceWeights(store, query);
   const fts = buildFtsQuery(query);
-  if (mode === "vector" || !fts.match) return [];
+  if (mode === "vector" || !fts.match) return { hits: [], weights };
   const hits = store
     .lexical(fts.match, candidates(k), allowedIds(store, filter))
     .map((h) => ({ id: h.chunkId, score: h.score }));
-  return proximityRerank(query, hits, (ids) => new Map(store.chunks(ids).map((c) => [c.chunkId, c.text])));
+  return {
+    hits: proximityRerank(query, hits, (ids) => new Map(store.chunks(ids).map((c) => [c.chunkId, c.text]))),
+    weights,
+  };
 }
 
 export function vectorCandidates(store: Store, { queryVector, k, mode, filter }: IndexSearch): Scored[] {
@@ -65,11 +76,11 @@ export function vectorCandidates(store: Store, { queryVector, k, mode, filter }:
 
 export function finishSearch(
   store: Store,
-  { query, queryVector, k, mode, minSimilarity }: IndexSearch,
-  lexicalSide: Scored[],
+  { queryVector, k, mode, minSimilarity }: IndexSearch,
+  lexicalSide: LexicalSide,
   vectorSide: Scored[],
 ): IndexSearchResult {
-  let lexical = lexicalSide;
+  let lexical = lexicalSide.hits;
   let vector = vectorSide;
   const topSimilarity = vector[0]?.score ?? -1;
   if (mode === "hybrid" && queryVector) {
@@ -91,7 +102,8 @@ export function finishSearch(
 
   const ranked = fuse(lexical, vector, mode).slice(0, k);
   const ids = ranked.map((r) => r.id);
-  const relevant = ids.length > 0 && (lexicallyRelevant(store, query, ids) || topSimilarity >= minSimilarity);
+  const relevant =
+    ids.length > 0 && (coveredEnough(store, lexicalSide.weights, ids) || topSimilarity >= minSimilarity);
 
   const scoreOf = new Map(ranked.map((r) => [r.id, r.score]));
   const results = store.chunks(ids).map((c) => ({ ...c, score: scoreOf.get(c.chunkId) ?? 0 }));
@@ -99,9 +111,11 @@ export function finishSearch(
 }
 
 /** One step of a search (what a search worker runs per message). */
-export function runSearchStep(store: Store, s: SearchStep): Scored[] | IndexSearchResult {
+export function runSearchStep(store: Store, s: SearchStep): LexicalSide | Scored[] | IndexSearchResult {
   if (s.step === "lexical") return lexicalCandidates(store, s.request);
   if (s.step === "vector") return vectorCandidates(store, s.request);
+  if (s.step === "vector+finish")
+    return finishSearch(store, s.request, s.lexical, vectorCandidates(store, s.request));
   return finishSearch(store, s.request, s.lexical, s.vector);
 }
 
@@ -115,12 +129,18 @@ export function searchIndex(store: Store, request: IndexSearch): IndexSearchResu
 
 /** Where the steps of a search run: in-process (`inProcessSteps`) or in a pool of worker threads. */
 export interface SearchSteps {
-  lexical(request: IndexSearch, signal?: AbortSignal): Promise<Scored[]>;
+  lexical(request: IndexSearch, signal?: AbortSignal): Promise<LexicalSide>;
   vector(request: IndexSearch, signal?: AbortSignal): Promise<Scored[]>;
   finish(
     request: IndexSearch,
-    lexical: Scored[],
+    lexical: LexicalSide,
     vector: Scored[],
+    signal?: AbortSignal,
+  ): Promise<IndexSearchResult>;
+  /** The vector side and the finish as one step, for when the lexical side is already done. */
+  vectorAndFinish(
+    request: IndexSearch,
+    lexical: LexicalSide,
     signal?: AbortSignal,
   ): Promise<IndexSearchResult>;
 }
@@ -136,5 +156,7 @@ export function inProcessSteps(store: Store): SearchSteps {
     },
     vector: async (request) => vectorCandidates(store, request),
     finish: async (request, lexical, vector) => finishSearch(store, request, lexical, vector),
+    vectorAndFinish: async (request, lexical) =>
+      finishSearch(store, request, lexical, vectorCandidates(store, request)),
   };
 }

@@ -140,6 +140,8 @@ describe("search pool workers", () => {
       expect(pool.running()).toBe(2);
       const finished = await pool.steps.finish(r, await lexical, await vector);
       expect(finished).toEqual(searchIndex(store, r));
+      // The vector side and the finish in one job, given the lexical side: the same answer.
+      expect(await pool.steps.vectorAndFinish(r, await lexical)).toEqual(finished);
     }
   });
 

@@ -3,7 +3,13 @@ import Database from "better-sqlite3";
 import * as errors from "../errors.js";
 import { GroundedError } from "../errors.js";
 import type { Scored } from "../fusion.js";
-import type { IndexSearch, IndexSearchResult, SearchStep, SearchSteps } from "../search-index.js";
+import type {
+  IndexSearch,
+  IndexSearchResult,
+  LexicalSide,
+  SearchStep,
+  SearchSteps,
+} from "../search-index.js";
 
 /**
  * A few worker threads that run `searchIndex` (every SQLite read of a search) off the main thread, so the
@@ -52,7 +58,7 @@ export type ToWorker =
 
 export type FromWorker =
   | { ready: true }
-  | { id: number; ok: true; result: IndexSearchResult | Scored[] }
+  | { id: number; ok: true; result: IndexSearchResult | LexicalSide | Scored[] }
   | { id: number; ok: false; error: SerializedError };
 
 export interface SerializedError {
@@ -227,9 +233,15 @@ export function createSearchPool({ file, size, exactSearch = false }: SearchPool
       enqueue<IndexSearchResult>({ id: nextId++, kind: "search", request }, signal),
     steps: {
       lexical: (request, signal) =>
-        enqueue<Scored[]>({ id: nextId++, kind: "step", step: { step: "lexical", request } }, signal),
+        enqueue<LexicalSide>({ id: nextId++, kind: "step", step: { step: "lexical", request } }, signal),
       vector: (request, signal) =>
         enqueue<Scored[]>({ id: nextId++, kind: "step", step: { step: "vector", request } }, signal),
+      vectorAndFinish: (request, lexical, signal) =>
+        enqueue<IndexSearchResult>(
+          { id: nextId++, kind: "step", step: { step: "vector+finish", request, lexical } },
+          signal,
+          true,
+        ),
       finish: (request, lexical, vector, signal) =>
         enqueue<IndexSearchResult>(
           { id: nextId++, kind: "step", step: { step: "finish", request, lexical, vector } },
