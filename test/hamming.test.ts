@@ -33,7 +33,7 @@ describe("in-memory Hamming scan", () => {
     expect(Buffer.from(bytes).toString("base64")).toBe(HAMMING_WASM_BASE64);
   });
 
-  for (const bytesPerCode of [2, 16, 48, 256]) {
+  for (const bytesPerCode of [2, 16, 48, 256, 528, 4096]) {
     it(`finds the nearest codes exactly like a brute-force sort (${bytesPerCode}-byte codes)`, () => {
       const random = rng(bytesPerCode);
       const size = 3000;

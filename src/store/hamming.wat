@@ -9,23 +9,30 @@
   (import "env" "memory" (memory 1))
   (func (export "hamming")
     (param $codes i32) (param $n i32) (param $bytes i32) (param $query i32) (param $out i32)
-    (local $row i32) (local $off i32) (local $acc v128)
+    (local $row i32) (local $off i32) (local $end i32) (local $acc v128) (local $bytesum v128)
     (block $done
       (loop $rows
         (br_if $done (i32.ge_u (local.get $row) (local.get $n)))
         (local.set $acc (v128.const i64x2 0 0))
         (local.set $off (i32.const 0))
-        (loop $words
-          (local.set $acc
-            (i16x8.add
-              (local.get $acc)
-              (i16x8.extadd_pairwise_i8x16_u
+        (loop $blocks
+          ;; Up to 16 steps summed in 8-bit lanes (at most 8 bits a lane a step: 128 < 256), then widened.
+          (local.set $end (i32.add (local.get $off) (i32.const 256)))
+          (local.set $end
+            (select (local.get $end) (local.get $bytes) (i32.lt_u (local.get $end) (local.get $bytes))))
+          (local.set $bytesum (v128.const i64x2 0 0))
+          (loop $words
+            (local.set $bytesum
+              (i8x16.add
+                (local.get $bytesum)
                 (i8x16.popcnt
                   (v128.xor
                     (v128.load (i32.add (local.get $codes) (local.get $off)))
-                    (v128.load (i32.add (local.get $query) (local.get $off))))))))
-          (local.set $off (i32.add (local.get $off) (i32.const 16)))
-          (br_if $words (i32.lt_u (local.get $off) (local.get $bytes))))
+                    (v128.load (i32.add (local.get $query) (local.get $off)))))))
+            (local.set $off (i32.add (local.get $off) (i32.const 16)))
+            (br_if $words (i32.lt_u (local.get $off) (local.get $end))))
+          (local.set $acc (i16x8.add (local.get $acc) (i16x8.extadd_pairwise_i8x16_u (local.get $bytesum))))
+          (br_if $blocks (i32.lt_u (local.get $off) (local.get $bytes))))
         (local.set $acc (i32x4.extadd_pairwise_i16x8_u (local.get $acc)))
         (i32.store16
           (i32.add (local.get $out) (i32.shl (local.get $row) (i32.const 1)))
