@@ -1,9 +1,19 @@
-import { PDFParse } from "pdf-parse";
+import type { PDFParse } from "pdf-parse";
 import type { LoadedDocument, Section } from "../../src/document.js";
 import { LoaderError } from "../../src/errors.js";
 import { normalizeText } from "./decode.js";
 
 const PAGE_SEPARATOR = "\n\n";
+
+/**
+ * pdf-parse (pdf.js) is loaded on the first PDF, not with the module: it adds ~40 MB to a process in plain
+ * Node and ~175 MB under tsx, which every ingest of notes and every `serve` would otherwise carry.
+ */
+let pdfParse: Promise<typeof import("pdf-parse")> | undefined;
+const loadPdfParse = () => {
+  pdfParse ??= import("pdf-parse");
+  return pdfParse;
+};
 
 /**
  * One section per page, so every chunk can cite its page. The document text is the page texts joined by a
@@ -12,7 +22,8 @@ const PAGE_SEPARATOR = "\n\n";
  */
 export async function loadPdf(data: Uint8Array, file: string): Promise<LoadedDocument> {
   // pdf.js may transfer the buffer it is given; hand it a copy so the caller's bytes stay intact.
-  const parser = new PDFParse({ data: new Uint8Array(data), verbosity: 0 });
+  const { PDFParse: Parser } = await loadPdfParse();
+  const parser = new Parser({ data: new Uint8Array(data), verbosity: 0 });
   let pages: { num: number; text: string }[];
   let title: string | null = null;
   try {
