@@ -6,7 +6,7 @@ import wabt from "wabt";
 /**
  * Compiles the WebAssembly text sources in src/store (hamming.wat, rotation.wat) with wabt.
  * `npx tsx test/tools/wasm.ts --write` regenerates each `<name>-wasm.ts` beside its `.wat`;
- * test/hamming.test.ts and test/rotation.test.ts check that the committed bytes are what the committed sources compile to.
+ * test/wasm.test.ts checks that the committed bytes are what the committed sources compile to.
  */
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const WAT_SOURCES = ["hamming", "rotation"].map((name) => ({
