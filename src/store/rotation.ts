@@ -50,28 +50,32 @@ export function signedHadamardJs(x: Float32Array, signs: Float32Array): void {
  */
 export function rotateForCode(v: Float32Array, options: { wasm?: boolean } = {}): Float32Array {
   const size = signBits(v.length);
+  const wasm = options.wasm !== false ? wasmRotation(size) : undefined;
+  if (wasm) return wasm(v);
   const [a, b, c, d] = rotationSigns(size) as [Float32Array, Float32Array, Float32Array, Float32Array];
   const out = new Float32Array(size * 2);
   const first = out.subarray(0, size);
   const second = out.subarray(size);
   first.set(v);
   second.set(v);
-  const transform = (options.wasm !== false && wasmHadamard(size)) || signedHadamardJs;
-  transform(first, a);
-  transform(first, b);
-  transform(second, c);
-  transform(second, d);
+  signedHadamardJs(first, a);
+  signedHadamardJs(first, b);
+  signedHadamardJs(second, c);
+  signedHadamardJs(second, d);
   return out;
 }
 
-type Transform = (x: Float32Array, signs: Float32Array) => void;
+type Rotation = (v: Float32Array) => Float32Array;
 
 let rotationModule: WebAssembly.Module | null | undefined;
-const transforms = new Map<number, Transform>();
+const rotations = new Map<number, Rotation>();
 
-/** signed_hadamard from rotation.wat for vectors of `size` floats, or undefined without WebAssembly SIMD. */
-function wasmHadamard(size: number): Transform | undefined {
-  const known = transforms.get(size);
+/**
+ * rotateForCode in WebAssembly for vectors padded to `size` floats, or undefined without WebAssembly SIMD.
+ * Its memory holds the two output halves, then the four sign vectors, written once.
+ */
+function wasmRotation(size: number): Rotation | undefined {
+  const known = rotations.get(size);
   if (known) return known;
   if (rotationModule === undefined) {
     try {
@@ -82,17 +86,23 @@ function wasmHadamard(size: number): Transform | undefined {
   }
   if (!rotationModule || size < 8) return undefined;
   const bytes = size * 4;
-  const memory = new WebAssembly.Memory({ initial: Math.ceil((2 * bytes) / 65536) });
+  const memory = new WebAssembly.Memory({ initial: Math.ceil((6 * bytes) / 65536) });
   const instance = new WebAssembly.Instance(rotationModule, { env: { memory } });
   const run = instance.exports.signed_hadamard as (x: number, signs: number, size: number) => void;
-  const x = new Float32Array(memory.buffer, 0, size);
-  const signs = new Float32Array(memory.buffer, bytes, size);
-  const transform: Transform = (v, s) => {
-    x.set(v);
-    signs.set(s);
-    run(0, bytes, size);
-    v.set(x);
+  const halves = new Float32Array(memory.buffer, 0, 2 * size);
+  rotationSigns(size).forEach((signs, i) => {
+    new Float32Array(memory.buffer, (2 + i) * bytes, size).set(signs);
+  });
+  const rotation: Rotation = (v) => {
+    halves.fill(0);
+    halves.set(v, 0);
+    halves.set(v, size);
+    run(0, 2 * bytes, size);
+    run(0, 3 * bytes, size);
+    run(bytes, 4 * bytes, size);
+    run(bytes, 5 * bytes, size);
+    return halves.slice();
   };
-  transforms.set(size, transform);
-  return transform;
+  rotations.set(size, rotation);
+  return rotation;
 }
