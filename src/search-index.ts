@@ -80,25 +80,11 @@ export function finishSearch(
   lexicalSide: LexicalSide,
   vectorSide: Scored[],
 ): IndexSearchResult {
-  let lexical = lexicalSide.hits;
-  let vector = vectorSide;
-  const topSimilarity = vector[0]?.score ?? -1;
-  if (mode === "hybrid" && queryVector) {
-    // Score every candidate on both sides, so fusion compares real scores rather than guessing a floor
-    // for a chunk that one side did not return.
-    const inLexical = new Set(lexical.map((x) => x.id));
-    const inVector = new Set(vector.map((x) => x.id));
-    const lexicalOnly = [...inLexical].filter((id) => !inVector.has(id));
-    const vectorOnly = [...inVector].filter((id) => !inLexical.has(id));
-    if (lexicalOnly.length) {
-      const extra = store.vector(queryVector, lexicalOnly.length, lexicalOnly);
-      vector = [...vector, ...extra.map((h) => ({ id: h.chunkId, score: h.similarity }))];
-    }
-    if (vectorOnly.length) {
-      const bottom = Math.min(0, ...lexical.map((x) => x.score));
-      lexical = [...lexical, ...vectorOnly.map((id) => ({ id, score: bottom }))];
-    }
-  }
+  const topSimilarity = vectorSide[0]?.score ?? -1;
+  const { lexical, vector } =
+    mode === "hybrid" && queryVector
+      ? scoreBothSides(store, queryVector, lexicalSide.hits, vectorSide)
+      : { lexical: lexicalSide.hits, vector: vectorSide };
 
   const ranked = fuse(lexical, vector, mode).slice(0, k);
   const ids = ranked.map((r) => r.id);
@@ -108,6 +94,29 @@ export function finishSearch(
   const scoreOf = new Map(ranked.map((r) => [r.id, r.score]));
   const results = store.chunks(ids).map((c) => ({ ...c, score: scoreOf.get(c.chunkId) ?? 0 }));
   return { results, relevant };
+}
+
+/**
+ * Every candidate scored on both sides, so fusion compares real scores rather than guessing a floor for a
+ * chunk that one side did not return: the vector side computes exact cosine for lexical-only candidates;
+ * vector-only candidates get the lexical side's lowest score (at most 0).
+ */
+export function scoreBothSides(
+  store: Store,
+  queryVector: Float32Array,
+  lexical: Scored[],
+  vector: Scored[],
+): { lexical: Scored[]; vector: Scored[] } {
+  const inLexical = new Set(lexical.map((x) => x.id));
+  const inVector = new Set(vector.map((x) => x.id));
+  const lexicalOnly = [...inLexical].filter((id) => !inVector.has(id));
+  const vectorOnly = [...inVector].filter((id) => !inLexical.has(id));
+  const extra = lexicalOnly.length ? store.vector(queryVector, lexicalOnly.length, lexicalOnly) : [];
+  const bottom = Math.min(0, ...lexical.map((x) => x.score));
+  return {
+    lexical: [...lexical, ...vectorOnly.map((id) => ({ id, score: bottom }))],
+    vector: [...vector, ...extra.map((h) => ({ id: h.chunkId, score: h.similarity }))],
+  };
 }
 
 /** One step of a search (what a search worker runs per message). */

@@ -5,7 +5,7 @@ import { fuse, type Scored } from "../../src/fusion.js";
 import { embedPrefixes } from "../../src/ollama/presets.js";
 import { proximityRerank } from "../../src/proximity.js";
 import { lexicallyRelevant } from "../../src/relevance.js";
-import { searchIndex } from "../../src/search-index.js";
+import { scoreBothSides, searchIndex } from "../../src/search-index.js";
 import { openStore } from "../../src/store/store.js";
 import { buildFtsQuery } from "../../src/text/fts-query.js";
 import { lexicalEmbedding } from "../stand-in/lexical-embedding.js";
@@ -67,20 +67,9 @@ for (const [i, query] of queries.entries()) {
   let vector: Scored[] = time("vector KNN (Hamming + rescore)", () =>
     store.vector(queryVector, n).map((h) => ({ id: h.chunkId, score: h.similarity })),
   );
-  time("both-sides scoring", () => {
-    const inVector = new Set(vector.map((x) => x.id));
-    const lexicalOnly = lexical.map((x) => x.id).filter((id) => !inVector.has(id));
-    const inLexical = new Set(lexical.map((x) => x.id));
-    const vectorOnly = vector.map((x) => x.id).filter((id) => !inLexical.has(id));
-    if (lexicalOnly.length) {
-      const extra = store.vector(queryVector, lexicalOnly.length, lexicalOnly);
-      vector = [...vector, ...extra.map((h) => ({ id: h.chunkId, score: h.similarity }))];
-    }
-    if (vectorOnly.length) {
-      const bottom = Math.min(0, ...lexical.map((x) => x.score));
-      lexical = [...lexical, ...vectorOnly.map((id) => ({ id, score: bottom }))];
-    }
-  });
+  ({ lexical, vector } = time("both-sides scoring", () =>
+    scoreBothSides(store, queryVector, lexical, vector),
+  ));
   const ranked = time("fusion", () => fuse(lexical, vector, "hybrid").slice(0, k));
   const ids = ranked.map((r) => r.id);
   time("relevance judge", () => lexicallyRelevant(store, query, ids));
