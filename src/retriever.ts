@@ -1,5 +1,6 @@
 import type { Embedder } from "./embedder.js";
 import { ModelNotFoundError, OllamaError, OllamaTimeoutError, OllamaUnavailableError } from "./errors.js";
+import { mergeAdjacent } from "./passages.js";
 import {
   type IndexSearchResult,
   inProcessSteps,
@@ -16,10 +17,17 @@ export interface RetrieveOptions {
   /** Only chunks whose document source starts with this prefix. */
   filter?: { source?: string | undefined } | undefined;
   signal?: AbortSignal;
+  /**
+   * Join neighbouring chunks of a section that are both in the results into one passage (src/passages.ts).
+   * Default true; the eval turns it off to judge every prefix of one ranking as its own result list.
+   */
+  merge?: boolean;
 }
 
 export interface RetrievedChunk extends StoredChunk {
   score: number;
+  /** The chunks this result spans, in document order: neighbours retrieved together are one passage. */
+  chunkIds: number[];
 }
 
 export interface Retrieval {
@@ -61,7 +69,7 @@ function isOllamaFault(e: unknown): boolean {
 export function createRetriever({ store, embedder, minSimilarity, steps }: RetrieverOptions): Retriever {
   const run = steps ?? inProcessSteps(store);
   return {
-    async retrieve(query, { k, mode = "hybrid", filter, signal }) {
+    async retrieve(query, { k, mode = "hybrid", filter, signal, merge = true }) {
       const started = performance.now();
       const request = { query, k, mode, filter, minSimilarity };
       const embedding: Promise<Float32Array | undefined> =
@@ -95,7 +103,7 @@ export function createRetriever({ store, embedder, minSimilarity, steps }: Retri
         found = await run.finish({ ...request, queryVector }, lexicalSide, vectorSide, signal);
       }
       const { results, relevant } = found;
-      return { results, relevant, ms: performance.now() - started };
+      return { results: merge ? mergeAdjacent(results) : results, relevant, ms: performance.now() - started };
     },
   };
 }

@@ -92,7 +92,9 @@ export function finishSearch(
     ids.length > 0 && (coveredEnough(store, lexicalSide.weights, ids) || topSimilarity >= minSimilarity);
 
   const scoreOf = new Map(ranked.map((r) => [r.id, r.score]));
-  const results = store.chunks(ids).map((c) => ({ ...c, score: scoreOf.get(c.chunkId) ?? 0 }));
+  const results = store
+    .chunks(ids)
+    .map((c) => ({ ...c, score: scoreOf.get(c.chunkId) ?? 0, chunkIds: [c.chunkId] }));
   return { results, relevant };
 }
 

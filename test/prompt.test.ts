@@ -12,7 +12,10 @@ function chunk(id: number, text: string, page: number | null = null): RetrievedC
     heading: null,
     text,
     seq: 0,
+    start: 0,
+    end: text.length,
     score: 1,
+    chunkIds: [id],
   };
 }
 

@@ -16,11 +16,11 @@ const pct = (x: number | null) => (x === null ? "  -  " : x.toFixed(3));
 
 export function formatTable(results: EvalSetResult[]): string {
   const head =
-    "| set | mode | questions | chunks | hit@1 | hit@5 | hit@10 | doc@5 | page@5 | MRR | evidence page@1 | p50 ms | p95 ms |";
-  const rule = `|${"---|".repeat(13)}`;
+    "| set | mode | questions | chunks | hit@1 | hit@5 | hit@10 | doc@5 | page@5 | MRR | evidence page@1 | tokens@5 | p50 ms | p95 ms |";
+  const rule = `|${"---|".repeat(14)}`;
   const rows = results.map((r) => {
     const m = r.metrics;
-    return `| ${r.set} | ${r.mode} | ${m.questions} | ${r.chunks} | ${pct(m.answerHit1)} | ${pct(m.answerHit5)} | ${pct(m.answerHit10)} | ${pct(m.docHit5)} | ${pct(m.pageHit5)} | ${pct(m.mrr)} | ${pct(r.evidencePageHit1)} | ${m.latencyP50Ms.toFixed(1)} | ${m.latencyP95Ms.toFixed(1)} |`;
+    return `| ${r.set} | ${r.mode} | ${m.questions} | ${r.chunks} | ${pct(m.answerHit1)} | ${pct(m.answerHit5)} | ${pct(m.answerHit10)} | ${pct(m.docHit5)} | ${pct(m.pageHit5)} | ${pct(m.mrr)} | ${pct(r.evidencePageHit1)} | ${m.tokens5P50} | ${m.latencyP50Ms.toFixed(1)} | ${m.latencyP95Ms.toFixed(1)} |`;
   });
   return [head, rule, ...rows].join("\n");
 }

@@ -1,3 +1,5 @@
+import { estimateTokens } from "../../src/tokens.js";
+
 /** Retrieval metrics for one evaluation set (definitions in ../shared/eval/README.md). */
 export interface Question {
   id: string;
@@ -24,6 +26,8 @@ export interface SetMetrics {
   /** null when no question names a page. */
   pageHit5: number | null;
   mrr: number;
+  /** Median estimated tokens of the top-5 results: the context they cost a chat model. */
+  tokens5P50: number;
   latencyP50Ms: number;
   latencyP95Ms: number;
 }
@@ -40,28 +44,45 @@ export function percentile(values: number[], p: number): number {
 }
 
 export interface Outcome {
-  /** 1-based rank of the first hit containing a gold answer, or null. */
-  answerRank: number | null;
+  /** Whether the result list for k = 1, 5 and 10 holds a gold answer in one of its passages. */
+  answerHit1: boolean;
+  answerHit5: boolean;
+  answerHit10: boolean;
+  /** 1 / the rank of the first passage of the k = 10 list that holds a gold answer; 0 if none does. */
+  reciprocalRank: number;
   docHit5: boolean;
   pageHit5: boolean | null;
+  /** Estimated tokens of the k = 5 list's passages: what those results cost a chat model's context. */
+  tokens5: number;
 }
 
-export function judge(q: Question, hits: Hit[]): Outcome {
-  const answers = q.answers.map(normaliseForMatch).filter((a) => a.length > 0);
-  const want = q.source.replace(/^docs\//, "");
-  let answerRank: number | null = null;
+/** The first 1-based position in `hits` whose text holds one of the (normalised) answers, or null. */
+function answerRank(answers: string[], hits: Hit[]): number | null {
   for (const [i, h] of hits.entries()) {
     const text = normaliseForMatch(h.text);
-    if (answers.some((a) => text.includes(a))) {
-      answerRank = i + 1;
-      break;
-    }
+    if (answers.some((a) => text.includes(a))) return i + 1;
   }
-  const top5 = hits.slice(0, 5);
+  return null;
+}
+
+/**
+ * Judge one question. `resultsFor(k)` is the result list a search with that k returns (neighbouring
+ * chunks joined into passages, src/passages.ts), so each hit@k is measured on exactly what a user asking
+ * for k results would get, and never on text from below rank k.
+ */
+export function judge(q: Question, resultsFor: (k: number) => Hit[]): Outcome {
+  const answers = q.answers.map(normaliseForMatch).filter((a) => a.length > 0);
+  const want = q.source.replace(/^docs\//, "");
+  const top5 = resultsFor(5);
+  const rank10 = answerRank(answers, resultsFor(10));
   return {
-    answerRank,
+    answerHit1: answerRank(answers, resultsFor(1)) !== null,
+    answerHit5: answerRank(answers, top5) !== null,
+    answerHit10: rank10 !== null,
+    reciprocalRank: rank10 ? 1 / rank10 : 0,
     docHit5: top5.some((h) => h.source === want),
     pageHit5: q.page === null ? null : top5.some((h) => h.source === want && h.page === q.page),
+    tokens5: top5.reduce((sum, h) => sum + estimateTokens(h.text), 0),
   };
 }
 
@@ -71,12 +92,16 @@ export function summarise(outcomes: Outcome[], latenciesMs: number[]): SetMetric
   const paged = outcomes.filter((o) => o.pageHit5 !== null);
   return {
     questions: outcomes.length,
-    answerHit1: rate((o) => o.answerRank !== null && o.answerRank <= 1),
-    answerHit5: rate((o) => o.answerRank !== null && o.answerRank <= 5),
-    answerHit10: rate((o) => o.answerRank !== null && o.answerRank <= 10),
+    answerHit1: rate((o) => o.answerHit1),
+    answerHit5: rate((o) => o.answerHit5),
+    answerHit10: rate((o) => o.answerHit10),
     docHit5: rate((o) => o.docHit5),
     pageHit5: paged.length ? paged.filter((o) => o.pageHit5).length / paged.length : null,
-    mrr: outcomes.reduce((s, o) => s + (o.answerRank ? 1 / o.answerRank : 0), 0) / n,
+    mrr: outcomes.reduce((s, o) => s + o.reciprocalRank, 0) / n,
+    tokens5P50: percentile(
+      outcomes.map((o) => o.tokens5),
+      50,
+    ),
     latencyP50Ms: percentile(latenciesMs, 50),
     latencyP95Ms: percentile(latenciesMs, 95),
   };

@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import type { Config } from "../../src/config.js";
 import type { Embedder } from "../../src/embedder.js";
+import { mergeAdjacent } from "../../src/passages.js";
 import { createRetriever, type RetrievalMode } from "../../src/retriever.js";
 import { openStore } from "../../src/store/store.js";
 import { ingest } from "../pipeline.js";
@@ -58,9 +59,11 @@ export async function evaluateSet(
       const outcomes: Outcome[] = [];
       const latencies: number[] = [];
       for (const [i, q] of questions.entries()) {
-        const r = await retriever.retrieve(q.question, { k: 10, mode });
+        // One ranking, judged at k = 1, 5, 10 as the search returns it for each k: the first k chunks,
+        // neighbours joined into passages (ranking does not depend on k up to 10: see candidates()).
+        const r = await retriever.retrieve(q.question, { k: 10, mode, merge: false });
         latencies.push(r.ms);
-        outcomes.push(judge(q, r.results as Hit[]));
+        outcomes.push(judge(q, (k) => mergeAdjacent(r.results.slice(0, k)) as Hit[]));
         if (i % 25 === 0 || i === questions.length - 1)
           onProgress(i + 1, questions.length, `${name} ${mode}`);
       }

@@ -18,6 +18,8 @@ export interface SourceRef {
   page: number | null;
   heading: string | null;
   chunkId: number;
+  /** Every chunk the passage spans (neighbours retrieved together are one passage). */
+  chunkIds: number[];
   text: string;
   score: number;
 }
@@ -68,6 +70,7 @@ function toRef(c: RetrievedChunk, i: number): SourceRef {
     page: c.page,
     heading: c.heading,
     chunkId: c.chunkId,
+    chunkIds: c.chunkIds,
     text: c.text,
     score: c.score,
   };

@@ -62,6 +62,7 @@ async function readJson<T>(req: Request, schema: ZodType<T>): Promise<T> {
 
 function searchResult(r: {
   chunkId: number;
+  chunkIds: number[];
   source: string;
   page: number | null;
   heading: string | null;
@@ -70,6 +71,7 @@ function searchResult(r: {
 }) {
   return {
     chunkId: r.chunkId,
+    chunkIds: r.chunkIds,
     source: r.source,
     page: r.page,
     heading: r.heading,

@@ -14,7 +14,12 @@ const sourceRef = z.object({
   source: z.string().describe("The file, relative to the ingested folder"),
   page: z.number().int().nullable(),
   heading: z.string().nullable(),
-  chunkId: z.number().int(),
+  chunkId: z.number().int().describe("The passage's first chunk"),
+  chunkIds: z
+    .array(z.number().int())
+    .describe(
+      "Every chunk the passage spans, in document order: neighbouring chunks retrieved together are one passage",
+    ),
   text: z.string(),
   score: z.number(),
 });

@@ -35,6 +35,9 @@ export interface StoredChunk {
   heading: string | null;
   text: string;
   seq: number;
+  /** Character offsets [start, end) of `text` within the document's extracted text. */
+  start: number;
+  end: number;
 }
 
 export interface ChunkToStore extends Chunk {
@@ -257,7 +260,8 @@ export function openStore(file: string, options: { readonly?: boolean; exactSear
       if (ids.length === 0) return [];
       const rows = db
         .prepare(
-          `SELECT c.id AS chunkId, c.document_id AS documentId, d.source, d.title, c.page, c.heading, c.text, c.seq
+          `SELECT c.id AS chunkId, c.document_id AS documentId, d.source, d.title, c.page, c.heading, c.text, c.seq,
+                  c.start_offset AS start, c.end_offset AS end
            FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id IN (SELECT value FROM json_each(?))`,
         )
         .all(JSON.stringify(ids)) as StoredChunk[];
