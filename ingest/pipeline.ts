@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import path from "node:path";
 import type { Config } from "../src/config.js";
-import type { Chunk } from "../src/document.js";
+import { type Chunk, contextLine } from "../src/document.js";
 import type { Embedder } from "../src/embedder.js";
 import { EmbeddingMismatchError, GroundedError, ModelNotFoundError } from "../src/errors.js";
 import type { ChunkToStore, Store } from "../src/store/store.js";
@@ -57,11 +57,6 @@ interface FileJob {
   vectors: Array<Float32Array | undefined>;
   remaining: number;
   failed: boolean;
-}
-
-/** The line of context indexed with each chunk: document title and heading path. */
-function contextLine(title: string | null, file: string, headingPath: string[]): string {
-  return [title ?? path.basename(file), ...headingPath].join(" > ").slice(0, 200);
 }
 
 /** Files whose reading has started while earlier files are loaded, chunked and stored. */

@@ -21,6 +21,8 @@ function hash(s: string, seed: number): number {
 }
 
 export function builtinVector(text: string): Float32Array {
+  // Traditional Chinese is read as Simplified, as on the lexical side (src/text/script-fold.ts); indexes
+  // built before that were re-embedded by migration 2 (src/store/migrations.ts).
   const t = extractTerms(text);
   const counts = new Map<string, number>();
   const add = (feature: string, weight: number) => counts.set(feature, (counts.get(feature) ?? 0) + weight);

@@ -1,3 +1,5 @@
+import path from "node:path";
+
 /** What a loader hands the chunker, and what the chunker hands the store. */
 
 /** A run of text that shares a page and a heading path, e.g. one PDF page or one Markdown section. */
@@ -27,4 +29,12 @@ export interface Chunk {
   end: number;
   /** Estimated tokens of `text`. */
   tokens: number;
+}
+
+/**
+ * The line of context indexed with each chunk for BM25 (not shown to users): the document's title, or its
+ * file name when it has none, and the chunk's heading path.
+ */
+export function contextLine(title: string | null, file: string, headingPath: string[]): string {
+  return [title ?? path.basename(file), ...headingPath].join(" > ").slice(0, 200);
 }

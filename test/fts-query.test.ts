@@ -3,16 +3,16 @@ import { buildFtsQuery } from "../src/text/fts-query.js";
 import { extractTerms, ftsDocumentText } from "../src/text/terms.js";
 
 describe("lexical terms", () => {
-  it("splits Chinese runs into unigrams and overlapping bigrams, words elsewhere", () => {
+  it("splits Chinese runs into unigrams and overlapping bigrams (Traditional read as Simplified), words elsewhere", () => {
     const t = extractTerms("借閱規則 Kettle K2");
-    expect(t.unigrams).toEqual(["借", "閱", "規", "則"]);
-    expect(t.bigrams).toEqual(["借閱", "閱規", "規則"]);
+    expect(t.unigrams).toEqual(["借", "阅", "规", "则"]);
+    expect(t.bigrams).toEqual(["借阅", "阅规", "规则"]);
     expect(t.words).toEqual(["kettle", "k2"]);
   });
 
   it("does not pair characters across punctuation or Latin text", () => {
     const t = extractTerms("續借。逾期abc罰款");
-    expect(t.bigrams).toEqual(["續借", "逾期", "罰款"]);
+    expect(t.bigrams).toEqual(["续借", "逾期", "罚款"]);
   });
 
   it("folds full-width letters and digits to half-width", () => {
@@ -20,7 +20,7 @@ describe("lexical terms", () => {
   });
 
   it("indexes CJK as space-separated terms so FTS5 sees each one", () => {
-    expect(ftsDocumentText("罰款").split(" ").sort()).toEqual(["款", "罰", "罰款"].sort());
+    expect(ftsDocumentText("罰款").split(" ").sort()).toEqual(["款", "罚", "罚款"].sort());
   });
 });
 
@@ -37,10 +37,10 @@ describe("buildFtsQuery", () => {
 
   it("builds bigram and unigram terms for Chinese, dropping grammar characters", () => {
     const q = buildFtsQuery("逾期罰款是多少？");
-    expect(q.match).toContain('"罰款"');
+    expect(q.match).toContain('"罚款"');
     expect(q.match).toContain('"逾期"');
     expect(q.match).not.toContain('"是"');
-    expect(q.keyMatch).not.toContain('"罰"');
+    expect(q.keyMatch).not.toContain('"罚"');
   });
 
   it("escapes quotes so user text never becomes FTS5 syntax", () => {

@@ -158,7 +158,36 @@ describe("store on a real SQLite file", () => {
     store.replaceDocument(doc("x.md"), [chunk("alpha")]);
     store.close();
     store = openStore(path.join(tmp.dir, "index.db"));
-    expect(store.db.pragma("user_version", { simple: true })).toBe(1);
+    expect(store.db.pragma("user_version", { simple: true })).toBe(2);
     expect(store.counts().chunks).toBe(1);
+  });
+
+  it("an index from before script folding gets its full-text rows (and built-in vectors) rebuilt: either script then finds it", () => {
+    store.replaceDocument({ ...doc("館規.md"), title: "館規" }, [chunk("圖書館的借閱規則", null, ["總則"])]);
+    const [id] = store.chunkIdsWithSourcePrefix("館規.md");
+    // What schema 1 stored: Traditional characters as they are, title and heading in the context column.
+    store.db.exec(`
+      INSERT INTO chunks_fts(chunks_fts) VALUES ('delete-all');
+      INSERT INTO chunks_fts(rowid, context, terms) VALUES (${id}, '館 規 總 則 館規 總則', '圖 書 館 借 閱 規 則 圖書 書館 借閱 閱規 規則');
+      PRAGMA user_version = 1;
+    `);
+    const find = (q: string) => store.lexical(buildFtsQuery(q).match ?? "", 5).map((h) => h.chunkId);
+    expect(find("图书馆")).toEqual([]);
+    store.close();
+
+    store = openStore(path.join(tmp.dir, "index.db"));
+    expect(store.db.pragma("user_version", { simple: true })).toBe(2);
+    expect(find("图书馆")).toEqual([id]);
+    expect(find("圖書館")).toEqual([id]);
+    expect(find("总则")).toEqual([id]); // the context column (heading) is rebuilt too
+    // A built-in index's vectors are re-embedded the way ingest embeds them: context line, then text.
+    const blob = store.db
+      .prepare("SELECT embedding FROM chunks_vec WHERE rowid = ?")
+      .pluck()
+      .get(id) as Buffer;
+    const stored = Array.from(new Float32Array(blob.buffer, blob.byteOffset, blob.byteLength / 4));
+    expect(stored).toEqual(Array.from(builtinVector("館規 > 總則\n圖書館的借閱規則")));
+    expect(stored).not.toEqual(Array.from(builtinVector("圖書館的借閱規則")));
+    expect(checkIndex(store.db)).toEqual([]);
   });
 });

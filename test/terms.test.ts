@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { SIMPLIFIED_UNIT } from "../src/text/script-fold.js";
 import { extractTerms, fold, ftsDocumentText, isCjkCodePoint } from "../src/text/terms.js";
 
 /**
@@ -16,9 +17,11 @@ function referenceTerms(text: string) {
       if (isCjkCodePoint(ch.codePointAt(0) ?? 0)) {
         if (word) words.push(word);
         word = "";
-        unigrams.push(ch);
-        if (prevCjk) bigrams.push(prevCjk + ch);
-        prevCjk = ch;
+        const code = ch.charCodeAt(0);
+        const key = ch.length === 1 ? String.fromCharCode(SIMPLIFIED_UNIT[code] || code) : ch;
+        unigrams.push(key);
+        if (prevCjk) bigrams.push(prevCjk + key);
+        prevCjk = key;
       } else {
         word += ch;
         prevCjk = "";
@@ -100,5 +103,16 @@ describe("extractTerms and ftsDocumentText match the reference split exactly", (
   it("on a long text (buffers larger than the reused ones)", () => {
     same("借閱規則 Kettle K2 ".repeat(20000));
     same("short 中文 after a long one");
+  });
+});
+
+describe("Traditional and Simplified Chinese are one script for matching", () => {
+  it("gives the same terms for the same words in either script, and leaves the text's other parts alone", () => {
+    const traditional = extractTerms("臺灣的圖書館借閱規則與國語辭典 Library 2024");
+    const simplified = extractTerms("台湾的图书馆借阅规则与国语辞典 Library 2024");
+    expect(traditional).toEqual(simplified);
+    expect(traditional.bigrams).toContain("借阅");
+    expect(traditional.words).toEqual(["library", "2024"]);
+    expect(ftsDocumentText("圖書館")).toBe(ftsDocumentText("图书馆"));
   });
 });

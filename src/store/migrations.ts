@@ -1,11 +1,15 @@
 import type { Database } from "better-sqlite3";
+import { BUILTIN_MODEL, builtinVector } from "../builtin-embedder.js";
+import { contextLine } from "../document.js";
+import { ftsDocumentText } from "../text/terms.js";
+import { hasVectorTable, prepareVectorInsert } from "./vectors.js";
 
 /**
  * Ordered schema migrations, applied on open and tracked in PRAGMA user_version. Append only: never edit a
  * migration that has shipped. The vector table is not here because its width depends on the embedding
  * model; src/store/vectors.ts creates it once the model's dimensions are known.
  */
-const MIGRATIONS: string[] = [
+const MIGRATIONS: Array<string | ((db: Database) => void)> = [
   `
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE documents (
@@ -40,6 +44,10 @@ const MIGRATIONS: string[] = [
     context, terms, content='', contentless_delete=1, tokenize='porter unicode61 remove_diacritics 2'
   );
   `,
+  // 2: Traditional Chinese is indexed as Simplified (src/text/script-fold.ts): the full-text rows are
+  // rebuilt from the stored chunks, so an index from before keeps matching both scripts, and so are the
+  // vectors of the built-in embedder, which folds the scripts too. Ollama's vectors do not change.
+  (db) => reindexChunks(db, { vectors: builtinIndex(db) }),
 ];
 
 export function migrate(db: Database): void {
@@ -51,8 +59,54 @@ export function migrate(db: Database): void {
   }
   for (let v = current; v < MIGRATIONS.length; v++) {
     db.transaction(() => {
-      db.exec(MIGRATIONS[v] ?? "");
+      const step = MIGRATIONS[v];
+      if (typeof step === "function") step(db);
+      else db.exec(step ?? "");
       db.pragma(`user_version = ${v + 1}`);
     })();
+  }
+}
+
+function builtinIndex(db: Database): boolean {
+  const row = db.prepare("SELECT value FROM meta WHERE key = 'embed_model'").get() as
+    | { value: string }
+    | undefined;
+  return row?.value === BUILTIN_MODEL && hasVectorTable(db);
+}
+
+/**
+ * Rewrite every chunk's full-text row with the current term extraction (the index holds terms, not text:
+ * content=''), from the chunk text and its context line as ingest made them; with `vectors`, also its
+ * built-in embedding (of the same "context\ntext" ingest embeds). Batched by id, because a statement
+ * cannot write while another one is still reading.
+ */
+export function reindexChunks(db: Database, { vectors }: { vectors: boolean }): void {
+  db.prepare("INSERT INTO chunks_fts(chunks_fts) VALUES ('delete-all')").run();
+  const page = db.prepare(
+    `SELECT c.id, c.text, c.heading, d.title, d.path FROM chunks c JOIN documents d ON d.id = c.document_id
+     WHERE c.id > ? ORDER BY c.id LIMIT 2000`,
+  );
+  const insertFts = db.prepare("INSERT INTO chunks_fts(rowid, context, terms) VALUES (?, ?, ?)");
+  const deleteVector = vectors ? db.prepare("DELETE FROM chunks_vec WHERE rowid = ?") : null;
+  const insertVector = vectors ? prepareVectorInsert(db) : null;
+  let after = 0;
+  for (;;) {
+    const rows = page.all(after) as Array<{
+      id: number;
+      text: string;
+      heading: string | null;
+      title: string | null;
+      path: string;
+    }>;
+    if (rows.length === 0) return;
+    for (const r of rows) {
+      const context = contextLine(r.title, r.path, r.heading === null ? [] : [r.heading]);
+      insertFts.run(r.id, ftsDocumentText(context), ftsDocumentText(r.text));
+      if (deleteVector && insertVector) {
+        deleteVector.run(r.id);
+        insertVector(r.id, builtinVector(`${context}\n${r.text}`));
+      }
+    }
+    after = (rows.at(-1) as { id: number }).id;
   }
 }

@@ -4,8 +4,11 @@
  * FTS5's unicode61 tokenizer keeps a whole run of Chinese characters as one token, so "借閱規則" would only
  * match that exact run. We index CJK text as overlapping character bigrams plus unigrams instead, and let
  * unicode61 (with porter stemming) handle everything else. Text is NFKC-folded first so full-width letters
- * and digits match their half-width forms.
+ * and digits match their half-width forms, and Traditional Chinese characters are read as their Simplified
+ * forms (script-fold.ts) so either script finds the other.
  */
+import { SIMPLIFIED_UNIT } from "./script-fold.js";
+
 const CJK_RANGES: Array<[number, number]> = [
   [0x3040, 0x30ff], // hiragana, katakana
   [0x3400, 0x4dbf], // CJK extension A
@@ -128,17 +131,18 @@ function scan(text: string): Scan {
     } else {
       inWord = false;
       if (cls === CJK_CHAR) {
+        const hi = lo < 0 ? SIMPLIFIED_UNIT[unit] || unit : unit; // Traditional read as Simplified
         if (u > 0) unigrams[u++] = SPACE;
-        unigrams[u++] = unit;
+        unigrams[u++] = hi;
         if (lo >= 0) unigrams[u++] = lo;
         if (prevHi >= 0) {
           if (b > 0) bigrams[b++] = SPACE;
           bigrams[b++] = prevHi;
           if (prevLo >= 0) bigrams[b++] = prevLo;
-          bigrams[b++] = unit;
+          bigrams[b++] = hi;
           if (lo >= 0) bigrams[b++] = lo;
         }
-        prevHi = unit;
+        prevHi = hi;
         prevLo = lo;
       } else {
         prevHi = -1;
