@@ -41,7 +41,7 @@ export async function createQueryRuntime(
   options: QueryRuntimeOptions = {},
 ): Promise<QueryRuntime> {
   const client = createOllamaClient({ host: config.ollamaHost, timeoutMs: config.ollamaTimeoutMs });
-  const store = openStore(config.db, { exactSearch: config.exactSearch });
+  const store = openStore(config.db, { exactSearch: config.exactSearch, onUpgrade: log });
   const warnings: string[] = [];
   const choice = await selectEmbedder(config, client, store.indexInfo(), "query");
   if (choice.warning) warnings.push(choice.warning);

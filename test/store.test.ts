@@ -175,7 +175,9 @@ describe("store on a real SQLite file", () => {
     expect(find("图书馆")).toEqual([]);
     store.close();
 
-    store = openStore(path.join(tmp.dir, "index.db"));
+    const told: string[] = [];
+    store = openStore(path.join(tmp.dir, "index.db"), { onUpgrade: (m) => told.push(m) });
+    expect(told).toEqual([expect.stringContaining("Traditional and Simplified Chinese")]);
     expect(store.db.pragma("user_version", { simple: true })).toBe(2);
     expect(find("图书馆")).toEqual([id]);
     expect(find("圖書館")).toEqual([id]);

@@ -51,7 +51,7 @@ export async function ingestPaths(
   err: Output,
 ): Promise<IngestSummary> {
   const release = acquireIngestLock(config.db);
-  const store = openStore(config.db);
+  const store = openStore(config.db, { onUpgrade: (m) => err.write(`${m}\n`) });
   try {
     const client = createOllamaClient({ host: config.ollamaHost, timeoutMs: config.ollamaTimeoutMs });
     const choice = await selectEmbedder(config, client, store.indexInfo(), "ingest", {

@@ -54,7 +54,7 @@ export async function runWatch(
   err: Output,
   stop: Promise<void> = untilStopped(),
 ): Promise<number> {
-  const store = openStore(config.db);
+  const store = openStore(config.db, { onUpgrade: (m) => err.write(`${m}\n`) });
   const progress = createProgress(out);
   const writer = createIndexWriter({
     config,

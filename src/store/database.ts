@@ -8,7 +8,10 @@ import { migrate } from "./migrations.js";
 export type Db = Database.Database;
 
 /** Open (creating if needed) the index file with sqlite-vec loaded, WAL on, and migrations applied. */
-export function openDatabase(file: string, options: { readonly?: boolean } = {}): Db {
+export function openDatabase(
+  file: string,
+  options: { readonly?: boolean; onUpgrade?: (message: string) => void } = {},
+): Db {
   if (!options.readonly) fs.mkdirSync(path.dirname(file), { recursive: true });
   let db: Db;
   try {
@@ -31,7 +34,7 @@ export function openDatabase(file: string, options: { readonly?: boolean } = {})
   }
   db.pragma("foreign_keys = ON");
   try {
-    if (!options.readonly) migrate(db);
+    if (!options.readonly) migrate(db, options.onUpgrade);
   } catch (cause) {
     db.close();
     throw new GroundedError(

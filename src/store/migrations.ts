@@ -9,7 +9,9 @@ import { hasVectorTable, prepareVectorInsert } from "./vectors.js";
  * migration that has shipped. The vector table is not here because its width depends on the embedding
  * model; src/store/vectors.ts creates it once the model's dimensions are known.
  */
-const MIGRATIONS: Array<string | ((db: Database) => void)> = [
+type Migration = string | { upgrade: string; run: (db: Database) => void };
+
+const MIGRATIONS: Migration[] = [
   `
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE documents (
@@ -47,10 +49,15 @@ const MIGRATIONS: Array<string | ((db: Database) => void)> = [
   // 2: Traditional Chinese is indexed as Simplified (src/text/script-fold.ts): the full-text rows are
   // rebuilt from the stored chunks, so an index from before keeps matching both scripts, and so are the
   // vectors of the built-in embedder, which folds the scripts too. Ollama's vectors do not change.
-  (db) => reindexChunks(db, { vectors: builtinIndex(db) }),
+  {
+    upgrade:
+      "Updating the index so Traditional and Simplified Chinese find each other (once; about 1 s per 10,000 chunks)…",
+    run: (db) => reindexChunks(db, { vectors: builtinIndex(db) }),
+  },
 ];
 
-export function migrate(db: Database): void {
+/** `onUpgrade` hears what a slow step is about to do to an index that holds chunks, so people are not left waiting blind. */
+export function migrate(db: Database, onUpgrade: (message: string) => void = () => {}): void {
   const current = db.pragma("user_version", { simple: true }) as number;
   if (current > MIGRATIONS.length) {
     throw new Error(
@@ -59,9 +66,12 @@ export function migrate(db: Database): void {
   }
   for (let v = current; v < MIGRATIONS.length; v++) {
     db.transaction(() => {
-      const step = MIGRATIONS[v];
-      if (typeof step === "function") step(db);
-      else db.exec(step ?? "");
+      const step = MIGRATIONS[v] ?? "";
+      if (typeof step === "string") db.exec(step);
+      else {
+        if ((db.prepare("SELECT count(*) FROM chunks").pluck().get() as number) > 0) onUpgrade(step.upgrade);
+        step.run(db);
+      }
       db.pragma(`user_version = ${v + 1}`);
     })();
   }

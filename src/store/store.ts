@@ -90,7 +90,14 @@ export interface Store {
   close(): void;
 }
 
-export function openStore(file: string, options: { readonly?: boolean; exactSearch?: boolean } = {}): Store {
+export interface OpenStoreOptions {
+  readonly?: boolean;
+  exactSearch?: boolean;
+  /** Told before a slow one-time upgrade of an older index (src/store/migrations.ts). */
+  onUpgrade?: (message: string) => void;
+}
+
+export function openStore(file: string, options: OpenStoreOptions = {}): Store {
   const db = openDatabase(file, options);
   const getMeta = (key: string) =>
     (db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined)?.value;
