@@ -8,11 +8,12 @@ export interface Scored {
 /**
  * Fuse the lexical (BM25) and vector (cosine) candidate lists.
  *
- * Each side's scores are standardised against that side's own candidate distribution (z-scores), so a side
- * counts by how far its top hits stand out from the rest: a strong embedding model with a clear winner keeps
- * its full say, while a weak one whose scores are flat cannot drag a clear lexical winner down. Plain
- * equal-weight rank fusion lacks this (see docs/retrieval.md for the measurements). A chunk missing from a
- * side gets that side's floor (its lowest candidate's z-score).
+ * Each side's scores are standardised against that side's own candidate distribution (z-scores), and each
+ * side is then weighted by how far its best hit stands out: its top z-score. A strong embedding model with a
+ * clear winner keeps its full say (or more), while a weak one whose scores are flat cannot drag a clear
+ * lexical winner down, and the other way round. Plain equal-weight rank fusion lacks this (see
+ * docs/retrieval.md for the measurements). Nothing here is tuned per model: the weights come from each
+ * query's own candidates. A chunk missing from a side gets that side's floor (its lowest candidate's z-score).
  */
 export function fuse(lexical: Scored[], vector: Scored[], mode: RetrievalMode): Scored[] {
   if (mode === "lexical") return lexical;
@@ -24,9 +25,15 @@ export function fuse(lexical: Scored[], vector: Scored[], mode: RetrievalMode): 
   const vz = standardise(vector);
   const lFloor = Math.min(...lz.values());
   const vFloor = Math.min(...vz.values());
+  // A side whose candidates all score the same has a top z-score of 0 and no say; if both are flat, both count.
+  let lWeight = Math.max(...lz.values());
+  let vWeight = Math.max(...vz.values());
+  if (lWeight <= 0 && vWeight <= 0) lWeight = vWeight = 1;
   const ids = new Set([...lz.keys(), ...vz.keys()]);
   const fused: Scored[] = [];
-  for (const id of ids) fused.push({ id, score: (lz.get(id) ?? lFloor) + (vz.get(id) ?? vFloor) });
+  for (const id of ids) {
+    fused.push({ id, score: lWeight * (lz.get(id) ?? lFloor) + vWeight * (vz.get(id) ?? vFloor) });
+  }
   return fused.sort((a, b) => b.score - a.score || a.id - b.id);
 }
 
