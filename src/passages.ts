@@ -12,32 +12,31 @@ import type { RetrievedChunk } from "./retriever.js";
  * Chunks join when they are consecutive (`seq`) in one document, on the same page under the same heading
  * (a chunk never crosses a section, so the passage still has one page and one heading). The passage takes
  * the rank and score of its best chunk and the identity (`chunkId`, `seq`, `start`) of its first;
- * `chunkIds` lists its chunks in document order. Results are
- * otherwise left in order.
+ * `chunkIds` lists its chunks in document order. Results are otherwise left in order.
  */
 export function mergeAdjacent(ranked: RetrievedChunk[]): RetrievedChunk[] {
-  const groupOf = new Map<RetrievedChunk, RetrievedChunk[]>();
+  const placed = new Set<RetrievedChunk>();
   const bySlot = new Map<string, RetrievedChunk>();
   const slot = (c: RetrievedChunk, seq: number) => `${c.documentId}\u0000${seq}`;
   for (const c of ranked) bySlot.set(slot(c, c.seq), c);
   const passages: RetrievedChunk[][] = [];
   for (const c of ranked) {
-    if (groupOf.has(c)) continue;
+    if (placed.has(c)) continue;
     // Walk to the first chunk of the run this one belongs to, then collect the run forward.
     let first = c;
     for (;;) {
       const before = bySlot.get(slot(first, first.seq - 1));
-      if (!before || groupOf.has(before) || !sameSection(before, first)) break;
+      if (!before || placed.has(before) || !sameSection(before, first)) break;
       first = before;
     }
     const run = [first];
     for (;;) {
       const last = run[run.length - 1] as RetrievedChunk;
       const after = bySlot.get(slot(last, last.seq + 1));
-      if (!after || groupOf.has(after) || !sameSection(last, after)) break;
+      if (!after || placed.has(after) || !sameSection(last, after)) break;
       run.push(after);
     }
-    for (const member of run) groupOf.set(member, run);
+    for (const member of run) placed.add(member);
     passages.push(run);
   }
   return passages.map(joinRun);
