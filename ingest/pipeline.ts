@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import path from "node:path";
 import type { Config } from "../src/config.js";
-import { type Chunk, contextLine } from "../src/document.js";
+import { type Chunk, contextLine, embeddingText } from "../src/document.js";
 import type { Embedder } from "../src/embedder.js";
 import { EmbeddingMismatchError, GroundedError, ModelNotFoundError } from "../src/errors.js";
 import type { ChunkToStore, Store } from "../src/store/store.js";
@@ -274,7 +274,11 @@ export async function ingest(
           }
           chunksQueued += job.chunks.length;
           await batcher.push(
-            job.chunks.map((c, index) => ({ text: `${job.contexts[index]}\n${c.text}`, owner: job, index })),
+            job.chunks.map((c, index) => ({
+              text: embeddingText(job.contexts[index] ?? "", c.text),
+              owner: job,
+              index,
+            })),
           );
           emit({ type: "progress", files, chunksQueued, chunksEmbedded });
         }

@@ -38,3 +38,8 @@ export interface Chunk {
 export function contextLine(title: string | null, file: string, headingPath: string[]): string {
   return [title ?? path.basename(file), ...headingPath].join(" > ").slice(0, 200);
 }
+
+/** What ingest embeds for a chunk: its context line, then its text (so the vector knows what the text is about). */
+export function embeddingText(context: string, text: string): string {
+  return `${context}\n${text}`;
+}

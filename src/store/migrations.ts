@@ -1,6 +1,6 @@
 import type { Database } from "better-sqlite3";
 import { BUILTIN_MODEL, builtinVector } from "../builtin-embedder.js";
-import { contextLine } from "../document.js";
+import { contextLine, embeddingText } from "../document.js";
 import { ftsDocumentText } from "../text/terms.js";
 import { hasVectorTable, prepareVectorInsert } from "./vectors.js";
 
@@ -87,7 +87,7 @@ function builtinIndex(db: Database): boolean {
 /**
  * Rewrite every chunk's full-text row with the current term extraction (the index holds terms, not text:
  * content=''), from the chunk text and its context line as ingest made them; with `vectors`, also its
- * built-in embedding (of the same "context\ntext" ingest embeds). Batched by id, because a statement
+ * built-in embedding (of the same `embeddingText` ingest embeds). Batched by id, because a statement
  * cannot write while another one is still reading.
  */
 export function reindexChunks(db: Database, { vectors }: { vectors: boolean }): void {
@@ -114,7 +114,7 @@ export function reindexChunks(db: Database, { vectors }: { vectors: boolean }): 
       insertFts.run(r.id, ftsDocumentText(context), ftsDocumentText(r.text));
       if (deleteVector && insertVector) {
         deleteVector.run(r.id);
-        insertVector(r.id, builtinVector(`${context}\n${r.text}`));
+        insertVector(r.id, builtinVector(embeddingText(context, r.text)));
       }
     }
     after = (rows.at(-1) as { id: number }).id;

@@ -2,7 +2,14 @@ import type { Chunk } from "../document.js";
 import { EmbeddingMismatchError } from "../errors.js";
 import { ftsDocumentText } from "../text/terms.js";
 import { type Db, openDatabase } from "./database.js";
-import { createVectorTable, dropVectorTable, knn, prepareVectorInsert, type VectorHit } from "./vectors.js";
+import {
+  createVectorTable,
+  dropVectorTable,
+  hasVectorTable,
+  knn,
+  prepareVectorInsert,
+  type VectorHit,
+} from "./vectors.js";
 
 export interface IndexInfo {
   embedModel: string;
@@ -109,7 +116,7 @@ export function openStore(file: string, options: OpenStoreOptions = {}): Store {
   const deleteChunksStatements = () => {
     const chunkIds = db.prepare("SELECT id FROM chunks WHERE document_id = ?").pluck();
     const delFts = db.prepare("DELETE FROM chunks_fts WHERE rowid = ?");
-    const delVec = hasVec() ? db.prepare("DELETE FROM chunks_vec WHERE rowid = ?") : null;
+    const delVec = hasVectorTable(db) ? db.prepare("DELETE FROM chunks_vec WHERE rowid = ?") : null;
     const delChunks = db.prepare("DELETE FROM chunks WHERE document_id = ?");
     return (documentId: number) => {
       for (const id of chunkIds.all(documentId) as number[]) {
@@ -120,8 +127,6 @@ export function openStore(file: string, options: OpenStoreOptions = {}): Store {
     };
   };
   const deleteChunksOf = (documentId: number) => deleteChunksStatements()(documentId);
-  const hasVec = () =>
-    db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'chunks_vec'").get() !== undefined;
 
   const indexInfo = (): IndexInfo | null => {
     const model = getMeta("embed_model");
