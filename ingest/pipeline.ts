@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import path from "node:path";
+import { ensureCalibration } from "../src/calibration.js";
 import type { Config } from "../src/config.js";
 import { type Chunk, contextLine, embeddingText } from "../src/document.js";
 import type { Embedder } from "../src/embedder.js";
@@ -308,8 +309,10 @@ export async function ingest(
     flush();
   }
   summary.embedRequests = batcher.requests;
-  summary.seconds = (performance.now() - started) / 1000;
   if (fatal) throw fatal;
+  // The "not covered" decision is calibrated on the index itself; remeasured when it has changed enough.
+  await ensureCalibration(store, embedder, options.signal);
+  summary.seconds = (performance.now() - started) / 1000;
   return summary;
 
   async function prepare(

@@ -5,52 +5,74 @@ import { extractTerms } from "./text/terms.js";
 const quote = (term: string) => `"${term.replaceAll('"', '""')}"`;
 
 /**
- * Whether the retrieved chunks can answer the question at all, judged lexically: one chunk must hold at
- * least half of the question's content, each term weighted by its IDF over the index (a word no document
- * contains weighs most: its absence is the strongest sign the documents do not cover the question).
+ * How much of a question the retrieved passages hold, judged lexically: the largest share of the question's
+ * content that one chunk holds, each term weighted by its IDF over the index. This is the lexical half of
+ * the "does the index cover this question" evidence (src/coverage.ts turns it into a decision).
  *
  * Content terms are the words that are not stopwords (nor the word after "how", which asks rather than
- * names), and the CJK character pairs that occur in the index: pairs spanning two words, like 期是 in
- * 借期是幾天, occur nowhere and would only dilute the count. Matching goes through FTS5, so it stems
- * exactly as search does.
+ * names) and every CJK character pair. A term that occurs nowhere in the index weighs most: its absence is
+ * the strongest sign that the documents do not cover the question (the name of a place no document mentions).
+ * Matching goes through FTS5, so it stems exactly as search does.
+ *
+ * Terms of the conversation before the question (a follow-up's subject) count at `contextWeight` of their
+ * IDF: "And what happens if I do not?" is covered by a passage on descaling when the turn before asked
+ * about descaling.
  */
-export function lexicallyRelevant(store: Store, query: string, chunkIds: number[]): boolean {
-  return coveredEnough(store, relevanceWeights(store, query), chunkIds);
+export function coverageScore(
+  store: Store,
+  query: string,
+  chunkIds: number[],
+  context?: QueryContext,
+): number {
+  return coveredShare(store, relevanceWeights(store, query, context), chunkIds);
 }
 
-/** The question's content terms with their IDF weights: plain data, so it can cross to a worker thread. */
+/** The conversation a question is asked in, folded into one text, and how much its terms count. */
+export interface QueryContext {
+  text: string;
+  /** 0..1: the weight of a context term relative to a term of the question itself. */
+  weight: number;
+}
+
+/** The question's content terms with their weights: plain data, so it can cross to a worker thread. */
 export interface RelevanceWeights {
-  terms: Array<[term: string, idf: number]>;
+  terms: Array<[term: string, weight: number]>;
+}
+
+function contentTerms(text: string): string[] {
+  const t = extractTerms(text);
+  const words = t.words.filter((w, i) => !ENGLISH_STOPWORDS.has(w) && t.words[i - 1] !== "how");
+  const terms = [...new Set([...words, ...t.bigrams])];
+  return terms.length > 0 ? terms : [...new Set(t.unigrams.filter((c) => !CJK_STOP_CHARS.has(c)))];
 }
 
 /**
  * The first half of the judgement, which needs only the question and the index (so it can run before the
- * candidates are known, beside the vector search): the content terms and their IDF weights.
+ * candidates are known, beside the vector search): the content terms and their weights.
  */
-export function relevanceWeights(store: Store, query: string): RelevanceWeights {
-  const t = extractTerms(query);
-  const words = t.words.filter((w, i) => !ENGLISH_STOPWORDS.has(w) && t.words[i - 1] !== "how");
+export function relevanceWeights(store: Store, query: string, context?: QueryContext): RelevanceWeights {
   const total = Math.max(1, store.counts().chunks);
-  const df = new Map<string, number>();
-  const frequency = (term: string) => {
-    const known = df.get(term);
-    if (known !== undefined) return known;
-    const n = store.countMatching(quote(term));
-    df.set(term, n);
-    return n;
-  };
-  let terms = [...new Set([...words, ...t.bigrams.filter((b) => frequency(b) > 0)])];
-  if (terms.length === 0) terms = [...new Set(t.unigrams.filter((c) => !CJK_STOP_CHARS.has(c)))];
-  return { terms: terms.map((term) => [term, Math.log(1 + total / (1 + frequency(term)))]) };
+  // Counting stops at 1,000 matches: past that a term is common, and an exact count of a very common term
+  // would cost a search more than the weight is worth.
+  const idf = (term: string) => Math.log(1 + total / (1 + store.countMatching(quote(term))));
+  const own = contentTerms(query);
+  const weights = new Map(own.map((term) => [term, idf(term)]));
+  if (context && context.weight > 0) {
+    for (const term of contentTerms(context.text)) {
+      if (!weights.has(term)) weights.set(term, context.weight * idf(term));
+    }
+  }
+  return { terms: [...weights] };
 }
 
-/** The second half: whether one of the chunks holds at least half of the weighted terms. */
-export function coveredEnough(store: Store, { terms }: RelevanceWeights, chunkIds: number[]): boolean {
-  if (chunkIds.length === 0 || terms.length === 0) return false;
-  const whole = terms.reduce((sum, [, idf]) => sum + idf, 0);
+/** The second half: the largest weighted share of the terms that one of the chunks holds (0..1). */
+export function coveredShare(store: Store, { terms }: RelevanceWeights, chunkIds: number[]): number {
+  if (chunkIds.length === 0 || terms.length === 0) return 0;
+  const whole = terms.reduce((sum, [, w]) => sum + w, 0);
+  if (whole <= 0) return 0;
   const covered = new Map<number, number>();
-  for (const [term, idf] of terms) {
-    for (const id of store.matching(quote(term), chunkIds)) covered.set(id, (covered.get(id) ?? 0) + idf);
+  for (const [term, w] of terms) {
+    for (const id of store.matching(quote(term), chunkIds)) covered.set(id, (covered.get(id) ?? 0) + w);
   }
-  return Math.max(0, ...covered.values()) >= whole / 2;
+  return Math.max(0, ...covered.values()) / whole;
 }

@@ -1,3 +1,11 @@
+import { conversationContext, foldVectors, type HistoryTurn } from "./conversation.js";
+import {
+  type Calibration,
+  type Coverage,
+  type CoverageEvidence,
+  type CoverageJudgement,
+  judgeCoverage,
+} from "./coverage.js";
 import type { Embedder } from "./embedder.js";
 import { ModelNotFoundError, OllamaError, OllamaTimeoutError, OllamaUnavailableError } from "./errors.js";
 import { mergeAdjacent } from "./passages.js";
@@ -22,6 +30,8 @@ export interface RetrieveOptions {
    * Default true; the eval turns it off to judge every prefix of one ranking as its own result list.
    */
   merge?: boolean;
+  /** The conversation before the query: a follow-up is searched for what it means in it. */
+  history?: readonly HistoryTurn[] | undefined;
 }
 
 export interface RetrievedChunk extends StoredChunk {
@@ -32,16 +42,21 @@ export interface RetrievedChunk extends StoredChunk {
 
 export interface Retrieval {
   results: RetrievedChunk[];
-  /** False when nothing retrieved shares a content word with the query or is close enough in meaning. */
+  /** Whether the index covers the query, judged against the index's own calibration (src/coverage.ts). */
+  coverage: Coverage;
+  /** False when the index does not cover the query (coverage "not_covered"). */
   relevant: boolean;
+  /** 0..1: the share of questions about absent documents whose evidence this query's evidence beats. */
+  standing: CoverageJudgement["standing"];
+  evidence: CoverageEvidence;
   ms: number;
 }
 
 export interface RetrieverOptions {
   store: Store;
   embedder: Embedder;
-  /** Cosine similarity at which a vector-only hit counts as relevant; Infinity = never. */
-  minSimilarity: number;
+  /** The index's coverage calibration (src/calibration.ts), or null before there is one. */
+  calibration?: (() => Calibration | null) | undefined;
   /**
    * Runs the SQLite side of a search somewhere else, e.g. in a worker pool (src/store/search-pool.ts).
    * Default: in-process on `store`.
@@ -66,17 +81,22 @@ function isOllamaFault(e: unknown): boolean {
  * The lexical side starts at once, while the query is being embedded; the vector side starts as soon as
  * the embedding arrives (beside the lexical side when the steps run in a worker pool); then both meet.
  */
-export function createRetriever({ store, embedder, minSimilarity, steps }: RetrieverOptions): Retriever {
+export function createRetriever({ store, embedder, calibration, steps }: RetrieverOptions): Retriever {
   const run = steps ?? inProcessSteps(store);
   return {
-    async retrieve(query, { k, mode = "hybrid", filter, signal, merge = true }) {
+    async retrieve(query, { k, mode = "hybrid", filter, signal, merge = true, history = [] }) {
       const started = performance.now();
-      const request = { query, k, mode, filter, minSimilarity };
+      const context = conversationContext(history);
+      const request = { query, k, mode, filter, context };
+      const texts = context ? [query, context.text] : [query];
       const embedding: Promise<Float32Array | undefined> =
         mode === "lexical"
           ? Promise.resolve(undefined)
-          : embedder.embed([query], { role: "query", signal }).then(
-              ([vector]) => vector,
+          : embedder.embed(texts, { role: "query", signal }).then(
+              ([vector, contextVector]) =>
+                vector && contextVector && context
+                  ? foldVectors(vector, contextVector, context.weight)
+                  : vector,
               (e: unknown) => {
                 // A hybrid search outlives Ollama: the words still match while the meaning cannot be asked for.
                 if (mode === "vector" || signal?.aborted || !isOllamaFault(e)) throw e;
@@ -102,8 +122,16 @@ export function createRetriever({ store, embedder, minSimilarity, steps }: Retri
         const [lexicalSide, vectorSide] = await Promise.all([lexical, vector]);
         found = await run.finish({ ...request, queryVector }, lexicalSide, vectorSide, signal);
       }
-      const { results, relevant } = found;
-      return { results: merge ? mergeAdjacent(results) : results, relevant, ms: performance.now() - started };
+      const { results, evidence } = found;
+      const { coverage, standing } = judgeCoverage(evidence, calibration?.() ?? null, results.length);
+      return {
+        results: merge ? mergeAdjacent(results) : results,
+        coverage,
+        relevant: coverage !== "not_covered",
+        standing,
+        evidence,
+        ms: performance.now() - started,
+      };
     },
   };
 }

@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import { type Answerer, createAnswerer } from "./answer/answerer.js";
+import { ensureCalibration, readCalibration } from "./calibration.js";
 import type { ChatModel } from "./chat-model.js";
 import type { Config } from "./config.js";
 import type { Embedder } from "./embedder.js";
@@ -31,9 +32,6 @@ export interface QueryRuntimeOptions {
   /** Run searches in `config.searchWorkers` worker threads (the service); the CLI searches in-process. */
   searchWorkers?: boolean;
 }
-
-/** Cosine similarity at which a hit with no shared word still counts as relevant (real embedding models). */
-const MIN_SIMILARITY = 0.5;
 
 export async function createQueryRuntime(
   config: Config,
@@ -70,9 +68,13 @@ export async function createQueryRuntime(
   const retriever = createRetriever({
     store,
     embedder,
-    minSimilarity: embedder.kind === "builtin" ? Number.POSITIVE_INFINITY : MIN_SIMILARITY,
+    calibration: () => readCalibration(store),
     steps: searchPool?.steps,
   });
+  // An index from before calibration is calibrated once now (a second or two); a stale one (grown or shrunk
+  // by a fifth since) is recalibrated in the background while the old calibration serves.
+  if (!readCalibration(store)) await ensureCalibration(store, embedder).catch(() => null);
+  else void ensureCalibration(store, embedder).catch(() => null);
   const answerer = createAnswerer({
     retriever,
     chatModel,

@@ -1,6 +1,7 @@
+import type { CoverageEvidence } from "./coverage.js";
 import { fuse, type Scored } from "./fusion.js";
 import { proximityRerank } from "./proximity.js";
-import { coveredEnough, type RelevanceWeights, relevanceWeights } from "./relevance.js";
+import { coveredShare, type QueryContext, type RelevanceWeights, relevanceWeights } from "./relevance.js";
 import type { RetrievalMode, RetrievedChunk } from "./retriever.js";
 import type { Store } from "./store/store.js";
 import { buildFtsQuery } from "./text/fts-query.js";
@@ -14,14 +15,17 @@ export interface IndexSearch {
   mode: RetrievalMode;
   /** Only chunks whose document source starts with this prefix. */
   filter?: { source?: string | undefined } | undefined;
-  /** Cosine similarity at which a vector-only hit counts as relevant; Infinity = never. */
-  minSimilarity: number;
+  /**
+   * The conversation before the question (a follow-up's subject), folded in at a lower weight on the lexical
+   * side; the vector side gets it already folded into `queryVector` (src/retriever.ts).
+   */
+  context?: QueryContext | undefined;
 }
 
 export interface IndexSearchResult {
   results: RetrievedChunk[];
-  /** False when nothing retrieved shares a content word with the query or is close enough in meaning. */
-  relevant: boolean;
+  /** What the results say about whether the index covers the question (judged in src/coverage.ts). */
+  evidence: CoverageEvidence;
 }
 
 /** How many candidates each side contributes before fusion. */
@@ -54,17 +58,44 @@ function allowedIds(store: Store, filter: IndexSearch["filter"]): number[] | und
   return filter?.source ? store.chunkIdsWithSourcePrefix(filter.source) : undefined;
 }
 
-export function lexicalCandidates(store: Store, { query, k, mode, filter }: IndexSearch): LexicalSide {
-  const weights = relevanceWeights(store, query);
+export function lexicalCandidates(store: Store, request: IndexSearch): LexicalSide {
+  const { query, k, mode, filter, context } = request;
+  const weights = relevanceWeights(store, query, context);
   const fts = buildFtsQuery(query);
   if (mode === "vector" || !fts.match) return { hits: [], weights };
-  const hits = store
-    .lexical(fts.match, candidates(k), allowedIds(store, filter))
-    .map((h) => ({ id: h.chunkId, score: h.score }));
+  const allowed = allowedIds(store, filter);
+  let hits = store.lexical(fts.match, candidates(k), allowed).map((h) => ({ id: h.chunkId, score: h.score }));
+  const contextMatch = context && context.weight > 0 ? buildFtsQuery(context.text).match : null;
+  if (contextMatch)
+    hits = foldContext(store, fts.match, contextMatch, context?.weight ?? 0, hits, k, allowed);
   return {
     hits: proximityRerank(query, hits, (ids) => new Map(store.chunks(ids).map((c) => [c.chunkId, c.text]))),
     weights,
   };
+}
+
+/**
+ * A follow-up question's BM25 plus `weight` times its conversation's: the candidates of both queries, each
+ * scored on both, so a chunk about the earlier subject that also answers the follow-up rises, while a
+ * question that names a new subject keeps its own hits on top (its own terms count fully).
+ */
+function foldContext(
+  store: Store,
+  match: string,
+  contextMatch: string,
+  weight: number,
+  own: Scored[],
+  k: number,
+  allowed: number[] | undefined,
+): Scored[] {
+  const fromContext = store.lexical(contextMatch, candidates(k), allowed);
+  const ids = [...new Set([...own.map((h) => h.id), ...fromContext.map((h) => h.chunkId)])];
+  const ownScore = new Map(store.lexical(match, ids.length, ids).map((h) => [h.chunkId, h.score]));
+  const contextScore = new Map(store.lexical(contextMatch, ids.length, ids).map((h) => [h.chunkId, h.score]));
+  return ids
+    .map((id) => ({ id, score: (ownScore.get(id) ?? 0) + weight * (contextScore.get(id) ?? 0) }))
+    .sort((a, b) => b.score - a.score || a.id - b.id)
+    .slice(0, candidates(k));
 }
 
 export function vectorCandidates(store: Store, { queryVector, k, mode, filter }: IndexSearch): Scored[] {
@@ -76,11 +107,11 @@ export function vectorCandidates(store: Store, { queryVector, k, mode, filter }:
 
 export function finishSearch(
   store: Store,
-  { queryVector, k, mode, minSimilarity }: IndexSearch,
+  { queryVector, k, mode }: IndexSearch,
   lexicalSide: LexicalSide,
   vectorSide: Scored[],
 ): IndexSearchResult {
-  const topSimilarity = vectorSide[0]?.score ?? -1;
+  const topSimilarity = vectorSide.length > 0 ? Math.max(...vectorSide.map((v) => v.score)) : null;
   const { lexical, vector } =
     mode === "hybrid" && queryVector
       ? scoreBothSides(store, queryVector, lexicalSide.hits, vectorSide)
@@ -88,14 +119,13 @@ export function finishSearch(
 
   const ranked = fuse(lexical, vector, mode).slice(0, k);
   const ids = ranked.map((r) => r.id);
-  const relevant =
-    ids.length > 0 && (coveredEnough(store, lexicalSide.weights, ids) || topSimilarity >= minSimilarity);
+  const evidence = { lexical: coveredShare(store, lexicalSide.weights, ids), similarity: topSimilarity };
 
   const scoreOf = new Map(ranked.map((r) => [r.id, r.score]));
   const results = store
     .chunks(ids)
     .map((c) => ({ ...c, score: scoreOf.get(c.chunkId) ?? 0, chunkIds: [c.chunkId] }));
-  return { results, relevant };
+  return { results, evidence };
 }
 
 /**

@@ -104,7 +104,9 @@ describe("grounded ingest", () => {
     // A new model means a new vector table: every document is rebuilt from scratch.
     expect(re.stdout).toMatch(/Done: 4 added, 0 updated/);
     const inputs = ollama.requestsTo("/api/embed").flatMap((r) => (r.body as { input: string[] }).input);
-    expect(inputs.every((t) => t.startsWith("search_document: "))).toBe(true);
+    // Chunks go in as documents; the calibration's pseudo-questions (src/calibration.ts) as queries.
+    expect(inputs.filter((t) => t.startsWith("search_document: ")).length).toBeGreaterThanOrEqual(4);
+    expect(inputs.every((t) => /^search_(document|query): /.test(t))).toBe(true);
     const store = openStore(env.GROUNDED_DB ?? "");
     expect(store.indexInfo()).toEqual({ embedModel: "nomic-embed-text", dimensions: 768 });
     store.close();

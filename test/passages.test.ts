@@ -120,7 +120,6 @@ describe("neighbouring chunks retrieved together become one passage", () => {
     const retriever = createRetriever({
       store,
       embedder: createBuiltinEmbedder(),
-      minSimilarity: Number.POSITIVE_INFINITY,
     });
     for (const mode of ["lexical", "hybrid"] as const) {
       for (const query of [

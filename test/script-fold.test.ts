@@ -33,7 +33,6 @@ describe("Traditional and Simplified Chinese find each other", () => {
     retriever = createRetriever({
       store,
       embedder: createBuiltinEmbedder(),
-      minSimilarity: Number.POSITIVE_INFINITY,
     });
   });
   afterAll(() => {

@@ -56,7 +56,6 @@ describe("the service's search pool gives the same answers as searching in-proce
     const inProcess = createRetriever({
       store: runtime.store,
       embedder: runtime.embedder,
-      minSimilarity: 0.5,
     });
     const cases: Array<[string, RetrieveOptions]> = [
       ["How do I descale the kettle?", { k: 5 }],
@@ -72,7 +71,7 @@ describe("the service's search pool gives the same answers as searching in-proce
       const local = await inProcess.retrieve(query, options);
       expect(pooled.results.length, query).toBeGreaterThan(0);
       expect(pooled.results, query).toEqual(local.results);
-      expect(pooled.relevant, query).toBe(local.relevant);
+      expect(pooled.evidence, query).toEqual(local.evidence);
     }
     const filtered = await runtime.retriever.retrieve("descale", { k: 5, filter: { source: "library" } });
     expect(filtered.results.every((r) => r.source.startsWith("library"))).toBe(true);
@@ -108,7 +107,6 @@ describe("search pool workers", () => {
     queryVector: Float32Array.from(lexicalEmbedding(`search_query: ${query}`, dims)),
     k,
     mode: "hybrid",
-    minSimilarity: 0.5,
   });
 
   beforeAll(() => {

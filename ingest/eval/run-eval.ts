@@ -51,7 +51,7 @@ export async function evaluateSet(
   const store = openStore(path.join(tmp, "eval.db"));
   try {
     const summary = await ingest({ store, embedder, config }, { roots: [path.join(setDir, "docs")] });
-    const retriever = createRetriever({ store, embedder, minSimilarity: Number.POSITIVE_INFINITY });
+    const retriever = createRetriever({ store, embedder });
     let questions = readQuestions(setDir);
     if (limit !== undefined) questions = questions.slice(0, limit);
     const results: EvalSetResult[] = [];

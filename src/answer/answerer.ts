@@ -1,4 +1,5 @@
 import type { ChatEvent, ChatModel } from "../chat-model.js";
+import type { Coverage } from "../coverage.js";
 import type { Limiter } from "../limiter.js";
 import type { RetrievedChunk, Retriever } from "../retriever.js";
 import { parseCitations } from "./citations.js";
@@ -37,6 +38,11 @@ export interface AskResult {
   citations: SourceRef[];
   sources: SourceRef[];
   grounded: boolean;
+  /**
+   * How sure the answer is that the documents cover the question: "answered" (the sources clearly hold it),
+   * "partial" (they may hold part of it: read the citations), "not_covered" (a refusal; no citations).
+   */
+  coverage: Coverage;
   mode: AnswerMode;
   model: string | null;
   timings: Timings;
@@ -92,18 +98,23 @@ export function createAnswerer({ retriever, chatModel, limiter, think, warn }: A
         k: request.k,
         filter: request.filter,
         signal,
+        history: request.history,
       });
       const retrievalMs = retrieval.ms;
       const finish = (answer: string, refs: SourceRef[], grounded: boolean, generationMs: number) => {
         const parsed = parseCitations(answer, refs.length);
         const citations = parsed.cited.map((n) => refs[n - 1]).filter((r): r is SourceRef => r !== undefined);
         const timings = { retrievalMs, generationMs, totalMs: performance.now() - started };
+        // An answer that cites nothing is not grounded, whatever the search found: the model said it
+        // could not answer from the sources, or answered without them.
+        const isGrounded = grounded && citations.length > 0;
         return {
           type: "done" as const,
           answer: parsed.text,
           citations,
           sources: refs,
-          grounded: grounded && citations.length > 0,
+          grounded: isGrounded,
+          coverage: isGrounded ? retrieval.coverage : ("not_covered" as const),
           mode,
           model: chatModel?.model ?? null,
           timings,
@@ -121,9 +132,10 @@ export function createAnswerer({ retriever, chatModel, limiter, think, warn }: A
       if (!chatModel) {
         const refs = retrieval.results.map(toRef);
         yield { type: "sources", sources: refs };
-        const answer = extractiveAnswer(request.question, retrieval.results) ?? notCovered(request.question);
+        const extracted = extractiveAnswer(request.question, retrieval.results, 3, request.history);
+        const answer = extracted ?? notCovered(request.question);
         yield { type: "delta", content: answer };
-        yield finish(answer, refs, true, 0);
+        yield finish(answer, extracted ? refs : [], extracted !== null, 0);
         return;
       }
 

@@ -1,3 +1,4 @@
+import { conversationContext, type HistoryTurn } from "../conversation.js";
 import type { RetrievedChunk } from "../retriever.js";
 import { CJK_STOP_CHARS, ENGLISH_STOPWORDS } from "../text/stopwords.js";
 import { extractTerms } from "../text/terms.js";
@@ -27,9 +28,13 @@ export function extractiveAnswer(
   question: string,
   sources: RetrievedChunk[],
   maxSentences = 3,
+  history: readonly HistoryTurn[] = [],
 ): string | null {
   const q = contentTerms(question);
-  if (q.size === 0) return null;
+  // A follow-up's subject sits in the conversation: its terms count, at the conversation's lower weight.
+  const context = conversationContext(history);
+  const contextTerms = context ? contentTerms(context.text) : new Set<string>();
+  if (q.size === 0 && contextTerms.size === 0) return null;
   const picks: Array<{ n: number; sentence: string; score: number; order: number }> = [];
   sources.slice(0, 4).forEach((source, i) => {
     let best: { sentence: string; score: number } | null = null;
@@ -43,7 +48,10 @@ export function extractiveAnswer(
       const sentence = segment.replace(/\s+/g, " ").trim();
       if (sentence.length < 2) continue;
       let score = 0;
-      for (const term of contentTerms(sentence)) if (q.has(term)) score += term.length > 1 ? 2 : 1;
+      for (const term of contentTerms(sentence)) {
+        const weight = q.has(term) ? 1 : contextTerms.has(term) ? (context?.weight ?? 0) : 0;
+        score += weight * (term.length > 1 ? 2 : 1);
+      }
       if (score > 0 && (!best || score > best.score)) best = { sentence, score };
     }
     if (best) picks.push({ n: i + 1, ...best, order: i });

@@ -1,11 +1,9 @@
 import type { ChatMessage } from "../chat-model.js";
+import type { HistoryTurn } from "../conversation.js";
 import type { RetrievedChunk } from "../retriever.js";
 import { estimateTokens } from "../tokens.js";
 
-export interface HistoryTurn {
-  role: "user" | "assistant";
-  content: string;
-}
+export type { HistoryTurn } from "../conversation.js";
 
 export const SYSTEM_PROMPT = [
   "You answer questions using only the numbered sources in the user's message.",

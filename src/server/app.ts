@@ -129,10 +129,12 @@ export function createApp(deps: AppDeps): Hono {
       mode: body.mode,
       filter: body.filter,
       signal: c.req.raw.signal,
+      history: body.history,
     });
     return c.json({
       results: retrieval.results.map(searchResult),
       relevant: retrieval.relevant,
+      coverage: retrieval.coverage,
       timings: { retrievalMs: retrieval.ms },
     });
   });

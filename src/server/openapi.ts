@@ -29,6 +29,11 @@ export const askResultSchema = z.object({
   citations: z.array(sourceRef).describe("The sources the answer cites"),
   sources: z.array(sourceRef).describe("Every source the model was given"),
   grounded: z.boolean().describe("False when the documents do not cover the question"),
+  coverage: z
+    .enum(["answered", "partial", "not_covered"])
+    .describe(
+      "answered: the sources clearly hold the answer; partial: they may hold part of it (check the citations); not_covered: a refusal",
+    ),
   mode: z.enum(["generative", "extractive"]),
   model: z.string().nullable(),
   timings: z.object({ retrievalMs: z.number(), generationMs: z.number(), totalMs: z.number() }),
@@ -37,6 +42,7 @@ export const askResultSchema = z.object({
 export const searchResultSchema = z.object({
   results: z.array(sourceRef.omit({ n: true })),
   relevant: z.boolean(),
+  coverage: z.enum(["answered", "partial", "not_covered"]),
   timings: z.object({ retrievalMs: z.number() }),
 });
 

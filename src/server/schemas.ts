@@ -7,6 +7,14 @@ const filter = z
   })
   .strict();
 
+const history = z
+  .array(z.object({ role: z.enum(["user", "assistant"]), content: z.string().max(20000) }).strict())
+  .max(50)
+  .default([])
+  .describe(
+    "Earlier turns of the conversation, oldest first: a follow-up is searched for what it means in them",
+  );
+
 export const askSchema = z
   .object({
     question: z
@@ -16,10 +24,7 @@ export const askSchema = z
       .max(8000, "question is longer than 8000 characters"),
     k: z.number().int().min(1).max(50).default(6),
     stream: z.boolean().default(false),
-    history: z
-      .array(z.object({ role: z.enum(["user", "assistant"]), content: z.string().max(20000) }).strict())
-      .max(50)
-      .default([]),
+    history,
     filter: filter.optional(),
   })
   .strict();
@@ -34,6 +39,7 @@ export const searchSchema = z
     k: z.number().int().min(1).max(100).default(10),
     filter: filter.optional(),
     mode: z.enum(["hybrid", "vector", "lexical"]).default("hybrid"),
+    history,
   })
   .strict();
 

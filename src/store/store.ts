@@ -70,6 +70,9 @@ export interface Store {
   ensureIndexInfo(info: IndexInfo): void;
   /** Drop every document and vector so the index can be rebuilt with another model. */
   reset(info: IndexInfo): void;
+  /** A value kept with the index (the coverage calibration, src/calibration.ts), or undefined. */
+  meta(key: string): string | undefined;
+  setMeta(key: string, value: string): void;
   documentByPath(absPath: string): DocumentRecord | undefined;
   document(id: number): DocumentRecord | undefined;
   listDocuments(): DocumentRecord[];
@@ -138,6 +141,10 @@ export function openStore(file: string, options: OpenStoreOptions = {}): Store {
     db,
     file,
     indexInfo,
+    meta: (key) => getMeta(key),
+    setMeta: (key, value) => {
+      setMeta.run(key, value);
+    },
     ensureIndexInfo(info) {
       const current = indexInfo();
       if (current) {

@@ -4,7 +4,7 @@ import path from "node:path";
 import { fuse, type Scored } from "../../src/fusion.js";
 import { embedPrefixes } from "../../src/ollama/presets.js";
 import { proximityRerank } from "../../src/proximity.js";
-import { lexicallyRelevant } from "../../src/relevance.js";
+import { coverageScore } from "../../src/relevance.js";
 import { scoreBothSides, searchIndex } from "../../src/search-index.js";
 import { openStore } from "../../src/store/store.js";
 import { buildFtsQuery } from "../../src/text/fts-query.js";
@@ -50,7 +50,7 @@ const time = <T>(step: string, f: () => T): T => {
 for (const [i, query] of queries.entries()) {
   const queryVector = Float32Array.from(lexicalEmbedding(`${prefix}${query}`, dims));
   if (i < 3) {
-    searchIndex(store, { query, queryVector, k, mode: "hybrid", minSimilarity: 0.5 }); // warm the cache
+    searchIndex(store, { query, queryVector, k, mode: "hybrid" }); // warm the cache
     continue;
   }
   const total = performance.now();
@@ -72,14 +72,12 @@ for (const [i, query] of queries.entries()) {
   ));
   const ranked = time("fusion", () => fuse(lexical, vector, "hybrid").slice(0, k));
   const ids = ranked.map((r) => r.id);
-  time("relevance judge", () => lexicallyRelevant(store, query, ids));
+  time("relevance judge", () => coverageScore(store, query, ids));
   time("chunk fetch", () => store.chunks(ids));
   const list = steps.get("sum of steps") ?? [];
   list.push(performance.now() - total);
   steps.set("sum of steps", list);
-  time("searchIndex() itself", () =>
-    searchIndex(store, { query, queryVector, k, mode: "hybrid", minSimilarity: 0.5 }),
-  );
+  time("searchIndex() itself", () => searchIndex(store, { query, queryVector, k, mode: "hybrid" }));
 }
 store.close();
 

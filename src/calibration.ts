@@ -1,0 +1,170 @@
+import type { Calibration } from "./coverage.js";
+import type { Embedder } from "./embedder.js";
+import { coveredShare, relevanceWeights } from "./relevance.js";
+import { finishSearch, lexicalCandidates, vectorCandidates } from "./search-index.js";
+import type { Store } from "./store/store.js";
+
+/**
+ * Calibrates the "not covered" decision of one index against itself (src/coverage.ts says why).
+ *
+ * Pseudo-questions are cut from the index's own chunks: a stretch of one sentence about as long as a
+ * question (18 CJK characters or 10 words). Each is searched as a question would be, and its own document's
+ * chunks are left out of the results (in an index of one document, its own chunk and the two beside it):
+ * what remains is what a question about a document that is not in the index finds. Their evidence, sorted,
+ * is the calibration. It is stored with the index (meta key `coverage_calibration`) and made again when the
+ * index has grown or shrunk by a fifth, or uses another embedding model.
+ */
+export const CALIBRATION_KEY = "coverage_calibration";
+const SAMPLES = 160;
+const K = 6;
+const CJK = /[\u3400-\u9fff\uf900-\ufaff]/;
+
+/** A small deterministic generator, so one index always gets the same calibration. */
+function generator(seed: number): () => number {
+  let state = seed >>> 0 || 1;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+const sentences = new Intl.Segmenter(undefined, { granularity: "sentence" });
+
+/** A question-sized stretch of one sentence of `text`, or null when the text has no sentence worth one. */
+export function pseudoQuestion(text: string, random: () => number): string | null {
+  const candidates = Array.from(sentences.segment(text), (s) => s.segment.replace(/\s+/g, " ").trim()).filter(
+    (s) => s.length >= 12 && !/^#/.test(s),
+  );
+  if (candidates.length === 0) return null;
+  const sentence = candidates[Math.floor(random() * candidates.length)] ?? "";
+  if (CJK.test(sentence)) {
+    const chars = Array.from(sentence);
+    const start = Math.floor(random() * Math.max(1, chars.length - 18));
+    return chars.slice(start, start + 18).join("");
+  }
+  const words = sentence.split(" ");
+  const start = Math.floor(random() * Math.max(1, words.length - 10));
+  return words.slice(start, start + 10).join(" ");
+}
+
+interface ChunkRow {
+  id: number;
+  documentId: number;
+  seq: number;
+  text: string;
+}
+
+/** Whether a stored calibration still describes the index (same model, size within a fifth). */
+export function calibrationCurrent(c: Calibration | null, chunks: number, embedModel: string): boolean {
+  if (!c || c.version !== 1 || c.embedModel !== embedModel) return false;
+  return Math.abs(chunks - c.chunks) <= Math.max(2, c.chunks * 0.2);
+}
+
+export function readCalibration(store: Store): Calibration | null {
+  const raw = store.meta(CALIBRATION_KEY);
+  if (!raw) return null;
+  try {
+    return JSON.parse(raw) as Calibration;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Measure the calibration of `store` (null when it has fewer than three chunks: nothing to compare with).
+ * The vector side is measured when the embedder answers; when it cannot (Ollama down), only the lexical
+ * side is, and the next calibration fills it in.
+ */
+export async function measureCalibration(
+  store: Store,
+  embedder: Embedder,
+  signal?: AbortSignal,
+): Promise<Calibration | null> {
+  const { chunks, documents } = store.counts();
+  if (chunks < 3) return null;
+  const ids = store.db.prepare("SELECT id FROM chunks ORDER BY id").pluck().all() as number[];
+  const random = generator(chunks * 31 + documents);
+  const picked: Array<{ row: ChunkRow; question: string }> = [];
+  const wanted = Math.min(SAMPLES, chunks * 8);
+  for (let tries = 0; picked.length < wanted && tries < wanted * 4; tries++) {
+    const row = store.chunks([ids[Math.floor(random() * ids.length)] ?? 0])[0];
+    const question = row ? pseudoQuestion(row.text, random) : null;
+    if (row && question)
+      picked.push({
+        row: { id: row.chunkId, documentId: row.documentId, seq: row.seq, text: row.text },
+        question,
+      });
+  }
+  if (picked.length === 0) return null;
+
+  let vectors: Float32Array[] | null = null;
+  try {
+    vectors = [];
+    for (let i = 0; i < picked.length; i += 32) {
+      const batch = picked.slice(i, i + 32).map((p) => p.question);
+      vectors.push(...(await embedder.embed(batch, { role: "query", signal })));
+    }
+  } catch (e) {
+    if (signal?.aborted) throw e;
+    vectors = null;
+  }
+
+  const seqOf = new Map<number, { documentId: number; seq: number }>();
+  const place = (ids: number[]) => {
+    const unknown = ids.filter((id) => !seqOf.has(id));
+    for (const c of store.chunks(unknown)) seqOf.set(c.chunkId, { documentId: c.documentId, seq: c.seq });
+  };
+  const lexical: number[] = [];
+  const similarity: number[] = [];
+  for (const [i, { row, question }] of picked.entries()) {
+    const elsewhere = (id: number) => {
+      const other = seqOf.get(id);
+      if (!other) return false;
+      if (documents > 1) return other.documentId !== row.documentId;
+      return Math.abs(other.seq - row.seq) > 1;
+    };
+    const queryVector = vectors?.[i];
+    const request = { query: question, queryVector, k: 30, mode: "hybrid" as const };
+    const lexicalSide = lexicalCandidates(store, request);
+    const vectorAll = vectorCandidates(store, request);
+    place(vectorAll.map((h) => h.id));
+    const vectorSide = vectorAll.filter((h) => elsewhere(h.id));
+    const found = finishSearch(store, request, lexicalSide, vectorSide);
+    place(found.results.map((r) => r.chunkId));
+    const kept = found.results
+      .map((r) => r.chunkId)
+      .filter(elsewhere)
+      .slice(0, K);
+    lexical.push(coveredShare(store, relevanceWeights(store, question), kept));
+    if (queryVector && vectorSide.length > 0) similarity.push(Math.max(...vectorSide.map((h) => h.score)));
+  }
+  const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b).map((x) => Math.round(x * 1e4) / 1e4);
+  return {
+    version: 1,
+    chunks,
+    embedModel: embedder.model,
+    lexical: sorted(lexical),
+    similarity: vectors && similarity.length > 0 ? sorted(similarity) : null,
+  };
+}
+
+/**
+ * Make sure the index's calibration is current, measuring and storing a new one when it is not. Returns the
+ * calibration in use (null for an index too small to calibrate).
+ */
+export async function ensureCalibration(
+  store: Store,
+  embedder: Embedder,
+  signal?: AbortSignal,
+): Promise<Calibration | null> {
+  const stored = readCalibration(store);
+  const { chunks } = store.counts();
+  if (
+    calibrationCurrent(stored, chunks, embedder.model) &&
+    (stored?.similarity || embedder.kind === "builtin")
+  )
+    return stored;
+  const fresh = await measureCalibration(store, embedder, signal);
+  if (fresh) store.setMeta(CALIBRATION_KEY, JSON.stringify(fresh));
+  return fresh ?? stored;
+}

@@ -1,0 +1,103 @@
+/**
+ * Whether the index covers a question: "answered", "partial" or "not_covered".
+ *
+ * There is no fixed threshold. A similarity of 0.5 means different things for different embedding models
+ * (e5 scores nearly everything above 0.7, others rarely reach 0.5), and the share of a question's terms that
+ * one passage holds means different things in Chinese and in English. So each index is calibrated against
+ * itself (src/calibration.ts): pseudo-questions cut from its own passages are searched with their own
+ * document left out, and what they reach is what a question about a document that is *not* in the index
+ * reaches. A real question's evidence is placed in that distribution, on each side: its standing there is
+ * the share of those absent-document questions it beats.
+ *
+ * - lexical standing below REFUSE_BELOW (the best passage holds no more of the question than it would for a
+ *   typical question about another document) and no clear standing on the vector side: "not_covered", and
+ *   the chat model is not asked;
+ * - lexical standing from ANSWER_FROM up (better than nearly all of them), or above REFUSE_BELOW with the
+ *   vector side as clear, and one passage holding most of the question (HOLDS_MOST): "answered";
+ * - between: "partial" — the chat model is asked and told to say when the sources do not cover the
+ *   question; an answer that cites nothing is then not grounded. The vector side alone can lift a question
+ *   to here (a paraphrase that shares no word), never to "answered" nor below it.
+ *
+ * docs/answers.md has the measurements of both kinds of error.
+ */
+export type Coverage = "answered" | "partial" | "not_covered";
+
+/** What a search found, as evidence of coverage (computed beside the search, src/search-index.ts). */
+export interface CoverageEvidence {
+  /** The largest weighted share of the question's terms that one retrieved chunk holds (0..1). */
+  lexical: number;
+  /** The best cosine similarity on the vector side, or null when no vector was searched. */
+  similarity: number | null;
+}
+
+/** What questions about documents that are not in the index reach, measured on the index itself. */
+export interface Calibration {
+  version: 1;
+  /** Chunks in the index when it was calibrated (a calibration is refreshed as the index grows). */
+  chunks: number;
+  embedModel: string;
+  /** Sorted lexical evidence of the pseudo-questions. */
+  lexical: number[];
+  /** Sorted best similarities of the pseudo-questions, or null when the embedder could not be asked. */
+  similarity: number[] | null;
+}
+
+export const REFUSE_BELOW = 0.5;
+export const ANSWER_FROM = 0.9;
+/**
+ * "answered" also needs one passage to hold at least half of the question's weighted terms. In a small
+ * index, questions about other documents share almost nothing with it, so standing high there says little;
+ * and "answered" is a claim a reader relies on.
+ */
+export const HOLDS_MOST = 0.5;
+
+export interface CoverageJudgement {
+  coverage: Coverage;
+  /** 0..1: the share of absent-document pseudo-questions whose evidence this question's evidence beats. */
+  standing: { lexical: number; vector: number | null };
+}
+
+/** The share of sorted `samples` strictly below `x`. */
+function below(samples: number[], x: number): number {
+  if (samples.length === 0) return 0;
+  let lo = 0;
+  let hi = samples.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((samples[mid] ?? 0) < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo / samples.length;
+}
+
+/**
+ * Without a calibration (an index too small to cut pseudo-questions from, or one not yet calibrated) only
+ * the plain cases are decided: nothing shared is not covered, most of the question in one passage is
+ * answered, and everything else goes to the chat model as partial.
+ */
+function uncalibrated(e: CoverageEvidence): CoverageJudgement {
+  const standing = { lexical: e.lexical, vector: null };
+  if (e.lexical <= 0) return { coverage: "not_covered", standing };
+  return { coverage: e.lexical >= 0.5 ? "answered" : "partial", standing };
+}
+
+export function judgeCoverage(
+  evidence: CoverageEvidence,
+  calibration: Calibration | null,
+  resultCount: number,
+): CoverageJudgement {
+  if (resultCount === 0) return { coverage: "not_covered", standing: { lexical: 0, vector: null } };
+  if (!calibration || calibration.lexical.length === 0) return uncalibrated(evidence);
+  const lexical = evidence.lexical > 0 ? below(calibration.lexical, evidence.lexical) : 0;
+  const vector =
+    evidence.similarity !== null && calibration.similarity && calibration.similarity.length > 0
+      ? below(calibration.similarity, evidence.similarity)
+      : null;
+  const vectorClear = vector !== null && vector >= ANSWER_FROM;
+  let coverage: Coverage;
+  // A question that shares no content term with any retrieved passage is not lifted by the vector side.
+  if (lexical < REFUSE_BELOW) coverage = vectorClear && evidence.lexical > 0 ? "partial" : "not_covered";
+  else if ((lexical >= ANSWER_FROM || vectorClear) && evidence.lexical >= HOLDS_MOST) coverage = "answered";
+  else coverage = "partial";
+  return { coverage, standing: { lexical, vector } };
+}
