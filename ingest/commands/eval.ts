@@ -1,16 +1,26 @@
 import fs from "node:fs";
 import path from "node:path";
-import { loadConfig } from "../../src/config.js";
+import type { ChatModel } from "../../src/chat-model.js";
+import { type Config, loadConfig } from "../../src/config.js";
+import type { Embedder } from "../../src/embedder.js";
 import { ValidationError } from "../../src/errors.js";
+import { createOllamaChatModel } from "../../src/ollama/chat-model.js";
+import type { OllamaClient } from "../../src/ollama/client.js";
 import { createOllamaClient } from "../../src/ollama/client.js";
 import type { RetrievalMode } from "../../src/retriever.js";
-import { selectEmbedder } from "../../src/select-embedder.js";
+import { ollamaReachable, selectEmbedder } from "../../src/select-embedder.js";
 import { overridesFrom, parse } from "../args.js";
+import {
+  type AnswerSetResult,
+  evaluateAnswers,
+  evaluateFollowups,
+  type FollowupResult,
+} from "../eval/answer-eval.js";
 import { type EvalSetResult, evaluateSet } from "../eval/run-eval.js";
 import type { Output } from "../progress.js";
 
 export const EVAL_USAGE =
-  "grounded eval <set-folder>... [--mode hybrid|vector|lexical|all] [--limit N] [--json]";
+  "grounded eval <set-folder>... [--mode hybrid|vector|lexical|all] [--limit N] [--answers] [--json]";
 
 const pct = (x: number | null) => (x === null ? "  -  " : x.toFixed(3));
 
@@ -32,7 +42,11 @@ export async function runEval(
   out: Output,
   err: Output,
 ): Promise<number> {
-  const { values, positionals } = parse(argv, { mode: { type: "string" }, limit: { type: "string" } });
+  const { values, positionals } = parse(argv, {
+    mode: { type: "string" },
+    limit: { type: "string" },
+    answers: { type: "boolean" },
+  });
   if (values.help || positionals.length === 0) {
     (values.help ? out : err).write(`${EVAL_USAGE}\n`);
     return values.help ? 0 : 2;
@@ -57,6 +71,8 @@ export async function runEval(
   const { embedder, warning } = await selectEmbedder(config, client, null, "ingest");
   if (warning) err.write(`note: ${warning}\n`);
   err.write(`Embedding model: ${embedder.model}\n`);
+  if (values.answers)
+    return runAnswerEval(positionals, config, client, embedder, limit, Boolean(values.json), out, err);
   const results: EvalSetResult[] = [];
   for (const dir of positionals) {
     const progress = (done: number, total: number, label: string) => {
@@ -70,6 +86,65 @@ export async function runEval(
     values.json
       ? `${JSON.stringify({ embedModel: embedder.model, results }, null, 2)}\n`
       : `${formatTable(results)}\n`,
+  );
+  return 0;
+}
+
+export function formatAnswerTable(results: AnswerSetResult[], followups: FollowupResult[]): string {
+  const head =
+    "| set | answers | answerable | absent | false refusals | partial | absent refused | cited file | cited page | first sentence holds answer | p50 ms |";
+  const rule = `|${"---|".repeat(11)}`;
+  const rows = results.map(
+    (r) =>
+      `| ${r.set} | ${r.mode} | ${r.answerable} | ${r.absent} | ${pct(r.falseRefusal)} | ${pct(r.partial)} | ${r.absent ? pct(r.absentRefused) : "  -  "} | ${pct(r.citedFile)} | ${pct(r.citedPage)} | ${pct(r.firstSentence)} | ${r.latencyP50Ms.toFixed(1)} |`,
+  );
+  const lines = [head, rule, ...rows];
+  if (followups.length) {
+    lines.push(
+      "",
+      "| follow-ups | conversations | search hit@5 with history | alone | standalone | standalone after an unrelated turn | ask cites the article | ask refused |",
+      `|${"---|".repeat(8)}`,
+      ...followups.map(
+        (f) =>
+          `| ${f.set} | ${f.conversations} | ${pct(f.hit5WithHistory)} | ${pct(f.hit5Alone)} | ${pct(f.hit5Standalone)} | ${pct(f.hit5AfterUnrelated)} | ${pct(f.citedFile)} | ${pct(f.refused)} |`,
+      ),
+    );
+  }
+  return lines.join("\n");
+}
+
+/** `grounded eval --answers`: what /api/ask returns, on half-indexed sets (ingest/eval/answer-eval.ts). */
+async function runAnswerEval(
+  dirs: string[],
+  config: Config,
+  client: OllamaClient,
+  embedder: Embedder,
+  limit: number | undefined,
+  json: boolean,
+  out: Output,
+  err: Output,
+): Promise<number> {
+  let chatModel: ChatModel | null = null;
+  if (config.chatModel !== "none" && (await ollamaReachable(client)) !== null) {
+    chatModel = createOllamaChatModel({ client, model: config.chatModel, host: config.ollamaHost });
+  }
+  err.write(`Answers: ${chatModel ? `generative with ${chatModel.model}` : "extractive"}\n`);
+  const progress = (done: number, total: number, label: string) => {
+    if (err.isTTY) err.write(`\r\x1b[2K${label}: ${done}/${total}`);
+  };
+  const results: AnswerSetResult[] = [];
+  const followups: FollowupResult[] = [];
+  for (const dir of dirs) {
+    results.push(await evaluateAnswers(dir, config, embedder, chatModel, progress, limit));
+    const f = await evaluateFollowups(dir, config, embedder, chatModel, progress, limit);
+    if (f) followups.push(f);
+    if (err.isTTY) err.write("\r\x1b[2K");
+    else err.write(`${path.basename(path.resolve(dir))}: done\n`);
+  }
+  out.write(
+    json
+      ? `${JSON.stringify({ embedModel: embedder.model, results, followups }, null, 2)}\n`
+      : `${formatAnswerTable(results, followups)}\n`,
   );
   return 0;
 }
