@@ -196,6 +196,31 @@ describe("end to end against a stand-in Ollama: ingest a folder, ask over HTTP, 
     expect(zh.json.answer).toBe("文件中沒有關於這個問題的內容。");
   });
 
+  it("says how sure it is, and searches a follow-up in its conversation", async () => {
+    const covered = await postJson(`${service.url}/api/ask`, {
+      question: "How long does the warranty last?",
+    });
+    expect(covered.json).toMatchObject({ grounded: true, coverage: "answered" });
+    const history = [
+      { role: "user", content: "How often should the kettle be descaled?" },
+      { role: "assistant", content: covered.json.answer },
+    ];
+    const alone = await postJson(`${service.url}/api/search`, { query: "And what do I put in?", k: 1 });
+    expect(alone.json.coverage).toBe("not_covered");
+    const folded = await postJson(`${service.url}/api/search`, {
+      query: "And what do I put in?",
+      k: 1,
+      history,
+    });
+    expect(folded.json.results[0]).toMatchObject({ source: "manuals/kettle.md" });
+    expect(folded.json.coverage).not.toBe("not_covered");
+    // The model is asked (the stand-in's model reads only the last question, so its answer is not checked).
+    ollama.reset();
+    const asked = await postJson(`${service.url}/api/ask`, { question: "And what do I put in?", history });
+    expect(asked.json.sources[0]).toMatchObject({ source: "manuals/kettle.md" });
+    expect(ollama.requestsTo("/api/chat")).toHaveLength(1);
+  });
+
   it("/api/search returns ranked chunks with source, page and heading, and honours the source filter", async () => {
     const r = await postJson(`${service.url}/api/search`, { query: "citric acid descaling", k: 3 });
     expect(r.status).toBe(200);

@@ -102,6 +102,34 @@ describe.skipIf(chromiumMissing)("the web page in headless Chromium", () => {
     await page.setViewportSize({ width: 1000, height: 900 });
   });
 
+  it("sends the conversation with a follow-up, shows coverage, and starts over on New conversation", async () => {
+    await page.click("#new-conversation").catch(() => {});
+    await page.fill("#question", "How often should the kettle be descaled?");
+    await page.click("#ask-button");
+    await page.waitForSelector("#answer:not(.streaming)", { timeout: 20_000 });
+    expect(await page.locator("#earlier").isHidden()).toBe(true);
+    const followUp = page.waitForRequest((r) => r.url().endsWith("/api/ask"));
+    await page.fill("#question", "And what happens if I do not?");
+    await page.click("#ask-button");
+    const body = JSON.parse((await followUp).postData() ?? "{}");
+    expect(body.history).toEqual([
+      { role: "user", content: "How often should the kettle be descaled?" },
+      { role: "assistant", content: expect.any(String) },
+    ]);
+    await page.waitForSelector("#answer:not(.streaming)", { timeout: 20_000 });
+    expect(await text(page, "#earlier")).toContain("Follow-up to 1 earlier question");
+    expect(await page.locator("#coverage").getAttribute("class")).toMatch(
+      /^coverage (answered|partial|not_covered)$/,
+    );
+    await page.click("#new-conversation");
+    expect(await page.locator("#earlier").isHidden()).toBe(true);
+    const fresh = page.waitForRequest((r) => r.url().endsWith("/api/ask"));
+    await page.fill("#question", "借期是多久？");
+    await page.click("#ask-button");
+    expect(JSON.parse((await fresh).postData() ?? "{}").history).toEqual([]);
+    await page.waitForSelector("#answer:not(.streaming)", { timeout: 20_000 });
+  });
+
   it("uploads a file, shows a refused one in words, and removes documents down to the empty state", async () => {
     await page.setInputFiles("#upload-input", {
       name: "teapot.md",

@@ -146,6 +146,37 @@ async function* ndjson(body) {
   if (buffer.trim()) yield JSON.parse(buffer);
 }
 
+/**
+ * The conversation so far: earlier questions and answers go with the next question as `history`, so a
+ * follow-up ("And what happens if I do not?") is searched for what it means. Kept to the last few turns.
+ */
+let conversation = [];
+const HISTORY_TURNS = 6;
+
+const COVERAGE_TEXT = {
+  answered: "",
+  partial: "The documents may cover this only in part: check the cited passages.",
+  not_covered: "The documents do not cover this question.",
+};
+
+function showCoverage(coverage) {
+  const el = $("coverage");
+  el.className = `coverage ${coverage}`;
+  show(el, COVERAGE_TEXT[coverage] ?? "");
+}
+
+function showConversation() {
+  const questions = conversation.filter((t) => t.role === "user").length;
+  show($("earlier-text"), questions ? `Follow-up to ${questions} earlier question${questions > 1 ? "s" : ""}.` : "");
+  $("earlier").hidden = questions === 0;
+}
+
+$("new-conversation").addEventListener("click", () => {
+  conversation = [];
+  showConversation();
+  $("question").focus();
+});
+
 async function ask(question) {
   const button = $("ask-button");
   button.disabled = true;
@@ -158,11 +189,14 @@ async function ask(question) {
   sources = [];
   let text = "";
   renderAnswer("");
+  showConversation();
+  $("coverage").hidden = true;
+  const history = conversation.slice(-HISTORY_TURNS);
   try {
     const res = await api("/api/ask", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ question, stream: true }),
+      body: JSON.stringify({ question, stream: true, history }),
     });
     for await (const event of ndjson(res.body)) {
       if (event.type === "sources") sources = event.sources;
@@ -173,6 +207,8 @@ async function ask(question) {
         sources = event.sources;
         renderAnswer(event.answer);
         renderCitations(event.citations);
+        showCoverage(event.coverage);
+        conversation.push({ role: "user", content: question }, { role: "assistant", content: event.answer });
       } else if (event.type === "error") throw new ApiError(event.error.message);
     }
   } catch (error) {

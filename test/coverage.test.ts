@@ -1,0 +1,195 @@
+import fs from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ingest } from "../ingest/pipeline.js";
+import { createBuiltinEmbedder } from "../src/builtin-embedder.js";
+import {
+  CALIBRATION_KEY,
+  calibrationCurrent,
+  ensureCalibration,
+  pseudoQuestion,
+  readCalibration,
+} from "../src/calibration.js";
+import { loadConfig } from "../src/config.js";
+import { conversationContext, foldVectors } from "../src/conversation.js";
+import { type Calibration, judgeCoverage } from "../src/coverage.js";
+import { createRetriever, type Retriever } from "../src/retriever.js";
+import { openStore, type Store } from "../src/store/store.js";
+import { writeCorpus } from "./helpers/corpus.js";
+import { tempDir } from "./helpers/tmp.js";
+
+const calibration = (lexical: number[], similarity: number[] | null = null): Calibration => ({
+  version: 1,
+  chunks: 100,
+  embedModel: "m",
+  lexical: [...lexical].sort((a, b) => a - b),
+  similarity: similarity && [...similarity].sort((a, b) => a - b),
+});
+
+describe("the coverage decision (src/coverage.ts)", () => {
+  // Questions about absent documents reach 0.00..0.39 of their terms in one passage (median 0.2).
+  const absent = calibration(
+    Array.from({ length: 40 }, (_, i) => i / 100),
+    Array.from({ length: 40 }, (_, i) => 0.6 + i / 200),
+  );
+
+  it("refuses evidence no better than a typical question about another document", () => {
+    expect(judgeCoverage({ lexical: 0.1, similarity: null }, absent, 6).coverage).toBe("not_covered");
+    expect(judgeCoverage({ lexical: 0.19, similarity: 0.6 }, absent, 6).coverage).toBe("not_covered");
+    expect(judgeCoverage({ lexical: 0.5, similarity: 0.7 }, absent, 0).coverage).toBe("not_covered");
+  });
+
+  it("answers evidence that stands above nearly all of them, when one passage holds most of the question", () => {
+    const j = judgeCoverage({ lexical: 0.6, similarity: null }, absent, 6);
+    expect(j).toEqual({ coverage: "answered", standing: { lexical: 1, vector: null } });
+  });
+
+  it("sends the middle to the chat model as partial", () => {
+    expect(judgeCoverage({ lexical: 0.3, similarity: 0.6 }, absent, 6).coverage).toBe("partial");
+    // Standing above every absent question but holding less than half of the question: not "answered".
+    expect(judgeCoverage({ lexical: 0.45, similarity: null }, absent, 6).coverage).toBe("partial");
+  });
+
+  it("lets a clear vector side lift a weak lexical one to partial, never a question that shares nothing", () => {
+    expect(judgeCoverage({ lexical: 0.1, similarity: 0.9 }, absent, 6).coverage).toBe("partial");
+    expect(judgeCoverage({ lexical: 0, similarity: 0.9 }, absent, 6).coverage).toBe("not_covered");
+    // And a clear vector side makes a lexically middling question answered.
+    expect(
+      judgeCoverage({ lexical: 0.5, similarity: 0.9 }, calibration([0.1, 0.4, 0.45, 0.6]), 6).coverage,
+    ).toBe("partial");
+  });
+
+  it("works without a calibration: nothing shared is not covered, most of the question is answered", () => {
+    expect(judgeCoverage({ lexical: 0, similarity: 0.99 }, null, 6).coverage).toBe("not_covered");
+    expect(judgeCoverage({ lexical: 0.3, similarity: 0.2 }, null, 6).coverage).toBe("partial");
+    expect(judgeCoverage({ lexical: 0.8, similarity: 0.2 }, null, 6).coverage).toBe("answered");
+  });
+
+  it("means the same standing for models whose similarities live on different scales", () => {
+    // e5-like: everything above 0.7; another model rarely above 0.5. Same standing, same decision.
+    const high = calibration([0.1, 0.2, 0.3], [0.7, 0.75, 0.8, 0.82]);
+    const low = calibration([0.1, 0.2, 0.3], [0.2, 0.3, 0.4, 0.45]);
+    expect(judgeCoverage({ lexical: 0.05, similarity: 0.85 }, high, 6).coverage).toBe("partial");
+    expect(judgeCoverage({ lexical: 0.05, similarity: 0.5 }, low, 6).coverage).toBe("partial");
+    expect(judgeCoverage({ lexical: 0.05, similarity: 0.72 }, high, 6).coverage).toBe("not_covered");
+  });
+});
+
+describe("conversation folding (src/conversation.ts)", () => {
+  it("folds the last questions and the opening of the last answer, without citation marks or footers", () => {
+    const context = conversationContext([
+      { role: "user", content: "first" },
+      { role: "assistant", content: "one" },
+      { role: "user", content: "How often should I descale the kettle?" },
+      { role: "assistant", content: "Every four weeks [1].\n\nSources:\n[1] manuals/kettle.md" },
+    ]);
+    expect(context?.text).toBe("first\nHow often should I descale the kettle?\nEvery four weeks .");
+    expect(context?.weight).toBeGreaterThan(0);
+    expect(context?.weight).toBeLessThan(1);
+    expect(conversationContext([])).toBeUndefined();
+  });
+
+  it("adds vectors with the weight and normalises", () => {
+    const v = foldVectors(new Float32Array([1, 0]), new Float32Array([0, 1]), 0.5);
+    expect(Math.hypot(v[0] ?? 0, v[1] ?? 0)).toBeCloseTo(1, 6);
+    expect((v[0] ?? 0) / (v[1] ?? 1)).toBeCloseTo(2, 5);
+  });
+});
+
+describe("calibration and follow-ups on a real index", () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let store: Store;
+  let retriever: Retriever;
+  const embedder = createBuiltinEmbedder();
+  const history = [
+    { role: "user" as const, content: "How often should the kettle be descaled?" },
+    { role: "assistant" as const, content: "Descale the kettle every four weeks with citric acid. [1]" },
+  ];
+
+  beforeAll(async () => {
+    tmp = tempDir();
+    const docs = path.join(tmp.dir, "docs");
+    writeCorpus(docs);
+    // More documents, so questions about one have others to be compared with.
+    for (const [name, text] of [
+      [
+        "bikes.md",
+        "# Bike shed\n\nThe bike shed opens at seven. Bring your own lock; the shed has twelve racks.",
+      ],
+      [
+        "recycling.md",
+        "# Recycling\n\nGlass goes in the green bin on Tuesdays. Paper is collected every Friday.",
+      ],
+      [
+        "parking.md",
+        "# Parking\n\nVisitors park on level two. Permits are renewed each January at the office.",
+      ],
+    ] as const) {
+      fs.writeFileSync(path.join(docs, name), text);
+    }
+    store = openStore(path.join(tmp.dir, "index.db"));
+    await ingest({ store, embedder, config: loadConfig({}) }, { roots: [docs] });
+    retriever = createRetriever({ store, embedder, calibration: () => readCalibration(store) });
+  });
+
+  afterAll(() => {
+    store?.close();
+    tmp?.cleanup();
+  });
+
+  it("ingest stores a calibration of the index, current until the index changes by a fifth", async () => {
+    const stored = readCalibration(store);
+    const { chunks } = store.counts();
+    expect(stored).toMatchObject({ version: 1, chunks, embedModel: "builtin" });
+    expect(stored?.lexical.length).toBeGreaterThan(10);
+    expect(stored?.lexical).toEqual([...(stored?.lexical ?? [])].sort((a, b) => a - b));
+    expect(calibrationCurrent(stored, chunks, "builtin")).toBe(true);
+    expect(calibrationCurrent(stored, chunks * 2, "builtin")).toBe(false);
+    expect(calibrationCurrent(stored, chunks, "bge-m3")).toBe(false);
+    // Same index, same calibration: it is deterministic.
+    store.setMeta(CALIBRATION_KEY, "not json");
+    expect(readCalibration(store)).toBeNull();
+    expect(await ensureCalibration(store, embedder)).toEqual(stored);
+  });
+
+  it("cuts question-sized pseudo-questions from a passage", () => {
+    let i = 0;
+    const random = () => [0.1, 0.5, 0.9][i++ % 3] ?? 0;
+    const en = pseudoQuestion(
+      "Short. The warranty lasts 24 months from the date of purchase of the kettle.",
+      random,
+    );
+    expect(en?.split(" ").length).toBeLessThanOrEqual(10);
+    expect(
+      Array.from(pseudoQuestion("每位讀者最多可借十本書，借期為二十八天。可以續借一次。", random) ?? "")
+        .length,
+    ).toBe(18);
+    expect(pseudoQuestion("# Heading only", random)).toBeNull();
+  });
+
+  it("answers a question the index covers and refuses one it does not", async () => {
+    expect((await retriever.retrieve("How long does the warranty last?", { k: 6 })).coverage).toBe(
+      "answered",
+    );
+    expect((await retriever.retrieve("Who painted the Mona Lisa in Florence?", { k: 6 })).coverage).toBe(
+      "not_covered",
+    );
+    expect((await retriever.retrieve("台北今天天氣如何？", { k: 6 })).coverage).toBe("not_covered");
+  });
+
+  it("finds a follow-up's subject in its conversation", async () => {
+    const alone = await retriever.retrieve("And what do I put in?", { k: 3 });
+    expect(alone.coverage).toBe("not_covered");
+    const folded = await retriever.retrieve("And what do I put in?", { k: 3, history });
+    expect(folded.results[0]?.source).toBe("manuals/kettle.md");
+    expect(folded.results[0]?.text).toContain("citric acid");
+    expect(folded.coverage).not.toBe("not_covered");
+  });
+
+  it("does not drag a question with its own subject back to the earlier one", async () => {
+    const r = await retriever.retrieve("When is paper collected for recycling?", { k: 3, history });
+    expect(r.results[0]?.source).toBe("recycling.md");
+    const zh = await retriever.retrieve("逾期罰款多少？", { k: 3, history });
+    expect(zh.results[0]?.source).toBe("圖書館規則.md");
+  });
+});
