@@ -8,14 +8,17 @@ import type { Store } from "./store/store.js";
  * Calibrates the "not covered" decision of one index against itself (src/coverage.ts says why).
  *
  * Pseudo-questions are cut from the index's own chunks: a stretch of one sentence about as long as a
- * question (18 CJK characters or 10 words). Each is searched as a question would be, and its own document's
- * chunks are left out of the results (in an index of one document, its own chunk and the two beside it):
- * what remains is what a question about a document that is not in the index finds. Their evidence, sorted,
+ * question (12 to 36 CJK characters or 6 to 18 words). Each is searched as a question would be, and its own
+ * document's chunks are left out of the results: what remains is what a question about a document that is
+ * not in the index finds. An index of fewer than MIN_DOCUMENTS documents is not calibrated: the other parts
+ * of one statute are not "another document", and questions about it would be refused (measured: 11 of 12
+ * pdf-zh questions); src/coverage.ts then decides only the plain cases. Their evidence, sorted,
  * is the calibration. It is stored with the index (meta key `coverage_calibration`) and made again when the
  * index has grown or shrunk by a fifth, or uses another embedding model.
  */
 export const CALIBRATION_KEY = "coverage_calibration";
 const SAMPLES = 160;
+export const MIN_DOCUMENTS = 3;
 const K = 6;
 const CJK = /[\u3400-\u9fff\uf900-\ufaff]/;
 
@@ -37,14 +40,18 @@ export function pseudoQuestion(text: string, random: () => number): string | nul
   );
   if (candidates.length === 0) return null;
   const sentence = candidates[Math.floor(random() * candidates.length)] ?? "";
+  // Questions come in many lengths, and how much a text shares with a passage grows with its length:
+  // the stretches do too (12 to 36 CJK characters, 6 to 18 words).
   if (CJK.test(sentence)) {
     const chars = Array.from(sentence);
-    const start = Math.floor(random() * Math.max(1, chars.length - 18));
-    return chars.slice(start, start + 18).join("");
+    const length = 12 + Math.floor(random() * 25);
+    const start = Math.floor(random() * Math.max(1, chars.length - length));
+    return chars.slice(start, start + length).join("");
   }
   const words = sentence.split(" ");
-  const start = Math.floor(random() * Math.max(1, words.length - 10));
-  return words.slice(start, start + 10).join(" ");
+  const length = 6 + Math.floor(random() * 13);
+  const start = Math.floor(random() * Math.max(1, words.length - length));
+  return words.slice(start, start + length).join(" ");
 }
 
 interface ChunkRow {
@@ -56,7 +63,7 @@ interface ChunkRow {
 
 /** Whether a stored calibration still describes the index (same model, size within a fifth). */
 export function calibrationCurrent(c: Calibration | null, chunks: number, embedModel: string): boolean {
-  if (!c || c.version !== 1 || c.embedModel !== embedModel) return false;
+  if (c?.version !== 1 || c.embedModel !== embedModel) return false;
   return Math.abs(chunks - c.chunks) <= Math.max(2, c.chunks * 0.2);
 }
 
@@ -81,7 +88,7 @@ export async function measureCalibration(
   signal?: AbortSignal,
 ): Promise<Calibration | null> {
   const { chunks, documents } = store.counts();
-  if (chunks < 3) return null;
+  if (chunks < 3 || documents < MIN_DOCUMENTS) return null;
   const ids = store.db.prepare("SELECT id FROM chunks ORDER BY id").pluck().all() as number[];
   const random = generator(chunks * 31 + documents);
   const picked: Array<{ row: ChunkRow; question: string }> = [];
@@ -119,9 +126,7 @@ export async function measureCalibration(
   for (const [i, { row, question }] of picked.entries()) {
     const elsewhere = (id: number) => {
       const other = seqOf.get(id);
-      if (!other) return false;
-      if (documents > 1) return other.documentId !== row.documentId;
-      return Math.abs(other.seq - row.seq) > 1;
+      return other !== undefined && other.documentId !== row.documentId;
     };
     const queryVector = vectors?.[i];
     const request = { query: question, queryVector, k: 30, mode: "hybrid" as const };
@@ -149,8 +154,8 @@ export async function measureCalibration(
 }
 
 /**
- * Make sure the index's calibration is current, measuring and storing a new one when it is not. Returns the
- * calibration in use (null for an index too small to calibrate).
+ * Make sure the index's calibration is current, measuring and storing a new one when it is not (or removing
+ * it when the index has become too small). Returns the calibration in use, or null.
  */
 export async function ensureCalibration(
   store: Store,
@@ -166,5 +171,6 @@ export async function ensureCalibration(
     return stored;
   const fresh = await measureCalibration(store, embedder, signal);
   if (fresh) store.setMeta(CALIBRATION_KEY, JSON.stringify(fresh));
-  return fresh ?? stored;
+  else if (stored) store.setMeta(CALIBRATION_KEY, "");
+  return fresh;
 }

@@ -6,15 +6,19 @@ const quote = (term: string) => `"${term.replaceAll('"', '""')}"`;
 
 /**
  * How much of a question the retrieved passages hold, judged lexically: the largest share of the question's
- * content that one chunk holds, each term weighted by its IDF over the index. This is the lexical half of
+ * content that one chunk holds, each part weighted by its IDF over the index. This is the lexical half of
  * the "does the index cover this question" evidence (src/coverage.ts turns it into a decision).
  *
- * Content terms are the words that are not stopwords (nor the word after "how", which asks rather than
- * names) and every CJK character pair. A term that occurs nowhere in the index weighs most: its absence is
- * the strongest sign that the documents do not cover the question (the name of a place no document mentions).
- * Matching goes through FTS5, so it stems exactly as search does.
+ * The parts of a question are its words that are not stopwords (nor the word after "how", which asks
+ * rather than names), and each of its CJK characters that is not grammar. A CJK character counts as held
+ * when one of the two character pairs it belongs to occurs in the chunk: "繼光餅是誰發明的" is held where
+ * 繼光 or 光餅 occurs, not where 光 stands alone. Weighing character positions rather than pairs keeps the
+ * pairs that span two words (餅是, 誰發) out of the sum: they occur nowhere and would drown the pairs that
+ * name the subject. A word or character that occurs nowhere in the index weighs most: its absence is the
+ * strongest sign that the documents do not cover the question. Matching goes through FTS5, so it stems
+ * exactly as search does.
  *
- * Terms of the conversation before the question (a follow-up's subject) count at `contextWeight` of their
+ * Parts of the conversation before the question (a follow-up's subject) count at `contextWeight` of their
  * IDF: "And what happens if I do not?" is covered by a passage on descaling when the turn before asked
  * about descaling.
  */
@@ -34,45 +38,90 @@ export interface QueryContext {
   weight: number;
 }
 
-/** The question's content terms with their weights: plain data, so it can cross to a worker thread. */
+/**
+ * The question's parts with their weights: plain data, so it can cross to a worker thread. A part is held
+ * by a chunk that contains any of its terms.
+ */
 export interface RelevanceWeights {
-  terms: Array<[term: string, weight: number]>;
+  parts: Array<{ terms: string[]; weight: number }>;
 }
 
-function contentTerms(text: string): string[] {
-  const t = extractTerms(text);
-  const words = t.words.filter((w, i) => !ENGLISH_STOPWORDS.has(w) && t.words[i - 1] !== "how");
-  const terms = [...new Set([...words, ...t.bigrams])];
-  return terms.length > 0 ? terms : [...new Set(t.unigrams.filter((c) => !CJK_STOP_CHARS.has(c)))];
+interface Part {
+  key: string;
+  terms: string[];
+  /** What the IDF is taken of: the word, or the single character. */
+  unit: string;
 }
+
+function questionParts(text: string): Part[] {
+  const parts: Part[] = [];
+  const t = extractTerms(text);
+  for (const [i, w] of t.words.entries()) {
+    if (!ENGLISH_STOPWORDS.has(w) && t.words[i - 1] !== "how")
+      parts.push({ key: `w:${w}`, terms: [w], unit: w });
+  }
+  for (const [run] of text.matchAll(CJK_RUN)) {
+    const r = extractTerms(run);
+    for (const [j, c] of r.unigrams.entries()) {
+      if (CJK_STOP_CHARS.has(c)) continue;
+      const pairs = [r.bigrams[j - 1], r.bigrams[j]].filter((b): b is string => b !== undefined);
+      const terms = pairs.length > 0 ? pairs : [c];
+      parts.push({ key: `c:${terms.join(" ")}`, terms, unit: c });
+    }
+  }
+  const seen = new Set<string>();
+  return parts.filter((p) => !seen.has(p.key) && seen.add(p.key));
+}
+
+const CJK_RUN = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]+/gu;
 
 /**
  * The first half of the judgement, which needs only the question and the index (so it can run before the
- * candidates are known, beside the vector search): the content terms and their weights.
+ * candidates are known, beside the vector search): the parts and their weights.
  */
 export function relevanceWeights(store: Store, query: string, context?: QueryContext): RelevanceWeights {
   const total = Math.max(1, store.counts().chunks);
+  const known = new Map<string, number>();
   // Counting stops at 1,000 matches: past that a term is common, and an exact count of a very common term
   // would cost a search more than the weight is worth.
-  const idf = (term: string) => Math.log(1 + total / (1 + store.countMatching(quote(term))));
-  const own = contentTerms(query);
-  const weights = new Map(own.map((term) => [term, idf(term)]));
+  const idf = (unit: string) => {
+    let w = known.get(unit);
+    if (w === undefined) {
+      w = Math.log(1 + total / (1 + store.countMatching(quote(unit))));
+      known.set(unit, w);
+    }
+    return w;
+  };
+  const own = questionParts(query);
+  const keys = new Set(own.map((p) => p.key));
+  const parts = own.map((p) => ({ terms: p.terms, weight: idf(p.unit) }));
   if (context && context.weight > 0) {
-    for (const term of contentTerms(context.text)) {
-      if (!weights.has(term)) weights.set(term, context.weight * idf(term));
+    for (const p of questionParts(context.text)) {
+      if (!keys.has(p.key)) parts.push({ terms: p.terms, weight: context.weight * idf(p.unit) });
     }
   }
-  return { terms: [...weights] };
+  return { parts };
 }
 
-/** The second half: the largest weighted share of the terms that one of the chunks holds (0..1). */
-export function coveredShare(store: Store, { terms }: RelevanceWeights, chunkIds: number[]): number {
-  if (chunkIds.length === 0 || terms.length === 0) return 0;
-  const whole = terms.reduce((sum, [, w]) => sum + w, 0);
+/** The second half: the largest weighted share of the parts that one of the chunks holds (0..1). */
+export function coveredShare(store: Store, { parts }: RelevanceWeights, chunkIds: number[]): number {
+  if (chunkIds.length === 0 || parts.length === 0) return 0;
+  const whole = parts.reduce((sum, p) => sum + p.weight, 0);
   if (whole <= 0) return 0;
-  const covered = new Map<number, number>();
-  for (const [term, w] of terms) {
-    for (const id of store.matching(quote(term), chunkIds)) covered.set(id, (covered.get(id) ?? 0) + w);
+  const holding = new Map<string, Set<number>>();
+  const chunksWith = (term: string) => {
+    let ids = holding.get(term);
+    if (!ids) {
+      ids = store.matching(quote(term), chunkIds);
+      holding.set(term, ids);
+    }
+    return ids;
+  };
+  let best = 0;
+  for (const id of chunkIds) {
+    let held = 0;
+    for (const p of parts) if (p.terms.some((term) => chunksWith(term).has(id))) held += p.weight;
+    best = Math.max(best, held);
   }
-  return Math.max(0, ...covered.values()) / whole;
+  return best / whole;
 }

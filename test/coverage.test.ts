@@ -146,6 +146,14 @@ describe("calibration and follow-ups on a real index", () => {
     expect(calibrationCurrent(stored, chunks, "builtin")).toBe(true);
     expect(calibrationCurrent(stored, chunks * 2, "builtin")).toBe(false);
     expect(calibrationCurrent(stored, chunks, "bge-m3")).toBe(false);
+    // An index of one or two documents has no other documents to stand for absent ones: not calibrated.
+    const single = openStore(path.join(tmp.dir, "single.db"));
+    await ingest(
+      { store: single, embedder, config: loadConfig({}) },
+      { roots: [path.join(tmp.dir, "docs", "manuals")] },
+    );
+    expect(readCalibration(single)).toBeNull();
+    single.close();
     // Same index, same calibration: it is deterministic.
     store.setMeta(CALIBRATION_KEY, "not json");
     expect(readCalibration(store)).toBeNull();
@@ -159,11 +167,14 @@ describe("calibration and follow-ups on a real index", () => {
       "Short. The warranty lasts 24 months from the date of purchase of the kettle.",
       random,
     );
-    expect(en?.split(" ").length).toBeLessThanOrEqual(10);
-    expect(
-      Array.from(pseudoQuestion("每位讀者最多可借十本書，借期為二十八天。可以續借一次。", random) ?? "")
-        .length,
-    ).toBe(18);
+    expect(en?.split(" ").length).toBeGreaterThanOrEqual(6);
+    expect(en?.split(" ").length).toBeLessThanOrEqual(18);
+    const zh = pseudoQuestion(
+      "每位讀者最多可借十本書，借期為二十八天，逾期每日罰款五元。可以續借一次。",
+      random,
+    );
+    expect(Array.from(zh ?? "").length).toBeGreaterThanOrEqual(12);
+    expect(Array.from(zh ?? "").length).toBeLessThanOrEqual(36);
     expect(pseudoQuestion("# Heading only", random)).toBeNull();
   });
 

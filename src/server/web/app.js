@@ -167,7 +167,10 @@ function showCoverage(coverage) {
 
 function showConversation() {
   const questions = conversation.filter((t) => t.role === "user").length;
-  show($("earlier-text"), questions ? `Follow-up to ${questions} earlier question${questions > 1 ? "s" : ""}.` : "");
+  show(
+    $("earlier-text"),
+    questions ? `Follow-up to ${questions} earlier question${questions > 1 ? "s" : ""}.` : "",
+  );
   $("earlier").hidden = questions === 0;
 }
 
