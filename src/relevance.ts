@@ -49,16 +49,13 @@ export interface RelevanceWeights {
 interface Part {
   key: string;
   terms: string[];
-  /** What the IDF is taken of: the word, or the single character. */
-  unit: string;
 }
 
 function questionParts(text: string): Part[] {
   const parts: Part[] = [];
   const t = extractTerms(text);
   for (const [i, w] of t.words.entries()) {
-    if (!ENGLISH_STOPWORDS.has(w) && t.words[i - 1] !== "how")
-      parts.push({ key: `w:${w}`, terms: [w], unit: w });
+    if (!ENGLISH_STOPWORDS.has(w) && t.words[i - 1] !== "how") parts.push({ key: `w:${w}`, terms: [w] });
   }
   for (const [run] of text.matchAll(CJK_RUN)) {
     const r = extractTerms(run);
@@ -66,7 +63,7 @@ function questionParts(text: string): Part[] {
       if (CJK_STOP_CHARS.has(c)) continue;
       const pairs = [r.bigrams[j - 1], r.bigrams[j]].filter((b): b is string => b !== undefined);
       const terms = pairs.length > 0 ? pairs : [c];
-      parts.push({ key: `c:${terms.join(" ")}`, terms, unit: c });
+      parts.push({ key: `c:${terms.join(" ")}`, terms });
     }
   }
   const seen = new Set<string>();
@@ -84,20 +81,24 @@ export function relevanceWeights(store: Store, query: string, context?: QueryCon
   const known = new Map<string, number>();
   // Counting stops at 1,000 matches: past that a term is common, and an exact count of a very common term
   // would cost a search more than the weight is worth.
-  const idf = (unit: string) => {
-    let w = known.get(unit);
+  const idf = (term: string) => {
+    let w = known.get(term);
     if (w === undefined) {
-      w = Math.log(1 + total / (1 + store.countMatching(quote(unit))));
-      known.set(unit, w);
+      w = Math.log(1 + total / (1 + store.countMatching(quote(term))));
+      known.set(term, w);
     }
     return w;
   };
+  // A character weighs as much as the commoner of its two pairs: inside a word both pairs are the word's,
+  // at a word's edge the pair that spans into the next word is rare (or occurs nowhere) and would
+  // overstate it.
+  const weight = (p: Part) => Math.min(...p.terms.map(idf));
   const own = questionParts(query);
   const keys = new Set(own.map((p) => p.key));
-  const parts = own.map((p) => ({ terms: p.terms, weight: idf(p.unit) }));
+  const parts = own.map((p) => ({ terms: p.terms, weight: weight(p) }));
   if (context && context.weight > 0) {
     for (const p of questionParts(context.text)) {
-      if (!keys.has(p.key)) parts.push({ terms: p.terms, weight: context.weight * idf(p.unit) });
+      if (!keys.has(p.key)) parts.push({ terms: p.terms, weight: context.weight * weight(p) });
     }
   }
   return { parts };
