@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { buildMessages, contextSize, fitPrompt, neutralise, SYSTEM_PROMPT } from "../src/answer/prompt.js";
+import {
+  buildMessages,
+  contextSize,
+  fitPrompt,
+  neutralise,
+  PARTIAL_NOTE,
+  SYSTEM_PROMPT,
+} from "../src/answer/prompt.js";
 import type { RetrievedChunk } from "../src/retriever.js";
 
 function chunk(id: number, text: string, page: number | null = null): RetrievedChunk {
@@ -20,6 +27,12 @@ function chunk(id: number, text: string, page: number | null = null): RetrievedC
 }
 
 describe("buildMessages", () => {
+  it("tells the model when the sources match the question only in part, just before the question", () => {
+    const partial = buildMessages("q?", [chunk(1, "text")], [], true).at(-1)?.content ?? "";
+    expect(partial).toContain(`${PARTIAL_NOTE}\n\nQuestion: q?`);
+    expect(buildMessages("q?", [chunk(1, "text")], []).at(-1)?.content).not.toContain(PARTIAL_NOTE);
+  });
+
   it("sends system, history, then numbered sources each starting its own line, then the question", () => {
     const m = buildMessages(
       "How long is the warranty?",

@@ -140,7 +140,13 @@ export function createAnswerer({ retriever, chatModel, limiter, think, warn }: A
       }
 
       const contextLength = await chatModel.contextLength(signal);
-      const fitted = fitPrompt(request.question, retrieval.results, request.history, contextLength);
+      const fitted = fitPrompt(
+        request.question,
+        retrieval.results,
+        request.history,
+        contextLength,
+        retrieval.coverage === "partial",
+      );
       const refs = fitted.sources.map(toRef);
 
       // The limiter bounds how many questions reach the model at once; the slot is held while we stream.

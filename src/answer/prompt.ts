@@ -45,12 +45,21 @@ export function sourcesBlock(sources: RetrievedChunk[]): string {
   return sources.map((c, i) => `[${i + 1}] ${sourceLabel(c)}\n${neutralise(c.text.trim())}`).join("\n\n");
 }
 
+/**
+ * Said before the question when the search found the documents to cover it only in part (src/coverage.ts):
+ * a borderline question is the chat model's to decide, and it decides better when it knows it is one.
+ */
+export const PARTIAL_NOTE =
+  "Note: these sources match the question only in part. If they do not answer it, say that the documents do not cover it.";
+
 export function buildMessages(
   question: string,
   sources: RetrievedChunk[],
   history: HistoryTurn[],
+  partial = false,
 ): ChatMessage[] {
-  const user = `Sources:\n\n${sourcesBlock(sources)}\n\nQuestion: ${question}`;
+  const note = partial ? `${PARTIAL_NOTE}\n\n` : "";
+  const user = `Sources:\n\n${sourcesBlock(sources)}\n\n${note}Question: ${question}`;
   return [{ role: "system", content: SYSTEM_PROMPT }, ...history, { role: "user", content: user }];
 }
 
@@ -81,11 +90,12 @@ export function fitPrompt(
   sources: RetrievedChunk[],
   history: HistoryTurn[],
   modelContext: number,
+  partial = false,
 ): FittedPrompt {
   let h = [...history];
   let s = [...sources];
   for (;;) {
-    const messages = buildMessages(question, s, h);
+    const messages = buildMessages(question, s, h, partial);
     const promptTokens = messagesTokens(messages);
     const fits = promptTokens + ANSWER_RESERVE_TOKENS <= modelContext;
     if (fits || (h.length === 0 && s.length <= 1)) {
