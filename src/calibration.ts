@@ -1,6 +1,6 @@
 import type { Calibration } from "./coverage.js";
 import type { Embedder } from "./embedder.js";
-import { coveredShare, relevanceWeights } from "./relevance.js";
+import { coveredShare } from "./relevance.js";
 import { finishSearch, lexicalCandidates, vectorCandidates } from "./search-index.js";
 import type { Store } from "./store/store.js";
 
@@ -129,7 +129,7 @@ export async function measureCalibration(
       return other !== undefined && other.documentId !== row.documentId;
     };
     const queryVector = vectors?.[i];
-    const request = { query: question, queryVector, k: 30, mode: "hybrid" as const };
+    const request = { query: question, queryVector, k: 10, mode: "hybrid" as const };
     const lexicalSide = lexicalCandidates(store, request);
     const vectorAll = vectorCandidates(store, request);
     place(vectorAll.map((h) => h.id));
@@ -140,7 +140,7 @@ export async function measureCalibration(
       .map((r) => r.chunkId)
       .filter(elsewhere)
       .slice(0, K);
-    lexical.push(coveredShare(store, relevanceWeights(store, question), kept));
+    lexical.push(coveredShare(store, lexicalSide.weights, kept));
     if (queryVector && vectorSide.length > 0) similarity.push(Math.max(...vectorSide.map((h) => h.score)));
   }
   const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b).map((x) => Math.round(x * 1e4) / 1e4);

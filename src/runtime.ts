@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import { type Answerer, createAnswerer } from "./answer/answerer.js";
-import { ensureCalibration, readCalibration } from "./calibration.js";
+import { ensureCalibration, MIN_DOCUMENTS, readCalibration } from "./calibration.js";
 import type { ChatModel } from "./chat-model.js";
 import type { Config } from "./config.js";
 import type { Embedder } from "./embedder.js";
@@ -73,7 +73,10 @@ export async function createQueryRuntime(
   });
   // An index from before calibration is calibrated once now (a second or two); a stale one (grown or shrunk
   // by a fifth since) is recalibrated in the background while the old calibration serves.
-  if (!readCalibration(store)) await ensureCalibration(store, embedder).catch(() => null);
+  if (!readCalibration(store) && store.counts().documents >= MIN_DOCUMENTS) {
+    log("Calibrating when to answer \"not covered\" on this index (once; a few seconds)…");
+    await ensureCalibration(store, embedder).catch(() => null);
+  }
   else void ensureCalibration(store, embedder).catch(() => null);
   const answerer = createAnswerer({
     retriever,
