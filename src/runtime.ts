@@ -74,10 +74,9 @@ export async function createQueryRuntime(
   // An index from before calibration is calibrated once now (a second or two); a stale one (grown or shrunk
   // by a fifth since) is recalibrated in the background while the old calibration serves.
   if (!readCalibration(store) && store.counts().documents >= MIN_DOCUMENTS) {
-    log("Calibrating when to answer \"not covered\" on this index (once; a few seconds)…");
+    log('Calibrating when to answer "not covered" on this index (once; a few seconds)…');
     await ensureCalibration(store, embedder).catch(() => null);
-  }
-  else void ensureCalibration(store, embedder).catch(() => null);
+  } else void ensureCalibration(store, embedder).catch(() => null);
   const answerer = createAnswerer({
     retriever,
     chatModel,

@@ -43,6 +43,29 @@ describe("the Ollama face: an unchanged Ollama client asks the documents", () =>
     tmp?.cleanup();
   });
 
+  it("a follow-up in the messages is searched in its conversation, and the answer says its coverage", async () => {
+    ollama.reset();
+    const res = await client.chat({
+      model: "grounded",
+      messages: [
+        { role: "user", content: "How often should the kettle be descaled?" },
+        {
+          role: "assistant",
+          content: "Every four weeks, with citric acid. [1]\n\nSources:\n[1] manuals/kettle.md",
+        },
+        { role: "user", content: "And what do I put in?" },
+      ],
+    });
+    expect(["answered", "partial", "not_covered"]).toContain(
+      (res as unknown as { coverage: string }).coverage,
+    );
+    // The model was given the kettle manual as its first source, found through the conversation.
+    const sent = ollama.requestsTo("/api/chat").at(-1)?.body as { messages: Array<{ content: string }> };
+    const prompt = sent.messages.at(-1)?.content ?? "";
+    expect(prompt).toMatch(/^Sources:\n\n\[1\] manuals\/kettle\.md/);
+    expect(prompt).toContain("Question: And what do I put in?");
+  });
+
   it("chat without streaming: a cited answer, a Sources list and machine-readable citations", async () => {
     const res = await client.chat({
       model: "grounded",

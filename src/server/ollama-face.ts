@@ -69,6 +69,7 @@ async function answer(
     done_reason: "stop",
     ...metrics(result, pieces),
     citations: result.citations,
+    coverage: result.coverage,
   });
 
   if (!streaming) {

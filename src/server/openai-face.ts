@@ -79,6 +79,7 @@ async function complete(c: Context, deps: FaceDeps) {
       ],
       usage: usage(ask, result),
       citations: result.citations,
+      coverage: result.coverage,
     });
   }
 
@@ -97,7 +98,7 @@ async function complete(c: Context, deps: FaceDeps) {
         }
         const footer = sourcesFooter(e.result.citations);
         if (footer) yield sse(chunk({ content: footer }));
-        yield sse({ ...chunk({}, "stop"), citations: e.result.citations });
+        yield sse({ ...chunk({}, "stop"), citations: e.result.citations, coverage: e.result.coverage });
         if (body.stream_options?.include_usage)
           yield sse({
             ...head,
