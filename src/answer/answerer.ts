@@ -5,6 +5,7 @@ import type { RetrievedChunk, Retriever } from "../retriever.js";
 import { parseCitations } from "./citations.js";
 import { extractiveAnswer } from "./extractive.js";
 import { fitPrompt, type HistoryTurn } from "./prompt.js";
+import { type CheckedSentence, checkSentences } from "./support.js";
 
 export interface AskRequest {
   question: string;
@@ -43,6 +44,10 @@ export interface AskResult {
    * "partial" (they may hold part of it: read the citations), "not_covered" (a refusal; no citations).
    */
   coverage: Coverage;
+  /** Every sentence of the answer checked against the passages it cites (src/answer/support.ts). */
+  sentences: CheckedSentence[];
+  /** How many sentences are unsupported or cite nothing. */
+  unsupported: number;
   mode: AnswerMode;
   model: string | null;
   timings: Timings;
@@ -108,6 +113,9 @@ export function createAnswerer({ retriever, chatModel, limiter, think, warn }: A
         // An answer that cites nothing is not grounded, whatever the search found: the model said it
         // could not answer from the sources, or answered without them.
         const isGrounded = grounded && citations.length > 0;
+        const check = isGrounded
+          ? checkSentences(parsed.text, new Map(refs.map((r) => [r.n, r.text])))
+          : { sentences: [], unsupported: 0 };
         return {
           type: "done" as const,
           answer: parsed.text,
@@ -115,6 +123,8 @@ export function createAnswerer({ retriever, chatModel, limiter, think, warn }: A
           sources: refs,
           grounded: isGrounded,
           coverage: isGrounded ? retrieval.coverage : ("not_covered" as const),
+          sentences: check.sentences,
+          unsupported: check.unsupported,
           mode,
           model: chatModel?.model ?? null,
           timings,

@@ -42,3 +42,8 @@ export function parseCitations(answer: string, sourceCount: number): ParsedCitat
     removed,
   };
 }
+
+/** The source numbers of every marker in `text`, in order (ranges expanded; nothing checked). */
+export function citationNumbers(text: string): number[] {
+  return Array.from(text.matchAll(MARKER), (m) => expand(m[1] ?? "")).flat();
+}

@@ -2,7 +2,7 @@ import type { ServerResponse } from "node:http";
 import { writeAwkwardly } from "./awkward-writer.js";
 import { l2normalise, lexicalEmbedding, roughTokenCount, truncateToTokens } from "./lexical-embedding.js";
 import { canonicalName, digestOf, type StandInModel, showPayload } from "./models.js";
-import { type ReplyMessage, replyPieces, standInReply } from "./stand-in-reply.js";
+import { type ReplyMessage, type ReplyMode, replyPieces, standInReply } from "./stand-in-reply.js";
 
 /** The model endpoints of the stand-in, each answering with Ollama's real statuses and error texts. */
 export interface MidStreamFault {
@@ -19,6 +19,7 @@ export interface HandlerState {
   loaded: Map<string, number>;
   perInputDelayMs: number;
   writeDelayMs: number;
+  replyMode: ReplyMode;
   takeMidStreamFault(): MidStreamFault | undefined;
   nextSeed(): number;
 }
@@ -137,7 +138,7 @@ export async function handleChat(state: HandlerState, body: Body, res: ServerRes
   // Recent Ollama versions think by default; thinking spends the num_predict budget first (pitfall 6).
   const thinking =
     model.thinking && body.think !== false ? replyPieces("Let me read the sources first.") : [];
-  const answer = replyPieces(standInReply(messages));
+  const answer = replyPieces(standInReply(messages, state.replyMode));
   const budget = Math.max(0, numPredict - thinking.length);
   const pieces = answer.slice(0, budget);
   const promptTokens = Math.min(

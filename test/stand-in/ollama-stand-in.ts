@@ -20,6 +20,7 @@ import {
   type StandInModel,
   tagsEntry,
 } from "./models.js";
+import type { ReplyMode } from "./stand-in-reply.js";
 
 /**
  * A stand-in Ollama on a real port that speaks the wire protocol of OLLAMA.md: the same endpoints, status
@@ -38,6 +39,8 @@ export interface StandInOptions {
   version?: string;
   /** Pause between the awkward writes of a stream (default 1 ms). */
   writeDelayMs?: number;
+  /** How the chat model answers (stand-in-reply.ts): default "answer". */
+  replyMode?: ReplyMode;
 }
 
 export interface RecordedRequest {
@@ -116,6 +119,7 @@ export async function startOllamaStandIn(options: StandInOptions = {}): Promise<
     loaded: new Map(),
     perInputDelayMs: 0,
     writeDelayMs: options.writeDelayMs ?? 1,
+    replyMode: options.replyMode ?? "answer",
     takeMidStreamFault: () => midStream.shift(),
     nextSeed: () => seed++,
   };
@@ -261,11 +265,12 @@ function argValue(args: string[], name: string): string | undefined {
   return i === -1 ? undefined : args[i + 1];
 }
 
-/** `npx tsx test/stand-in/ollama-stand-in.ts --port 11434 [--host 127.0.0.1]` */
+/** `npx tsx test/stand-in/ollama-stand-in.ts --port 11434 [--host 127.0.0.1] [--reply add-foreign|change-number]` */
 async function main(args: string[]): Promise<void> {
   const standIn = await startOllamaStandIn({
     port: Number(argValue(args, "--port") ?? 11434),
     host: argValue(args, "--host") ?? "127.0.0.1",
+    replyMode: (argValue(args, "--reply") as ReplyMode | undefined) ?? "answer",
   });
   const names = [...standIn.models.keys()].join(", ");
   process.stdout.write(`Ollama stand-in listening on ${standIn.url} with ${names}\n`);

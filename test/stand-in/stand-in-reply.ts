@@ -26,6 +26,8 @@ const STOP_WORDS = new Set(
 interface Block {
   n: number;
   text: string;
+  /** The block's first line (`[1] guide.pdf, page 3`) when it has several, else "". */
+  label: string;
 }
 
 function parsePrompt(content: string): { blocks: Block[]; question: string } {
@@ -39,7 +41,8 @@ function parsePrompt(content: string): { blocks: Block[]; question: string } {
   const close = () => {
     const text = open?.lines.filter((l) => l.trim() !== "") ?? [];
     const quoted = text.length > 1 ? text.slice(1) : text;
-    if (open) blocks.push({ n: open.n, text: quoted.join(" ").replace(/\s+/g, " ").trim() });
+    const label = text.length > 1 ? (text[0] ?? "") : "";
+    if (open) blocks.push({ n: open.n, text: quoted.join(" ").replace(/\s+/g, " ").trim(), label });
     open = undefined;
   };
   for (const line of body) {
@@ -77,8 +80,38 @@ function keyFeatures(text: string): Set<string> {
   return new Set(lexicalFeatures(text).filter((f) => !f.startsWith("u:") && !STOP_WORDS.has(f)));
 }
 
+/**
+ * How the stand-in's model answers: as a grounded model should ("answer"), or, to measure grounded's
+ * sentence check (src/answer/support.ts), with a second sentence that its cited source does not say:
+ * "add-foreign" adds the first sentence of a source from another file, cited as the answer's source (a model
+ * mixing up its sources); "change-number" adds a sentence of the cited source with one number changed.
+ */
+export type ReplyMode = "answer" | "add-foreign" | "change-number";
+
+/** A sentence no document says, for when the prompt offers no other file to borrow from. */
+export const FOREIGN_SENTENCE = "The committee approved the harbour budget in March 1987.";
+
+function sentences(text: string): string[] {
+  return Array.from(new Intl.Segmenter(undefined, { granularity: "sentence" }).segment(text), (s) =>
+    s.segment.trim(),
+  ).filter((s) => s.length > 0);
+}
+
+function fileOf(label: string): string {
+  return label.split(",")[0]?.trim() ?? "";
+}
+
+function addedSentence(mode: ReplyMode, best: Block, blocks: Block[]): string {
+  if (mode === "change-number") {
+    const withNumber = sentences(best.text).find((s) => /\d/.test(s));
+    if (withNumber) return withNumber.replace(/\d+/, (d) => String(Number(d) + 7));
+  }
+  const other = blocks.find((b) => b.text !== "" && fileOf(b.label) !== fileOf(best.label));
+  return other ? firstSentence(other.text) : FOREIGN_SENTENCE;
+}
+
 /** `<first sentence of the best-matching block> [n]`, or "I don't know." when nothing matches. */
-export function standInReply(messages: ReplyMessage[]): string {
+export function standInReply(messages: ReplyMessage[], mode: ReplyMode = "answer"): string {
   const lastUser = [...messages].reverse().find((m) => m.role === "user");
   if (!lastUser) return DONT_KNOW;
   const { blocks, question } = parsePrompt(lastUser.content);
@@ -92,7 +125,9 @@ export function standInReply(messages: ReplyMessage[]): string {
     if (score > bestScore) [best, bestScore] = [block, score];
   }
   if (!best || best.text === "") return DONT_KNOW;
-  return `${firstSentence(best.text)} [${best.n}]`;
+  const answer = `${firstSentence(best.text)} [${best.n}]`;
+  if (mode === "answer") return answer;
+  return `${answer} ${addedSentence(mode, best, blocks)} [${best.n}]`;
 }
 
 const PIECE =
