@@ -29,6 +29,11 @@ export interface Config {
   readonly apiKey: string | undefined;
   readonly allowInsecure: boolean;
   readonly corsOrigin: string | undefined;
+  /**
+   * Host names (lower case, optionally `name:port`) accepted besides the addresses the server listens on,
+   * e.g. a reverse proxy's public name; `*` accepts any Host (host-origin.ts).
+   */
+  readonly allowedHosts: readonly string[];
   /** Questions sent to the chat model at the same time, and how many may wait. */
   readonly chatConcurrency: number;
   readonly chatQueue: number;
@@ -65,6 +70,24 @@ function str(env: Env, name: string): string | undefined {
   return v ? v : undefined;
 }
 
+const HOST_ENTRY = /^(\*|\[[0-9a-f:.]+\]|[a-z0-9._-]+)(:\d{1,5})?$/;
+
+/** GROUNDED_ALLOWED_HOSTS: comma-separated host names, each optionally with a port; no scheme, no path. */
+function hostList(env: Env, name: string): string[] {
+  const entries = (str(env, name) ?? "")
+    .split(",")
+    .map((h) => h.trim().toLowerCase())
+    .filter((h) => h !== "");
+  for (const h of entries) {
+    if (!HOST_ENTRY.test(h)) {
+      throw new ConfigError(
+        `${name} entry "${h}" is not a host name. Write names as the browser's address bar shows them, without http:// or a path, e.g. ${name}=docs.example.com or docs.example.com:8443.`,
+      );
+    }
+  }
+  return entries;
+}
+
 /** Pure: the same env and overrides always give the same frozen config. */
 export function loadConfig(env: Env, overrides: ConfigOverrides = {}, cwd = process.cwd()): Config {
   const picked = Object.fromEntries(
@@ -90,6 +113,7 @@ export function loadConfig(env: Env, overrides: ConfigOverrides = {}, cwd = proc
     apiKey: str(env, "GROUNDED_API_KEY"),
     allowInsecure: bool(env, "GROUNDED_ALLOW_INSECURE"),
     corsOrigin: str(env, "GROUNDED_CORS_ORIGIN"),
+    allowedHosts: Object.freeze(hostList(env, "GROUNDED_ALLOWED_HOSTS")),
     chatConcurrency: int(env, "GROUNDED_CHAT_CONCURRENCY", 1, 1),
     chatQueue: int(env, "GROUNDED_CHAT_QUEUE", 16, 0),
     maxBodyBytes: int(env, "GROUNDED_MAX_BODY_KB", 256, 1) * 1024,

@@ -154,6 +154,28 @@ export class IndexLockedError extends GroundedError {
   }
 }
 
+/** A request whose Host header names none of this server's addresses: a DNS-rebinding page, or a proxy not yet allowed. */
+export class ForbiddenHostError extends GroundedError {
+  constructor(host: string) {
+    super(
+      "forbidden_host",
+      `Requests for the host "${host}" are refused: grounded answers only to the names it listens on, so that another web site cannot read your documents through your browser (DNS rebinding). If you reach grounded by this name (a reverse proxy, an SSH tunnel, the machine's name), add it to GROUNDED_ALLOWED_HOSTS.`,
+      { status: 403 },
+    );
+  }
+}
+
+/** A browser request sent by a page of another origin (or an opaque `null` one) that CORS does not allow. */
+export class ForbiddenOriginError extends GroundedError {
+  constructor(origin: string) {
+    super(
+      "forbidden_origin",
+      `Requests from web pages at ${origin === "null" ? "an opaque origin (Origin: null)" : origin} are refused: only grounded's own web page may use it from a browser, so that other web sites cannot read or change your documents. To let a page of yours on another origin use the API, add that origin to GROUNDED_CORS_ORIGIN.`,
+      { status: 403 },
+    );
+  }
+}
+
 export function isGroundedError(e: unknown): e is GroundedError {
   return e instanceof GroundedError;
 }

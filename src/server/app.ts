@@ -11,6 +11,7 @@ import { allowedMethods } from "./allowed-methods.js";
 import { jsonBodyLimit } from "./body-limit.js";
 import { documentView } from "./document-view.js";
 import { errorResponse } from "./errors.js";
+import { corsOrigins, hostOriginGuard } from "./host-origin.js";
 import { ndjsonResponse } from "./ndjson-response.js";
 import { registerOllamaFace } from "./ollama-face.js";
 import { registerOpenAiFace } from "./openai-face.js";
@@ -95,7 +96,9 @@ export function createApp(deps: AppDeps): Hono {
     );
   });
 
-  if (config.corsOrigin) app.use("*", cors({ origin: config.corsOrigin.split(",").map((s) => s.trim()) }));
+  // First: a rebound Host or a foreign page's Origin gets no further, not even to CORS or the key check.
+  app.use("*", hostOriginGuard(config));
+  if (config.corsOrigin) app.use("*", cors({ origin: corsOrigins(config) }));
   if (config.apiKey) app.use("/api/*", bearerAuth({ token: config.apiKey }));
   const jsonLimit = jsonBodyLimit(config);
   // Uploads have their own, larger limit (uploads.ts).

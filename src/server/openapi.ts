@@ -76,6 +76,11 @@ const errors = {
     description: "GROUNDED_API_KEY is set and the bearer token is missing or wrong",
     content: json("Error"),
   },
+  "403": {
+    description:
+      "The Host is not one of the server's names (GROUNDED_ALLOWED_HOSTS), or a web page of another origin sent the request (GROUNDED_CORS_ORIGIN)",
+    content: json("Error"),
+  },
 };
 
 export function openApiDocument(config: Config, version: string) {

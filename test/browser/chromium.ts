@@ -9,8 +9,10 @@ export const CHROMIUM = process.env.GROUNDED_TEST_CHROMIUM ?? "/usr/bin/chromium
 export const chromiumMissing = !fs.existsSync(CHROMIUM);
 export const SKIP_REASON = `${CHROMIUM} not found: browser tests skipped (apt-get install chromium to run them)`;
 
-/** Headless Chromium with a fresh profile, removed again by `close`. */
-export async function launchChromium(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+/** Headless Chromium with a fresh profile, removed again by `close`; `extraArgs` are more command-line switches. */
+export async function launchChromium(
+  extraArgs: string[] = [],
+): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "grounded-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -24,6 +26,7 @@ export async function launchChromium(): Promise<{ context: BrowserContext; close
       "--disable-background-networking",
       "--disable-component-update",
       "--disable-sync",
+      ...extraArgs,
     ],
   });
   return {

@@ -10,7 +10,10 @@ import { writeCorpus } from "../helpers/corpus.js";
 import { tempDir } from "../helpers/tmp.js";
 import { type OllamaStandIn, startOllamaStandIn } from "../stand-in/ollama-stand-in.js";
 
-/** Who can reach the service: loopback by default, a bearer key for /api/*, no CORS unless asked for. */
+/**
+ * Who can reach the service: loopback by default, a bearer key for /api/*, no CORS unless asked for.
+ * Host and Origin checks (DNS rebinding, cross-site posts) are in host-origin.test.ts.
+ */
 describe("access", () => {
   let ollama: OllamaStandIn;
   let tmp: ReturnType<typeof tempDir>;
@@ -153,8 +156,9 @@ describe("access", () => {
       const app = appWith({});
       const pre = await preflight(app, "https://evil.example");
       expect(pre.headers.get("access-control-allow-origin")).toBeNull();
+      // Without CORS another site's page cannot read the answer, and the Origin check refuses it anyway.
       const res = await app.request("/api/documents", { headers: { origin: "https://evil.example" } });
-      expect(res.status).toBe(200);
+      expect(res.status).toBe(403);
       expect(res.headers.get("access-control-allow-origin")).toBeNull();
     });
 
