@@ -177,6 +177,53 @@ describe("text decoding and normalisation", () => {
   });
 });
 
+describe("Chinese look-alike code points", () => {
+  // What a Traditional Chinese PDF printed with Noto CJK fonts puts in its text layer: Kangxi radicals
+  // (⾦ U+2FA6 for 金, ⽉ 月, ⽇ 日, ⼈ 人, ⼊ 入, ⼾ 戶) and, in simplified text, CJK Radicals Supplement
+  // forms (⻓ U+2ED3 for 长, ⻔ 门) that NFKC does not cover.
+  const lookalike = "存⼊⾦額：每⽉ 5 ⽇前，本⼈⼾⼝。⻓期⻔市";
+  const real = "存入金額：每月 5 日前，本人戶口。长期门市";
+
+  it("a PDF whose font maps glyphs to radicals loads as the real characters, title and text", async () => {
+    const file = await write("kangxi.pdf", makePdf([[lookalike]], { toUnicode: true, title: "⽉報" }));
+    const doc = await loadFile(file, { maxBytes: MB });
+    expect(doc.sections[0]?.text).toBe(real);
+    expect(doc.title).toBe("月報");
+  });
+
+  it("every other loader does the same, headings included", async () => {
+    const md = await loadFile(await write("k.md", `# ⾦融\n\n${lookalike}\n`), { maxBytes: MB });
+    expect(md.title).toBe("金融");
+    expect(md.sections.map((s) => [s.headingPath, s.text])).toEqual([[["金融"], `# 金融\n\n${real}`]]);
+    const txt = await loadFile(await write("k.txt", lookalike), { maxBytes: MB });
+    expect(txt.sections[0]?.text).toBe(real);
+    const html = await loadFile(
+      await write("k.html", `<title>⽉報</title><h1>⾦融</h1><p>${lookalike}</p>`),
+      { maxBytes: MB },
+    );
+    expect(html.title).toBe("月報");
+    expect(html.sections.map((s) => s.text).join("\n")).toContain(real);
+    const docx = await loadFile(
+      await write(
+        "k.docx",
+        makeDocx([
+          ["Heading1", "⾦融"],
+          ["", lookalike],
+        ]),
+      ),
+      { maxBytes: MB },
+    );
+    expect(docx.sections.map((s) => [s.headingPath, s.text])).toEqual([[["金融"], `金融\n\n${real}`]]);
+  });
+
+  it("compatibility ideographs become unified ones; full-width letters, ligatures and superscripts stay as written", async () => {
+    const doc = await loadFile(await write("compat.txt", "\uf900 \ufa10 ＡＢＣ１２３ ﬁle m² ，。"), {
+      maxBytes: MB,
+    });
+    expect(doc.sections[0]?.text).toBe("豈 塚 ＡＢＣ１２３ ﬁle m² ，。");
+  });
+});
+
 describe("file checks", () => {
   it("refuses a file over the size cap before reading it, naming the setting", async () => {
     const error = await loadError(await write("big.txt", "x".repeat(3000)), 1000);

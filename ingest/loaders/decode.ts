@@ -1,4 +1,5 @@
 import { LoaderError } from "../../src/errors.js";
+import { unifyLookalikes } from "../../src/text/lookalikes.js";
 
 const BINARY_SNIFF_BYTES = 8192;
 
@@ -27,15 +28,16 @@ function decodeUtf8(bytes: Uint8Array, file: string): string {
 
 /**
  * One canonical form for all extracted text, applied before any offsets are taken so that offsets always
- * point into the normalised text: LF line ends, NFC (so a decomposed "é" or a half-width/full-width mix
- * from different editors matches a typed question), no zero-width characters (they hide inside words
- * copied from the web and split them for the tokenizer), and page/vertical breaks become plain newlines.
+ * point into the normalised text: LF line ends, NFC (so a decomposed "é" matches a typed question, and CJK
+ * compatibility ideographs become the unified ones), Chinese look-alikes (Kangxi radicals from PDF fonts)
+ * as the characters they stand for (src/text/lookalikes.ts), no zero-width characters (they hide inside
+ * words copied from the web and split them for the tokenizer), and page/vertical breaks become plain
+ * newlines. Not NFKC: full-width letters and digits, ligatures and superscripts are the author's
+ * typesetting and stay as written (search folds them, src/text/terms.ts).
  */
 export function normalizeText(text: string): string {
   return (
-    text
-      .replace(/\r\n?/g, "\n")
-      .normalize("NFC")
+    unifyLookalikes(text.replace(/\r\n?/g, "\n").normalize("NFC"))
       .replace(/[\u200b-\u200d\u2060\ufeff]/g, "")
       .replace(/[\f\v\u2028\u2029]/g, "\n")
       // biome-ignore lint/suspicious/noControlCharactersInRegex: removing stray control characters is the point
