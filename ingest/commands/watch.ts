@@ -45,13 +45,13 @@ export function startWatches(
 }
 
 /**
- * Each sync of a watched folder tries a broken file again; say why it fails once, not at every sync, and
- * again only when the reason changes or the file has come right in between.
+ * Each sync of a watched folder tries a broken (or empty) file again; say why it fails or is skipped once,
+ * not at every sync, and again only when the reason changes or the file has come right in between.
  */
 export function onceEachFailure(onEvent: (e: IngestEvent) => void): (e: IngestEvent) => void {
   const told = new Map<string, string>();
   return (e) => {
-    if (e.type === "file" && e.status === "failed") {
+    if (e.type === "file" && (e.status === "failed" || e.status === "skipped")) {
       if (told.get(e.path) === e.reason) return;
       told.set(e.path, e.reason ?? "");
     } else if (e.type === "file") told.delete(e.path);
