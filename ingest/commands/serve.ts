@@ -67,7 +67,7 @@ export async function runServe(
   out.write(
     `grounded ${VERSION} listening on ${server.url}\n` +
       `  index: ${config.db} (${counts.documents} documents, ${counts.chunks} chunks, embeddings: ${runtime.embedder.model})\n` +
-      `  answers: ${runtime.answerer.mode}${runtime.chatModel ? ` with ${runtime.chatModel.model}` : ""} via Ollama at ${config.ollamaHost}\n` +
+      `  answers: ${answersLine(runtime.chatModel?.model ?? null, config.chatModel, config.ollamaHost)}\n` +
       `  try:  curl -s ${server.url}/api/ask -H "Content-Type: application/json" -d '{"question":"How do I descale the kettle?"}'\n`,
   );
   const watches = startWatches(writer, roots, err);
@@ -78,4 +78,12 @@ export async function runServe(
   await Promise.all(watches.map((w) => w.idle()));
   await runtime.close();
   return 0;
+}
+
+/** The banner's account of who writes the answers, and why not a model when none does. */
+export function answersLine(chatModel: string | null, configured: string, ollamaHost: string): string {
+  if (chatModel) return `generative, written by ${chatModel} via Ollama at ${ollamaHost}`;
+  const extractive = "extractive (the best-matching sentences of the sources, no chat model)";
+  if (configured === "none") return `${extractive}: GROUNDED_CHAT_MODEL=none`;
+  return `${extractive}: Ollama was not reachable at ${ollamaHost} when grounded started; start it and restart grounded for written answers`;
 }

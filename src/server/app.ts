@@ -10,7 +10,7 @@ import type { Store } from "../store/store.js";
 import { allowedMethods } from "./allowed-methods.js";
 import { jsonBodyLimit } from "./body-limit.js";
 import { documentView } from "./document-view.js";
-import { errorResponse } from "./errors.js";
+import { errorResponseFor, unknownRouteError } from "./face-errors.js";
 import { ndjsonResponse } from "./ndjson-response.js";
 import { registerOllamaFace } from "./ollama-face.js";
 import { registerOpenAiFace } from "./openai-face.js";
@@ -84,15 +84,15 @@ export function createApp(deps: AppDeps): Hono {
   const { config, store, retriever, answerer } = deps;
   const app = new Hono();
 
-  app.onError((err, c) => errorResponse(c, err));
+  // Errors outside the faces' own handlers (unknown routes, the API key, the body limit) take the shape of
+  // the API their path belongs to: grounded's, Ollama's or OpenAI's (face-errors.ts).
+  app.onError((err, c) => errorResponseFor(c, err));
   // Runs after routing, so it sees every route registered below (faces and web page included).
   app.notFound((c) => {
     const allow = allowedMethods(app, c.req.path);
-    if (allow.length > 0) return errorResponse(c, new MethodNotAllowedError(c.req.method, c.req.path, allow));
-    return errorResponse(
-      c,
-      new NotFoundError(`No route ${c.req.method} ${c.req.path}. See the README for the API.`),
-    );
+    if (allow.length > 0)
+      return errorResponseFor(c, new MethodNotAllowedError(c.req.method, c.req.path, allow));
+    return errorResponseFor(c, unknownRouteError(c.req.method, c.req.path, config.ollamaHost));
   });
 
   if (config.corsOrigin) app.use("*", cors({ origin: config.corsOrigin.split(",").map((s) => s.trim()) }));

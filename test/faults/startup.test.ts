@@ -78,4 +78,31 @@ describe("a server that cannot start exits at once", () => {
     expect(r.stderr).toContain(missing);
     expect(r.stdout).not.toMatch(/listening on/);
   });
+
+  it("a server that did start says truthfully who writes the answers, and stops cleanly on SIGTERM", async () => {
+    // Ollama unreachable: a port nobody listens on (the holder's, closed for this test's child only).
+    const closed = net.createServer();
+    await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
+    const deadPort = (closed.address() as net.AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    const child = spawnCli(["serve", "--port", "0"], { ...env, OLLAMA_HOST: `127.0.0.1:${deadPort}` });
+    let stdout = "";
+    child.proc.stdout?.on("data", (d) => {
+      stdout += d;
+    });
+    const killer = setTimeout(() => child.proc.kill("SIGKILL"), LIMIT);
+    while (!stdout.includes("  try:") && child.proc.exitCode === null)
+      await new Promise((r) => setTimeout(r, 50));
+    child.proc.kill("SIGTERM");
+    const r = await child.exited;
+    clearTimeout(killer);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `^  answers: extractive \\(the best-matching sentences of the sources, no chat model\\): Ollama was not reachable at http://127\\.0\\.0\\.1:${deadPort} when grounded started`,
+        "m",
+      ),
+    );
+    expect(r.stdout).not.toMatch(/extractive via Ollama/);
+  });
 });
