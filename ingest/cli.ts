@@ -58,7 +58,13 @@ export async function main(
       case "eval":
         return await runEval(rest, env, out, err);
       case "demo": {
-        const { values } = parse(rest, {});
+        const { values } = parse(rest, {}, "demo");
+        if (values.help) {
+          out.write(
+            "grounded demo [--host H] [--port P] [--db FILE] [--chat-model NAME] [--ollama-host URL]\n",
+          );
+          return 0;
+        }
         const config = loadConfig(env, overridesFrom(values));
         assertAddressAllowed(config); // refused before the samples are ingested, not after
         const summary = await ingestPaths(config, [SAMPLES], { prune: true }, out, err);

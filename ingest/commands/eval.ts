@@ -32,7 +32,11 @@ export async function runEval(
   out: Output,
   err: Output,
 ): Promise<number> {
-  const { values, positionals } = parse(argv, { mode: { type: "string" }, limit: { type: "string" } });
+  const { values, positionals } = parse(
+    argv,
+    { mode: { type: "string" }, limit: { type: "string" } },
+    "eval",
+  );
   if (values.help || positionals.length === 0) {
     (values.help ? out : err).write(`${EVAL_USAGE}\n`);
     return values.help ? 0 : 2;

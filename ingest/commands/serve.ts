@@ -18,7 +18,7 @@ export async function runServe(
   out: Output,
   err: Output,
 ): Promise<number> {
-  const { values } = parse(argv, { watch: { type: "string", multiple: true } });
+  const { values } = parse(argv, { watch: { type: "string", multiple: true } }, "serve");
   if (values.help) {
     out.write(
       "grounded serve [--watch FOLDER]... [--host H] [--port P] [--db FILE] [--chat-model NAME] [--ollama-host URL]\n",

@@ -1,3 +1,5 @@
+import fs from "node:fs/promises";
+import path from "node:path";
 import { Hono } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
 import { cors } from "hono/cors";
@@ -16,7 +18,7 @@ import { registerOllamaFace } from "./ollama-face.js";
 import { registerOpenAiFace } from "./openai-face.js";
 import { registerOpenApi } from "./openapi.js";
 import { askSchema, searchSchema } from "./schemas.js";
-import { registerUploads, UPLOAD_PATH, type Uploads } from "./uploads.js";
+import { registerUploads, UPLOAD_PATH, type Uploads, uploadsDir } from "./uploads.js";
 import { registerWebPage } from "./web-page.js";
 
 export interface OllamaProbe {
@@ -161,7 +163,7 @@ export function createApp(deps: AppDeps): Hono {
 
   app.get("/api/documents", (c) => c.json({ documents: store.listDocuments().map(documentView) }));
 
-  app.delete("/api/documents/:id", (c) => {
+  app.delete("/api/documents/:id", async (c) => {
     const raw = c.req.param("id");
     const id = Number(raw);
     if (!/^\d+$/.test(raw) || !Number.isSafeInteger(id))
@@ -169,6 +171,8 @@ export function createApp(deps: AppDeps): Hono {
     const doc = store.document(id);
     if (!doc) throw new NotFoundError(`No document with id ${id}. GET /api/documents lists them.`);
     store.deleteDocument(id);
+    // An uploaded file exists only for the index; removing the document removes the copy as well.
+    if (path.dirname(doc.path) === path.resolve(uploadsDir(config))) await fs.rm(doc.path, { force: true });
     return c.json({ deleted: { id, source: doc.source } });
   });
 
