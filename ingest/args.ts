@@ -16,7 +16,8 @@ export const COMMON_FLAGS = {
 
 export type FlagSpec = Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }>;
 
-export function parse<T extends FlagSpec>(argv: string[], flags: T) {
+/** `command` names the command in messages about its flags ("ingest", "serve", ...). */
+export function parse<T extends FlagSpec>(argv: string[], flags: T, command: string) {
   try {
     return parseArgs({
       args: argv,
@@ -25,8 +26,19 @@ export function parse<T extends FlagSpec>(argv: string[], flags: T) {
       strict: true,
     });
   } catch (e) {
-    throw new ValidationError(`${(e as Error).message}. Run \`grounded help\` for the usage.`);
+    throw new ValidationError(flagProblem(e as Error & { code?: string }, command));
   }
+}
+
+/** parseArgs' messages, which talk about positional arguments and `<value>`, said plainly. */
+function flagProblem(e: Error & { code?: string }, command: string): string {
+  const help = `Run \`grounded ${command} --help\` for its flags.`;
+  const flag = /'(-[^' ]+)/.exec(e.message)?.[1];
+  if (flag && e.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION")
+    return `grounded ${command} has no flag ${flag}. ${help}`;
+  if (flag && /argument missing/.test(e.message)) return `${flag} needs a value. ${help}`;
+  if (flag && /does not take an argument/.test(e.message)) return `${flag} takes no value. ${help}`;
+  return `${e.message}. ${help}`;
 }
 
 export function overridesFrom(values: Record<string, unknown>): ConfigOverrides {

@@ -2,6 +2,7 @@
 import { fileURLToPath } from "node:url";
 import { loadConfig } from "../src/config.js";
 import { GroundedError } from "../src/errors.js";
+import { assertAddressAllowed } from "../src/server/listen.js";
 import { overridesFrom, parse } from "./args.js";
 import { runEval } from "./commands/eval.js";
 import { ingestPaths, runIngest } from "./commands/ingest.js";
@@ -57,14 +58,16 @@ export async function main(
       case "eval":
         return await runEval(rest, env, out, err);
       case "demo": {
-        const { values } = parse(rest, {});
-        const summary = await ingestPaths(
-          loadConfig(env, overridesFrom(values)),
-          [SAMPLES],
-          { prune: true },
-          out,
-          err,
-        );
+        const { values } = parse(rest, {}, "demo");
+        if (values.help) {
+          out.write(
+            "grounded demo [--host H] [--port P] [--db FILE] [--chat-model NAME] [--ollama-host URL]\n",
+          );
+          return 0;
+        }
+        const config = loadConfig(env, overridesFrom(values));
+        assertAddressAllowed(config); // refused before the samples are ingested, not after
+        const summary = await ingestPaths(config, [SAMPLES], { prune: true }, out, err);
         if (summary.failed > 0) return 1;
         return await runServe(rest, env, out, err);
       }

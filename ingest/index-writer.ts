@@ -61,7 +61,7 @@ export function createIndexWriter(options: IndexWriterOptions): IndexWriter {
     ingestFile: (file) =>
       serial(async () => {
         const summary = await run([file], false);
-        const failure = summary.failures[0];
+        const failure = summary.failures[0] ?? summary.skips[0];
         if (failure) throw new LoaderError(failure.source, failure.reason);
         const doc = store.documentByPath(path.resolve(file));
         if (!doc) throw new LoaderError(path.basename(file), "was not stored; see the server log");

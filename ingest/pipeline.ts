@@ -4,17 +4,27 @@ import { ensureCalibration } from "../src/calibration.js";
 import type { Config } from "../src/config.js";
 import { type Chunk, contextLine, embeddingText } from "../src/document.js";
 import type { Embedder } from "../src/embedder.js";
-import { EmbeddingMismatchError, GroundedError, ModelNotFoundError } from "../src/errors.js";
+import { EmbeddingMismatchError, EmptyFileError, GroundedError, ModelNotFoundError } from "../src/errors.js";
 import type { ChunkToStore, Store } from "../src/store/store.js";
 import { createBatcher } from "./batcher.js";
 import { chunkDocument } from "./chunker.js";
 import { parseFile, readAhead, readFileChecked } from "./loaders/index.js";
 import { sourceFor, walk } from "./walk.js";
 
-export type FileStatus = "added" | "updated" | "unchanged" | "failed" | "removed";
+export type FileStatus = "added" | "updated" | "unchanged" | "failed" | "skipped" | "removed";
 
 export type IngestEvent =
-  | { type: "file"; status: FileStatus; source: string; path: string; chunks?: number; reason?: string }
+  | {
+      type: "file";
+      status: FileStatus;
+      source: string;
+      path: string;
+      chunks?: number;
+      /** Why a file failed or was skipped. */
+      reason?: string;
+      /** How an added or updated file was read, when the user should know (a legacy encoding). */
+      note?: string;
+    }
   | { type: "progress"; files: number; chunksQueued: number; chunksEmbedded: number };
 
 export interface IngestOptions {
@@ -31,10 +41,16 @@ export interface IngestSummary {
   unchanged: number;
   removed: number;
   failed: number;
+  /** Files with nothing to index (empty), listed one by one; they do not fail the run. */
+  skipped: number;
   chunks: number;
   seconds: number;
   embedRequests: number;
   failures: Array<{ source: string; reason: string }>;
+  skips: Array<{ source: string; reason: string }>;
+  notes: Array<{ source: string; note: string }>;
+  /** Files in the folders that are not of a supported type, by extension (".png", "" for none). */
+  otherFiles: Record<string, number>;
 }
 
 export interface IngestDeps {
@@ -53,6 +69,7 @@ interface FileJob {
   format: string;
   pages: number | null;
   existed: boolean;
+  note: string | undefined;
   chunks: Chunk[];
   contexts: string[];
   vectors: Array<Float32Array | undefined>;
@@ -102,10 +119,14 @@ export async function ingest(
     unchanged: 0,
     removed: 0,
     failed: 0,
+    skipped: 0,
     chunks: 0,
     seconds: 0,
     embedRequests: 0,
     failures: [],
+    skips: [],
+    notes: [],
+    otherFiles: {},
   };
   const info = await embedder.info(options.signal);
   const current = store.indexInfo();
@@ -134,6 +155,19 @@ export async function ingest(
     summary.failed++;
     summary.failures.push({ source, reason });
     emit({ type: "file", status: "failed", source, path: filePath, reason });
+  };
+  /** An empty file: nothing to index. A version indexed when it still had text goes, as the text has. */
+  const skip = (source: string, filePath: string, reason: string) => {
+    const old = store.documentByPath(filePath);
+    if (old) store.deleteDocument(old.id);
+    const why = old ? `${reason}; its earlier version was removed from the index` : reason;
+    summary.skipped++;
+    summary.skips.push({ source, reason: why });
+    emit({ type: "file", status: "skipped", source, path: filePath, reason: why });
+  };
+  const other = (file: string) => {
+    const ext = path.extname(file).toLowerCase();
+    summary.otherFiles[ext] = (summary.otherFiles[ext] ?? 0) + 1;
   };
 
   /** Store whole documents in one transaction, then report them (only once they are safely stored). */
@@ -201,12 +235,14 @@ export async function ingest(
     summary.chunks += chunks.length;
     if (job.existed) summary.updated++;
     else summary.added++;
+    if (job.note) summary.notes.push({ source: job.source, note: job.note });
     emit({
       type: "file",
       status: job.existed ? "updated" : "added",
       source: job.source,
       path: job.path,
       chunks: chunks.length,
+      ...(job.note ? { note: job.note } : {}),
     });
   };
 
@@ -258,14 +294,19 @@ export async function ingest(
       const seen = new Set<string>();
       let walkedAll = true;
       try {
-        for await (const { file, bytes } of readingAhead(walk(root), config.maxFileBytes)) {
+        for await (const { file, bytes } of readingAhead(
+          walk(root, { onOther: other }),
+          config.maxFileBytes,
+        )) {
           if (fatal) break;
           options.signal?.throwIfAborted();
           seen.add(file);
           files++;
           const source = sourceFor(root, file);
           const job = await prepare(file, source, root, bytes).catch((e: unknown) => {
-            fail(source, file, e instanceof GroundedError ? e.message.replace(`${file}: `, "") : String(e));
+            const reason = e instanceof GroundedError ? e.message.replace(`${file}: `, "") : String(e);
+            if (e instanceof EmptyFileError) skip(source, file, reason);
+            else fail(source, file, reason);
             return null;
           });
           if (!job) continue;
@@ -343,6 +384,7 @@ export async function ingest(
       format: doc.format,
       pages,
       existed: existing !== undefined,
+      note: doc.note,
       chunks,
       contexts: chunks.map((c) => contextLine(doc.title, file, c.headingPath)),
       vectors: new Array(chunks.length),

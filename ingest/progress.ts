@@ -1,3 +1,4 @@
+import { supportedExtensions } from "./loaders/index.js";
 import type { IngestEvent, IngestSummary } from "./pipeline.js";
 
 export interface Output {
@@ -22,10 +23,10 @@ export function createProgress(out: Output, startedAt = performance.now()) {
         if (e.status === "unchanged") return;
         clear();
         const detail =
-          e.status === "failed"
+          e.status === "failed" || e.status === "skipped"
             ? `: ${e.reason}`
             : e.chunks !== undefined
-              ? ` (${e.chunks} chunk${e.chunks === 1 ? "" : "s"})`
+              ? ` (${e.chunks} chunk${e.chunks === 1 ? "" : "s"})${e.note ? `: ${e.note}` : ""}`
               : "";
         out.write(`${e.status.padEnd(8)} ${e.source}${detail}\n`);
         return;
@@ -44,9 +45,22 @@ export function createProgress(out: Output, startedAt = performance.now()) {
     finish(s: IngestSummary) {
       clear();
       out.write(
-        `Done: ${s.added} added, ${s.updated} updated, ${s.unchanged} unchanged, ${s.removed} removed, ${s.failed} failed; ` +
+        `Done: ${s.added} added, ${s.updated} updated, ${s.unchanged} unchanged, ${s.removed} removed, ${s.failed} failed` +
+          `${s.skipped ? `, ${s.skipped} skipped` : ""}; ` +
           `${s.chunks} chunks in ${s.seconds.toFixed(1)} s (${s.embedRequests} embedding request${s.embedRequests === 1 ? "" : "s"}).\n`,
       );
+      const other = otherFilesLine(s.otherFiles);
+      if (other) out.write(`${other}\n`);
     },
   };
+}
+
+/** "3 files of other types were not read (2 .png, 1 without extension); supported: …", or "" when none. */
+export function otherFilesLine(otherFiles: Record<string, number>): string {
+  const kinds = Object.entries(otherFiles).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  const total = kinds.reduce((n, [, count]) => n + count, 0);
+  if (total === 0) return "";
+  const shown = kinds.slice(0, 5).map(([ext, count]) => `${count} ${ext || "without extension"}`);
+  if (kinds.length > 5) shown.push("…");
+  return `${total} file${total === 1 ? " is" : "s are"} of other types and ${total === 1 ? "was" : "were"} not read (${shown.join(", ")}); supported: ${supportedExtensions.join(" ")}`;
 }

@@ -9,6 +9,8 @@ export interface WalkOptions {
   extensions?: readonly string[];
   /** Told about folders that could not be listed (permissions); they are skipped, not fatal. */
   onSkip?: (dir: string, error: unknown) => void;
+  /** Told about files passed over for their type (not hidden ones), so a summary can count them. */
+  onOther?: (file: string) => void;
 }
 
 /** Byte-wise order, not locale order, so the same tree walks the same way on every machine. */
@@ -36,14 +38,14 @@ export async function* walk(root: string, options: WalkOptions = {}): AsyncGener
   }
   const extensions = new Set(options.extensions ?? supportedExtensions);
   const visited = new Set<string>();
-  yield* walkDir(start, extensions, visited, options.onSkip);
+  yield* walkDir(start, extensions, visited, options);
 }
 
 async function* walkDir(
   dir: string,
   extensions: Set<string>,
   visited: Set<string>,
-  onSkip: WalkOptions["onSkip"],
+  options: WalkOptions,
 ): AsyncGenerator<string> {
   let entries: Dirent[];
   try {
@@ -52,7 +54,7 @@ async function* walkDir(
     visited.add(real);
     entries = await readdir(dir, { withFileTypes: true });
   } catch (error) {
-    onSkip?.(dir, error);
+    options.onSkip?.(dir, error);
     return;
   }
   entries.sort(byName);
@@ -71,8 +73,9 @@ async function* walkDir(
       isDir = target?.isDirectory() ?? false;
       isFile = (target?.isFile() ?? false) || loops;
     }
-    if (isDir) yield* walkDir(full, extensions, visited, onSkip);
+    if (isDir) yield* walkDir(full, extensions, visited, options);
     else if (isFile && extensions.has(path.extname(entry.name).toLowerCase())) yield full;
+    else if (isFile) options.onOther?.(full);
   }
 }
 

@@ -18,6 +18,8 @@ export interface LoadedDocument {
   format: string;
   title: string | null;
   sections: Section[];
+  /** Something the user should know about how the file was read (a legacy encoding), for the ingest report. */
+  note?: string;
 }
 
 export interface Chunk {

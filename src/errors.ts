@@ -122,6 +122,13 @@ export class LoaderError extends GroundedError {
   }
 }
 
+/** A file with no text at all: ingest skips it (exit code 0) rather than counting it as a failure. */
+export class EmptyFileError extends LoaderError {
+  constructor(file: string, reason = "is empty") {
+    super(file, reason);
+  }
+}
+
 /** Too many requests waiting for the model. */
 export class BusyError extends GroundedError {
   readonly retryAfterSeconds: number;

@@ -8,7 +8,7 @@ import { createLimiter } from "./limiter.js";
 import { createOllamaChatModel } from "./ollama/chat-model.js";
 import { createOllamaClient, type OllamaClient } from "./ollama/client.js";
 import { createRetriever, type Retriever } from "./retriever.js";
-import { ollamaReachable, selectEmbedder } from "./select-embedder.js";
+import { type EmbedderChoice, ollamaReachable, selectEmbedder } from "./select-embedder.js";
 import { createSearchPool, type SearchPool } from "./store/search-pool.js";
 import { openStore, type Store } from "./store/store.js";
 
@@ -41,23 +41,28 @@ export async function createQueryRuntime(
   const client = createOllamaClient({ host: config.ollamaHost, timeoutMs: config.ollamaTimeoutMs });
   const store = openStore(config.db, { exactSearch: config.exactSearch, onUpgrade: log });
   const warnings: string[] = [];
-  const choice = await selectEmbedder(config, client, store.indexInfo(), "query");
-  if (choice.warning) warnings.push(choice.warning);
-
+  let choice: EmbedderChoice;
   let chatModel: ChatModel | null = null;
-  if (config.chatModel !== "none") {
-    if (await ollamaReachable(client)) {
-      chatModel = createOllamaChatModel({
-        client,
-        model: config.chatModel,
-        host: config.ollamaHost,
-        keepAlive: config.keepAlive,
-      });
-    } else {
-      warnings.push(
-        `Ollama is not reachable at ${config.ollamaHost}: answers are extractive (the best-matching sentences of the sources) until it is started and grounded restarted.`,
-      );
+  try {
+    choice = await selectEmbedder(config, client, store.indexInfo(), "query");
+    if (choice.warning) warnings.push(choice.warning);
+    if (config.chatModel !== "none") {
+      if (await ollamaReachable(client)) {
+        chatModel = createOllamaChatModel({
+          client,
+          model: config.chatModel,
+          host: config.ollamaHost,
+          keepAlive: config.keepAlive,
+        });
+      } else {
+        warnings.push(
+          `Ollama is not reachable at ${config.ollamaHost}: answers are extractive (the best-matching sentences of the sources) until it is started and grounded restarted.`,
+        );
+      }
     }
+  } catch (e) {
+    store.close();
+    throw e;
   }
   const embedder = choice.embedder;
   // Workers open the index file read-only; an in-memory index (":memory:", tests) stays on this thread.

@@ -85,6 +85,38 @@ describe("grounded ingest", () => {
     expect(r.stdout).toMatch(/Done: 4 added, .* 1 failed/);
   });
 
+  it("an empty file is skipped, not failed: the run and every later one exit 0", async () => {
+    fs.writeFileSync(path.join(docs, "todo.md"), "");
+    fs.writeFileSync(path.join(docs, "blank.txt"), "  \n\n");
+    const first = await cli(["ingest", docs], env);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/^skipped\s+todo\.md: is empty$/m);
+    expect(first.stdout).toMatch(/^skipped\s+blank\.txt: is empty \(it contains no text\)$/m);
+    expect(first.stdout).toMatch(/Done: 4 added, 0 updated, 0 unchanged, 0 removed, 0 failed, 2 skipped;/);
+    const again = await cli(["ingest", docs, "--json"], env);
+    expect(again.code).toBe(0);
+    const summary = JSON.parse(again.stdout.trim().split("\n").at(-1) as string);
+    expect(summary).toMatchObject({ unchanged: 4, failed: 0, skipped: 2 });
+    expect(summary.skips.map((s: { source: string }) => s.source).sort()).toEqual(["blank.txt", "todo.md"]);
+  });
+
+  it("a file emptied after it was indexed leaves the index with its text", async () => {
+    await cli(["ingest", docs], env);
+    fs.writeFileSync(path.join(docs, "notes.txt"), "");
+    const r = await cli(["ingest", docs], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /^skipped\s+notes\.txt: is empty; its earlier version was removed from the index$/m,
+    );
+    const store = openStore(env.GROUNDED_DB ?? "");
+    try {
+      expect(store.listDocuments().map((d) => d.source)).not.toContain("notes.txt");
+      expect(checkIndex(store.db)).toEqual([]);
+    } finally {
+      store.close();
+    }
+  });
+
   it("usage errors exit 2 with a message", async () => {
     const r = await cli(["ingest"], env);
     expect(r.code).toBe(2);

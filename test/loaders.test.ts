@@ -3,7 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadFile, readAhead, supportedExtensions } from "../ingest/loaders/index.js";
-import { LoaderError } from "../src/errors.js";
+import { EmptyFileError, LoaderError } from "../src/errors.js";
+import { encodeLegacy } from "./helpers/legacy-encode.js";
 import { makeDocx } from "./helpers/make-docx.js";
 import { makePdf } from "./helpers/make-pdf.js";
 
@@ -157,11 +158,52 @@ describe("text decoding and normalisation", () => {
     expect(doc.sections[0]?.text).toBe("Caf\u00e9 line\nsecond line\nthird");
   });
 
-  it("refuses invalid UTF-8 with advice", async () => {
-    const error = await loadError(
-      await write("latin1.txt", Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x20, 0x6f, 0x6b])),
-    );
-    expect(error.message).toMatch(/is not valid UTF-8 text; save it as UTF-8 and ingest again/);
+  it("reads legacy encodings with a note saying how: Windows-1252, Big5, GBK, and UTF-8 with a stray byte", async () => {
+    const cases: Array<[string, Buffer, string, RegExp]> = [
+      [
+        "latin1.txt",
+        Buffer.from("caf\xe9 cr\xe8me br\xfbl\xe9e, M\xfcller B\xfccher Gr\xf6\xdfe\n", "latin1"),
+        "café crème brûlée, Müller Bücher Größe",
+        /^not UTF-8, read as Windows-1252 \(Western European\); if any text looks wrong, save the file as UTF-8/,
+      ],
+      // Windows-1252 proper, not Latin-1: curly quotes, a dash and the euro sign.
+      [
+        "quotes.txt",
+        Buffer.from([0x93, 0x48, 0x69, 0x94, 0x20, 0x96, 0x20, 0x80, 0x35]),
+        "“Hi” – €5",
+        /Windows-1252/,
+      ],
+      [
+        "借閱.txt",
+        encodeLegacy("圖書逾期歸還，每本每天罰款新台幣 5 元；視聽資料每件每天罰款 10 元。", "big5"),
+        "圖書逾期歸還，每本每天罰款新台幣 5 元；視聽資料每件每天罰款 10 元。",
+        /^not UTF-8, read as Big5 \(Traditional Chinese\)/,
+      ],
+      [
+        "借阅.txt",
+        encodeLegacy("图书逾期归还的，每本每天罚款五元；这是图书馆的规定。", "gbk"),
+        "图书逾期归还的，每本每天罚款五元；这是图书馆的规定。",
+        /^not UTF-8, read as GBK \(Simplified Chinese\)/,
+      ],
+      [
+        "stray.md",
+        Buffer.concat([Buffer.from("圖書逾期歸還，"), Buffer.from([0xff]), Buffer.from("每本每天罰款。")]),
+        "圖書逾期歸還，\ufffd每本每天罰款。",
+        /^not valid UTF-8 throughout: 1 unreadable byte shown as \ufffd/,
+      ],
+    ];
+    for (const [name, bytes, text, note] of cases) {
+      const doc = await loadFile(await write(name, bytes), { maxBytes: MB });
+      expect(doc.sections.map((s) => s.text).join("\n")).toBe(text);
+      expect(doc.note).toMatch(note);
+    }
+    const html = await loadFile(await write("legacy.html", Buffer.from("<p>Caf\xe9</p>", "latin1")), {
+      maxBytes: MB,
+    });
+    expect(html.sections[0]?.text).toBe("Café");
+    expect(html.note).toMatch(/Windows-1252/);
+    // UTF-8 and UTF-16 need no note.
+    expect((await loadFile(await write("fine.txt", "café 借閱"), { maxBytes: MB })).note).toBeUndefined();
   });
 
   it("refuses a binary file named .txt", async () => {
@@ -171,9 +213,60 @@ describe("text decoding and normalisation", () => {
     expect(error.message).toMatch(/looks like a binary file, not text/);
   });
 
-  it("refuses empty and whitespace-only files", async () => {
-    expect((await loadError(await write("empty.md", ""))).message).toMatch(/is empty/);
-    expect((await loadError(await write("blank.txt", " \n\n \n"))).message).toMatch(/is empty/);
+  it("refuses empty and whitespace-only files as empty (ingest skips them)", async () => {
+    const empty = await loadError(await write("empty.md", ""));
+    expect(empty).toBeInstanceOf(EmptyFileError);
+    expect(empty.message).toMatch(/is empty/);
+    const blank = await loadError(await write("blank.txt", " \n\n \n"));
+    expect(blank).toBeInstanceOf(EmptyFileError);
+    expect(blank.message).toMatch(/is empty/);
+  });
+});
+
+describe("Chinese look-alike code points", () => {
+  // What a Traditional Chinese PDF printed with Noto CJK fonts puts in its text layer: Kangxi radicals
+  // (⾦ U+2FA6 for 金, ⽉ 月, ⽇ 日, ⼈ 人, ⼊ 入, ⼾ 戶) and, in simplified text, CJK Radicals Supplement
+  // forms (⻓ U+2ED3 for 长, ⻔ 门) that NFKC does not cover.
+  const lookalike = "存⼊⾦額：每⽉ 5 ⽇前，本⼈⼾⼝。⻓期⻔市";
+  const real = "存入金額：每月 5 日前，本人戶口。长期门市";
+
+  it("a PDF whose font maps glyphs to radicals loads as the real characters, title and text", async () => {
+    const file = await write("kangxi.pdf", makePdf([[lookalike]], { toUnicode: true, title: "⽉報" }));
+    const doc = await loadFile(file, { maxBytes: MB });
+    expect(doc.sections[0]?.text).toBe(real);
+    expect(doc.title).toBe("月報");
+  });
+
+  it("every other loader does the same, headings included", async () => {
+    const md = await loadFile(await write("k.md", `# ⾦融\n\n${lookalike}\n`), { maxBytes: MB });
+    expect(md.title).toBe("金融");
+    expect(md.sections.map((s) => [s.headingPath, s.text])).toEqual([[["金融"], `# 金融\n\n${real}`]]);
+    const txt = await loadFile(await write("k.txt", lookalike), { maxBytes: MB });
+    expect(txt.sections[0]?.text).toBe(real);
+    const html = await loadFile(
+      await write("k.html", `<title>⽉報</title><h1>⾦融</h1><p>${lookalike}</p>`),
+      { maxBytes: MB },
+    );
+    expect(html.title).toBe("月報");
+    expect(html.sections.map((s) => s.text).join("\n")).toContain(real);
+    const docx = await loadFile(
+      await write(
+        "k.docx",
+        makeDocx([
+          ["Heading1", "⾦融"],
+          ["", lookalike],
+        ]),
+      ),
+      { maxBytes: MB },
+    );
+    expect(docx.sections.map((s) => [s.headingPath, s.text])).toEqual([[["金融"], `金融\n\n${real}`]]);
+  });
+
+  it("compatibility ideographs become unified ones; full-width letters, ligatures and superscripts stay as written", async () => {
+    const doc = await loadFile(await write("compat.txt", "\uf900 \ufa10 ＡＢＣ１２３ ﬁle m² ，。"), {
+      maxBytes: MB,
+    });
+    expect(doc.sections[0]?.text).toBe("豈 塚 ＡＢＣ１２３ ﬁle m² ，。");
   });
 });
 

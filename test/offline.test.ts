@@ -52,6 +52,19 @@ describe("without any Ollama: built-in embedder and extractive answers", () => {
     expect(h.chatModel).toBeNull();
   });
 
+  it("the Ollama and OpenAI faces offer only what answers: grounded, extractively, with no chat model", async () => {
+    const tags = (await (await fetch(`${service.url}/api/tags`)).json()) as Record<string, any>;
+    expect(tags.models.map((m: { name: string }) => m.name)).toEqual(["grounded:latest"]);
+    expect(tags.models[0].details.parent_model).toBe("");
+    const show = (await postJson(`${service.url}/api/show`, { model: "grounded" })).json;
+    expect(show.modelfile).toMatch(/extractively/);
+    expect(show.modelfile).not.toMatch(/FROM|gemma/);
+    const ps = (await (await fetch(`${service.url}/api/ps`)).json()) as Record<string, any>;
+    expect(ps.models[0].details.parent_model).toBe("");
+    const models = (await (await fetch(`${service.url}/v1/models`)).json()) as Record<string, any>;
+    expect(models.data.map((m: { id: string }) => m.id)).toEqual(["grounded:latest"]);
+  });
+
   it("answers extractively with the matching sentence and its [n], citing file and page", async () => {
     const r = await postJson(`${service.url}/api/ask`, {
       question: "When should the tomato beds be watered?",

@@ -241,6 +241,25 @@ describe("the Ollama face: an unchanged Ollama client asks the documents", () =>
     expect(await load.json()).toMatchObject({ done: true, done_reason: "load", message: { content: "" } });
   });
 
+  it("routes grounded does not implement answer in Ollama's shape, so the client prints a readable message", async () => {
+    const embed = await client.embed({ model: "grounded", input: "kettle" }).catch((e: unknown) => e);
+    expect(embed).toMatchObject({ status_code: 404 });
+    expect(String((embed as Error).message)).toMatch(
+      /^grounded does not implement POST \/api\/embed: it answers questions about your documents as the model "grounded" through \/api\/chat and \/api\/generate\. For embeddings, pulls and other model management, talk to Ollama itself at http:/,
+    );
+    const pull = await client.pull({ model: "bge-m3" }).catch((e: unknown) => e);
+    expect((pull as Error).message).toMatch(/^grounded does not implement POST \/api\/pull: /);
+    expect((pull as Error).message).not.toContain("[object Object]");
+    // A wrong method on an Ollama route: 405 with Allow, still in Ollama's shape.
+    const get = await fetch(`${service.url}/api/chat`);
+    expect(get.status).toBe(405);
+    expect(get.headers.get("allow")).toBe("POST");
+    expect(typeof ((await get.json()) as { error: unknown }).error).toBe("string");
+    // grounded's own API keeps its own shape.
+    const own = await fetch(`${service.url}/api/nothing-here`);
+    expect(((await own.json()) as { error: { code: string } }).error.code).toBe("not_found");
+  });
+
   it("bad JSON and a missing body are 400s with Ollama's {error} body", async () => {
     const bad = await curlD(`${service.url}/api/chat`, "{not json");
     expect(bad.status).toBe(400);

@@ -140,6 +140,21 @@ describe("the OpenAI face: an unchanged OpenAI client asks the documents", () =>
     await expect(read()).rejects.toThrow(/llama runner process has terminated/);
   });
 
+  it("routes grounded does not implement answer in OpenAI's shape, so the SDK has a readable message", async () => {
+    const e = await client.embeddings.create({ model: "grounded", input: "kettle" }).catch((x: unknown) => x);
+    expect(e).toMatchObject({
+      status: 404,
+      error: { type: "not_found_error", code: "not_found" },
+    });
+    expect((e as Error).message).toMatch(
+      /grounded does not implement POST \/v1\/embeddings: it answers questions about your documents as the model "grounded" through \/v1\/chat\/completions/,
+    );
+    const raw = await fetch(`${service.url}/v1/embeddings`, { method: "POST", body: "{}" });
+    const body = (await raw.json()) as { error: { message: unknown; type: unknown; code: unknown } };
+    expect(typeof body.error.message).toBe("string");
+    expect(body.error.type).toBe("not_found_error");
+  });
+
   it("with GROUNDED_API_KEY set, /v1 needs the bearer token and says so in OpenAI's shape", async () => {
     const locked = await startService({ ...env, GROUNDED_API_KEY: "s3cret" });
     try {

@@ -5,6 +5,7 @@ import { EmbeddingMismatchError } from "../src/errors.js";
 import { checkIndex } from "../src/store/check.js";
 import { type ChunkToStore, openStore, type Store } from "../src/store/store.js";
 import { buildFtsQuery } from "../src/text/fts-query.js";
+import { ftsDocumentText } from "../src/text/terms.js";
 import { tempDir } from "./helpers/tmp.js";
 
 function chunk(text: string, page: number | null = null, headingPath: string[] = []): ChunkToStore {
@@ -158,7 +159,7 @@ describe("store on a real SQLite file", () => {
     store.replaceDocument(doc("x.md"), [chunk("alpha")]);
     store.close();
     store = openStore(path.join(tmp.dir, "index.db"));
-    expect(store.db.pragma("user_version", { simple: true })).toBe(2);
+    expect(store.db.pragma("user_version", { simple: true })).toBe(3);
     expect(store.counts().chunks).toBe(1);
   });
 
@@ -177,8 +178,11 @@ describe("store on a real SQLite file", () => {
 
     const told: string[] = [];
     store = openStore(path.join(tmp.dir, "index.db"), { onUpgrade: (m) => told.push(m) });
-    expect(told).toEqual([expect.stringContaining("Traditional and Simplified Chinese")]);
-    expect(store.db.pragma("user_version", { simple: true })).toBe(2);
+    expect(told).toEqual([
+      expect.stringContaining("Traditional and Simplified Chinese"),
+      expect.stringContaining("look-alike Chinese characters"), // migration 3 checks, finds nothing
+    ]);
+    expect(store.db.pragma("user_version", { simple: true })).toBe(3);
     expect(find("图书馆")).toEqual([id]);
     expect(find("圖書館")).toEqual([id]);
     expect(find("总则")).toEqual([id]); // the context column (heading) is rebuilt too
@@ -190,6 +194,49 @@ describe("store on a real SQLite file", () => {
     const stored = Array.from(new Float32Array(blob.buffer, blob.byteOffset, blob.byteLength / 4));
     expect(stored).toEqual(Array.from(builtinVector("館規 > 總則\n圖書館的借閱規則")));
     expect(stored).not.toEqual(Array.from(builtinVector("圖書館的借閱規則")));
+    expect(checkIndex(store.db)).toEqual([]);
+  });
+
+  it("an index from before look-alike unification gets its stored text fixed, offsets intact, and its full-text rows and built-in vectors rebuilt", () => {
+    // What a Noto CJK PDF stored before: radicals in the title, the heading and the text.
+    const text = "存⼊⾦額每⽉⽇結，⻓期有效";
+    const real = "存入金額每月日結，长期有效";
+    store.replaceDocument({ ...doc("規則.pdf"), title: "⽉報" }, [
+      { ...chunk(text, 2, ["⾦融"]), start: 40, end: 40 + text.length },
+    ]);
+    store.replaceDocument(doc("plain.md"), [chunk("nothing to fix here")]);
+    const [id] = store.chunkIdsWithSourcePrefix("規則.pdf");
+    // Schema 2's terms for it: radicals supplement forms (⻓) were no terms at all.
+    store.db.exec(`DELETE FROM chunks_fts WHERE rowid = ${id}`);
+    store.db
+      .prepare("INSERT INTO chunks_fts(rowid, context, terms) VALUES (?, ?, ?)")
+      .run(id, ftsDocumentText("月報 > 金融"), ftsDocumentText(text.replace("⻓", " ")));
+    store.db.pragma("user_version = 2");
+    const find = (q: string) => store.lexical(buildFtsQuery(q).match ?? "", 5).map((h) => h.chunkId);
+    expect(find("长")).toEqual([]);
+    store.close();
+
+    const told: string[] = [];
+    store = openStore(path.join(tmp.dir, "index.db"), { onUpgrade: (m) => told.push(m) });
+    expect(told).toEqual([
+      expect.stringContaining("look-alike Chinese characters"),
+      "Fixed look-alike characters in 1 document(s).",
+    ]);
+    expect(store.db.pragma("user_version", { simple: true })).toBe(3);
+    const row = store.db
+      .prepare("SELECT text, heading, start_offset AS start, end_offset AS end FROM chunks WHERE id = ?")
+      .get(id);
+    expect(row).toEqual({ text: real, heading: "金融", start: 40, end: 40 + real.length });
+    expect(store.documentByPath(path.join("/docs", "規則.pdf"))?.title).toBe("月報");
+    expect(store.documentByPath(path.join("/docs", "規則.pdf"))?.hash).toBe("h-規則.pdf"); // built-in: nothing to re-embed
+    expect(find("长")).toEqual([id]);
+    expect(find("金額")).toEqual([id]);
+    const blob = store.db
+      .prepare("SELECT embedding FROM chunks_vec WHERE rowid = ?")
+      .pluck()
+      .get(id) as Buffer;
+    const stored = Array.from(new Float32Array(blob.buffer, blob.byteOffset, blob.byteLength / 4));
+    expect(stored).toEqual(Array.from(builtinVector(`月報 > 金融\n${real}`)));
     expect(checkIndex(store.db)).toEqual([]);
   });
 });

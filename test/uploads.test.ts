@@ -93,6 +93,17 @@ describe("POST /api/documents: upload one file, saved next to the index and inge
     expect(fs.existsSync(path.join(uploads(), "empty.md"))).toBe(false);
   });
 
+  it("removing an uploaded document removes its copy under uploads/ as well", async () => {
+    const res = await upload(service.url, "scratch.md", "# Scratch\n\nThe spare key is under the mat.\n");
+    expect(res.status).toBe(201);
+    const { document } = (await res.json()) as { document: { id: number } };
+    expect(fs.existsSync(path.join(uploads(), "scratch.md"))).toBe(true);
+    const del = await fetch(`${service.url}/api/documents/${document.id}`, { method: "DELETE" });
+    expect(del.status).toBe(200);
+    expect(fs.existsSync(path.join(uploads(), "scratch.md"))).toBe(false);
+    expect(fs.readdirSync(uploads())).toContain("茶壺說明.md");
+  });
+
   it("a request without a file, or not multipart, is a 4xx", async () => {
     const none = await fetch(`${service.url}/api/documents`, { method: "POST", body: new FormData() });
     expect(none.status).toBe(400);

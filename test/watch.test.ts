@@ -131,6 +131,21 @@ describe("grounded ingest --watch", () => {
     ]);
   });
 
+  it("says once that a file is skipped (empty), not at every sync", () => {
+    const seen: IngestEvent[] = [];
+    const onEvent = onceEachFailure((e) => seen.push(e));
+    const skipped = {
+      type: "file",
+      status: "skipped",
+      source: "x.md",
+      path: "/d/x.md",
+      reason: "is empty",
+    } as const;
+    onEvent(skipped);
+    onEvent(skipped);
+    expect(seen).toHaveLength(1);
+  });
+
   it("needs a folder", async () => {
     const r = await cli(["ingest", "--watch"], {});
     expect(r.code).toBe(2);

@@ -42,11 +42,11 @@ export async function runEval(
   out: Output,
   err: Output,
 ): Promise<number> {
-  const { values, positionals } = parse(argv, {
-    mode: { type: "string" },
-    limit: { type: "string" },
-    answers: { type: "boolean" },
-  });
+  const { values, positionals } = parse(
+    argv,
+    { mode: { type: "string" }, limit: { type: "string" }, answers: { type: "boolean" } },
+    "eval",
+  );
   if (values.help || positionals.length === 0) {
     (values.help ? out : err).write(`${EVAL_USAGE}\n`);
     return values.help ? 0 : 2;

@@ -1,3 +1,5 @@
+import fs from "node:fs";
+import path from "node:path";
 import { type Config, loadConfig } from "../../src/config.js";
 import { ValidationError } from "../../src/errors.js";
 import { createOllamaClient } from "../../src/ollama/client.js";
@@ -18,17 +20,27 @@ export async function runIngest(
   out: Output,
   err: Output,
 ): Promise<number> {
-  const { values, positionals } = parse(argv, {
-    prune: { type: "boolean" },
-    reindex: { type: "boolean" },
-    watch: { type: "boolean" },
-  });
+  const { values, positionals } = parse(
+    argv,
+    {
+      prune: { type: "boolean" },
+      reindex: { type: "boolean" },
+      watch: { type: "boolean" },
+    },
+    "ingest",
+  );
   if (values.help) {
     out.write(`${INGEST_USAGE}\n`);
     return 0;
   }
   if (positionals.length === 0)
     throw new ValidationError(`Name at least one file or folder to ingest.\nUsage: ${INGEST_USAGE}`);
+  // A mistyped path is a usage error, found before the index (or its lock) is created.
+  const missing = positionals.filter((p) => !fs.existsSync(p));
+  if (missing.length)
+    throw new ValidationError(
+      `${missing.map((p) => path.resolve(p)).join(", ")} ${missing.length === 1 ? "does" : "do"} not exist. Check the path; nothing was ingested.`,
+    );
   const config = loadConfig(env, overridesFrom(values));
   // Watching starts with a full sync (which also prunes), so no separate first run.
   if (values.watch) return runWatch(config, positionals, out, err);

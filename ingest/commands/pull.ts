@@ -14,7 +14,7 @@ export async function runPull(
   env: Record<string, string | undefined>,
   out: Output,
 ): Promise<number> {
-  const { values } = parse(argv, {});
+  const { values } = parse(argv, {}, "pull");
   if (values.help) {
     out.write(`${PULL_USAGE}\n`);
     return 0;

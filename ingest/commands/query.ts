@@ -9,6 +9,11 @@ import type { Output } from "../progress.js";
 
 type Env = Record<string, string | undefined>;
 
+const ASK_USAGE =
+  'grounded ask "<question>" [--k N] [--source PREFIX] [--json] [--db FILE] [--chat-model NAME] [--ollama-host URL]';
+const SEARCH_USAGE =
+  'grounded search "<query>" [--k N] [--mode hybrid|vector|lexical] [--source PREFIX] [--json] [--db FILE] [--ollama-host URL]';
+
 function positiveInt(raw: string | undefined, fallback: number, name: string): number {
   if (raw === undefined) return fallback;
   const n = Number(raw);
@@ -19,7 +24,11 @@ function positiveInt(raw: string | undefined, fallback: number, name: string): n
 
 /** `grounded ask "<question>"`: streams the answer to the terminal, then lists the cited sources. */
 export async function runAsk(argv: string[], env: Env, out: Output, err: Output): Promise<number> {
-  const { values, positionals } = parse(argv, { k: { type: "string" }, source: { type: "string" } });
+  const { values, positionals } = parse(argv, { k: { type: "string" }, source: { type: "string" } }, "ask");
+  if (values.help) {
+    out.write(`${ASK_USAGE}\n`);
+    return 0;
+  }
   const question = positionals.join(" ").trim();
   if (!question) throw new ValidationError('Ask a question: grounded ask "How do I descale the kettle?"');
   const runtime = await createQueryRuntime(loadConfig(env, overridesFrom(values)), (m) =>
@@ -55,11 +64,15 @@ export async function runAsk(argv: string[], env: Env, out: Output, err: Output)
 
 /** `grounded search "<query>"`: retrieval only, no chat model. */
 export async function runSearch(argv: string[], env: Env, out: Output, err: Output): Promise<number> {
-  const { values, positionals } = parse(argv, {
-    k: { type: "string" },
-    source: { type: "string" },
-    mode: { type: "string" },
-  });
+  const { values, positionals } = parse(
+    argv,
+    { k: { type: "string" }, source: { type: "string" }, mode: { type: "string" } },
+    "search",
+  );
+  if (values.help) {
+    out.write(`${SEARCH_USAGE}\n`);
+    return 0;
+  }
   const query = positionals.join(" ").trim();
   if (!query) throw new ValidationError('Give a search query: grounded search "descaling"');
   const mode = (values.mode ?? "hybrid") as RetrievalMode;

@@ -3,12 +3,13 @@ import { createQueryRuntime } from "../../src/runtime.js";
 import { ollamaReachable } from "../../src/select-embedder.js";
 import { createApp } from "../../src/server/app.js";
 import { createAnswererFor } from "../../src/server/face-deps.js";
-import { listen } from "../../src/server/listen.js";
+import { assertAddressAllowed, type Listening, listen } from "../../src/server/listen.js";
 import { VERSION } from "../../src/version.js";
 import { overridesFrom, parse } from "../args.js";
+import type { IndexWriter } from "../index-writer.js";
 import { createProgress, type Output } from "../progress.js";
 import { createServerWriter } from "../server-writer.js";
-import { onceEachFailure, startWatches, untilStopped } from "./watch.js";
+import { checkWatchRoots, onceEachFailure, startWatches, untilStopped } from "./watch.js";
 
 /** Run the HTTP service until SIGINT/SIGTERM. */
 export async function runServe(
@@ -17,7 +18,7 @@ export async function runServe(
   out: Output,
   err: Output,
 ): Promise<number> {
-  const { values } = parse(argv, { watch: { type: "string", multiple: true } });
+  const { values } = parse(argv, { watch: { type: "string", multiple: true } }, "serve");
   if (values.help) {
     out.write(
       "grounded serve [--watch FOLDER]... [--host H] [--port P] [--db FILE] [--chat-model NAME] [--ollama-host URL]\n",
@@ -25,43 +26,64 @@ export async function runServe(
     return 0;
   }
   const config = loadConfig(env, overridesFrom(values));
+  const roots = values.watch ?? [];
+  // What can be refused without opening anything is refused first.
+  assertAddressAllowed(config);
+  checkWatchRoots(roots);
   const runtime = await createQueryRuntime(config, (m) => err.write(`warning: ${m}\n`), {
     searchWorkers: true,
   });
   for (const w of runtime.warnings) err.write(`\n!! ${w}\n\n`);
-  const { writer, uploads } = createServerWriter(runtime, {
-    onEvent: onceEachFailure(createProgress({ write: (t) => out.write(t), isTTY: false }).onEvent),
-    onMove: (from, to) => out.write(`${"moved".padEnd(8)} ${from} -> ${to}\n`),
-    warn: (m) => err.write(`warning: ${m}\n`),
-  });
-  const app = createApp({
-    config,
-    store: runtime.store,
-    retriever: runtime.retriever,
-    answerer: runtime.answerer,
-    answererFor: createAnswererFor(runtime, (m) => err.write(`warning: ${m}\n`)),
-    embedder: runtime.embedder,
-    uploads,
-    version: VERSION,
-    probeOllama: async () => {
-      const version = await ollamaReachable(runtime.client);
-      return { reachable: version !== null, version };
-    },
-  });
-  const server = await listen(app, config);
+  let server: Listening;
+  let writer: IndexWriter;
+  try {
+    const wired = createServerWriter(runtime, {
+      onEvent: onceEachFailure(createProgress({ write: (t) => out.write(t), isTTY: false }).onEvent),
+      onMove: (from, to) => out.write(`${"moved".padEnd(8)} ${from} -> ${to}\n`),
+      warn: (m) => err.write(`warning: ${m}\n`),
+    });
+    writer = wired.writer;
+    const app = createApp({
+      config,
+      store: runtime.store,
+      retriever: runtime.retriever,
+      answerer: runtime.answerer,
+      answererFor: createAnswererFor(runtime, (m) => err.write(`warning: ${m}\n`)),
+      embedder: runtime.embedder,
+      uploads: wired.uploads,
+      version: VERSION,
+      probeOllama: async () => {
+        const version = await ollamaReachable(runtime.client);
+        return { reachable: version !== null, version };
+      },
+    });
+    server = await listen(app, config);
+  } catch (e) {
+    // Close what was opened (the search workers above all), so the process exits with the error's code.
+    await runtime.close();
+    throw e;
+  }
   const counts = runtime.store.counts();
   out.write(
     `grounded ${VERSION} listening on ${server.url}\n` +
       `  index: ${config.db} (${counts.documents} documents, ${counts.chunks} chunks, embeddings: ${runtime.embedder.model})\n` +
-      `  answers: ${runtime.answerer.mode}${runtime.chatModel ? ` with ${runtime.chatModel.model}` : ""} via Ollama at ${config.ollamaHost}\n` +
+      `  answers: ${answersLine(runtime.chatModel?.model ?? null, config.chatModel, config.ollamaHost)}\n` +
       `  try:  curl -s ${server.url}/api/ask -H "Content-Type: application/json" -d '{"question":"How do I descale the kettle?"}'\n`,
   );
-  const watches = startWatches(writer, values.watch ?? [], err);
-  if (watches.length) out.write(`  watching: ${(values.watch ?? []).join(", ")}\n`);
+  const watches = startWatches(writer, roots, err);
+  if (watches.length) out.write(`  watching: ${roots.join(", ")}\n`);
   await untilStopped();
   for (const w of watches) w.close();
   await server.close();
   await Promise.all(watches.map((w) => w.idle()));
   await runtime.close();
   return 0;
+}
+
+/** The banner's account of who writes the answers, and why not a model when none does. */
+export function answersLine(chatModel: string | null, configured: string, ollamaHost: string): string {
+  if (chatModel) return `generative, written by ${chatModel} via Ollama at ${ollamaHost}`;
+  const extractive = "extractive (the best-matching sentences of the sources, no chat model)";
+  if (configured === "none") return `${extractive}: GROUNDED_CHAT_MODEL=none`;
+  return `${extractive}: Ollama was not reachable at ${ollamaHost} when grounded started; start it and restart grounded for written answers`;
 }

@@ -13,7 +13,11 @@ export async function runStatus(
   env: Record<string, string | undefined>,
   out: Output,
 ): Promise<number> {
-  const { values } = parse(argv, { check: { type: "boolean" } });
+  const { values } = parse(argv, { check: { type: "boolean" } }, "status");
+  if (values.help) {
+    out.write("grounded status [--check] [--json] [--db FILE] [--ollama-host URL]\n");
+    return 0;
+  }
   const config = loadConfig(env, overridesFrom(values));
   const client = createOllamaClient({ host: config.ollamaHost, timeoutMs: config.ollamaTimeoutMs });
   const version = await ollamaReachable(client);

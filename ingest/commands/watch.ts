@@ -1,12 +1,32 @@
+import fs from "node:fs";
 import path from "node:path";
 import type { Config } from "../../src/config.js";
-import { GroundedError } from "../../src/errors.js";
+import { GroundedError, ValidationError } from "../../src/errors.js";
 import { createOllamaClient } from "../../src/ollama/client.js";
 import { openStore } from "../../src/store/store.js";
 import { createIndexWriter, type IndexWriter } from "../index-writer.js";
 import type { IngestEvent } from "../pipeline.js";
 import { createProgress, type Output } from "../progress.js";
 import { type FolderWatch, watchFolder } from "../watch.js";
+
+/** A folder to watch must exist before anything is opened: fs.watch would fail only after the server is up. */
+export function checkWatchRoots(roots: readonly string[]): void {
+  for (const root of roots) {
+    const full = path.resolve(root);
+    let isDir = false;
+    try {
+      isDir = fs.statSync(full).isDirectory();
+    } catch {
+      throw new ValidationError(
+        `Cannot watch ${full}: it does not exist. Check the path, or create the folder first.`,
+      );
+    }
+    if (!isDir)
+      throw new ValidationError(
+        `Cannot watch ${full}: it is a file, not a folder. Watch the folder that holds it.`,
+      );
+  }
+}
 
 /** Watch folders with a writer, printing each change (not the quiet syncs where nothing changed). */
 export function startWatches(
@@ -25,13 +45,13 @@ export function startWatches(
 }
 
 /**
- * Each sync of a watched folder tries a broken file again; say why it fails once, not at every sync, and
- * again only when the reason changes or the file has come right in between.
+ * Each sync of a watched folder tries a broken (or empty) file again; say why it fails or is skipped once,
+ * not at every sync, and again only when the reason changes or the file has come right in between.
  */
 export function onceEachFailure(onEvent: (e: IngestEvent) => void): (e: IngestEvent) => void {
   const told = new Map<string, string>();
   return (e) => {
-    if (e.type === "file" && e.status === "failed") {
+    if (e.type === "file" && (e.status === "failed" || e.status === "skipped")) {
       if (told.get(e.path) === e.reason) return;
       told.set(e.path, e.reason ?? "");
     } else if (e.type === "file") told.delete(e.path);
@@ -54,6 +74,7 @@ export async function runWatch(
   err: Output,
   stop: Promise<void> = untilStopped(),
 ): Promise<number> {
+  checkWatchRoots(roots);
   const store = openStore(config.db, { onUpgrade: (m) => err.write(`${m}\n`) });
   const progress = createProgress(out);
   const writer = createIndexWriter({

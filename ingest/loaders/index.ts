@@ -1,6 +1,6 @@
 import path from "node:path";
 import type { LoadedDocument } from "../../src/document.js";
-import { LoaderError } from "../../src/errors.js";
+import { EmptyFileError, LoaderError } from "../../src/errors.js";
 import { decodeText, normalizeText } from "./decode.js";
 import { loadDocx } from "./docx.js";
 import { loadHtml } from "./html.js";
@@ -19,8 +19,13 @@ export interface LoadOptions {
 
 type Loader = (bytes: Buffer, file: string) => LoadedDocument | Promise<LoadedDocument>;
 
-const text = (parse: (text: string) => LoadedDocument): Loader => {
-  return (bytes, file) => parse(normalizeText(decodeText(bytes, file)));
+/** A text format: decoded (with a note when it was not Unicode), then parsed. */
+const text = (parse: (text: string) => LoadedDocument, normalize = true): Loader => {
+  return (bytes, file) => {
+    const decoded = decodeText(bytes, file);
+    const doc = parse(normalize ? normalizeText(decoded.text) : decoded.text);
+    return decoded.note ? { ...doc, note: decoded.note } : doc;
+  };
 };
 
 const LOADERS: Readonly<Record<string, Loader>> = Object.freeze({
@@ -28,8 +33,9 @@ const LOADERS: Readonly<Record<string, Loader>> = Object.freeze({
   ".md": text(loadMarkdown),
   ".markdown": text(loadMarkdown),
   ".txt": text(loadPlainText),
-  ".html": (bytes, file) => loadHtml(decodeText(bytes, file)),
-  ".htm": (bytes, file) => loadHtml(decodeText(bytes, file)),
+  // HTML normalises each block itself, after tags and entities are gone.
+  ".html": text(loadHtml, false),
+  ".htm": text(loadHtml, false),
   ".docx": loadDocx,
 });
 
@@ -59,6 +65,6 @@ export async function parseFile(filePath: string, bytes: Buffer): Promise<Loaded
     );
   }
   const doc = await loader(bytes, filePath);
-  if (doc.sections.length === 0) throw new LoaderError(filePath, "is empty (it contains no text)");
+  if (doc.sections.length === 0) throw new EmptyFileError(filePath, "is empty (it contains no text)");
   return doc;
 }

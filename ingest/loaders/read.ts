@@ -1,5 +1,5 @@
 import { readFile, stat } from "node:fs/promises";
-import { LoaderError } from "../../src/errors.js";
+import { EmptyFileError, LoaderError } from "../../src/errors.js";
 
 const MB = 1024 * 1024;
 
@@ -47,7 +47,7 @@ export async function readFileChecked(file: string, maxBytes: number): Promise<B
       `is ${megabytes(size)}, larger than the ${megabytes(maxBytes)} limit; raise GROUNDED_MAX_FILE_MB to ingest it`,
     );
   }
-  if (size === 0) throw new LoaderError(file, "is empty");
+  if (size === 0) throw new EmptyFileError(file);
   try {
     return await readFile(file);
   } catch (error) {

@@ -1,3 +1,5 @@
+import fs from "node:fs/promises";
+import path from "node:path";
 import { Hono } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
 import { cors } from "hono/cors";
@@ -10,14 +12,14 @@ import type { Store } from "../store/store.js";
 import { allowedMethods } from "./allowed-methods.js";
 import { jsonBodyLimit } from "./body-limit.js";
 import { documentView } from "./document-view.js";
-import { errorResponse } from "./errors.js";
+import { errorResponseFor, unknownRouteError } from "./face-errors.js";
 import { corsOrigins, hostOriginGuard } from "./host-origin.js";
 import { ndjsonResponse } from "./ndjson-response.js";
 import { registerOllamaFace } from "./ollama-face.js";
 import { registerOpenAiFace } from "./openai-face.js";
 import { registerOpenApi } from "./openapi.js";
 import { askSchema, searchSchema } from "./schemas.js";
-import { registerUploads, UPLOAD_PATH, type Uploads } from "./uploads.js";
+import { registerUploads, UPLOAD_PATH, type Uploads, uploadsDir } from "./uploads.js";
 import { registerWebPage } from "./web-page.js";
 
 export interface OllamaProbe {
@@ -85,15 +87,15 @@ export function createApp(deps: AppDeps): Hono {
   const { config, store, retriever, answerer } = deps;
   const app = new Hono();
 
-  app.onError((err, c) => errorResponse(c, err));
+  // Errors outside the faces' own handlers (unknown routes, the API key, the body limit) take the shape of
+  // the API their path belongs to: grounded's, Ollama's or OpenAI's (face-errors.ts).
+  app.onError((err, c) => errorResponseFor(c, err));
   // Runs after routing, so it sees every route registered below (faces and web page included).
   app.notFound((c) => {
     const allow = allowedMethods(app, c.req.path);
-    if (allow.length > 0) return errorResponse(c, new MethodNotAllowedError(c.req.method, c.req.path, allow));
-    return errorResponse(
-      c,
-      new NotFoundError(`No route ${c.req.method} ${c.req.path}. See the README for the API.`),
-    );
+    if (allow.length > 0)
+      return errorResponseFor(c, new MethodNotAllowedError(c.req.method, c.req.path, allow));
+    return errorResponseFor(c, unknownRouteError(c.req.method, c.req.path, config.ollamaHost));
   });
 
   // First: a rebound Host or a foreign page's Origin gets no further, not even to CORS or the key check.
@@ -166,7 +168,7 @@ export function createApp(deps: AppDeps): Hono {
 
   app.get("/api/documents", (c) => c.json({ documents: store.listDocuments().map(documentView) }));
 
-  app.delete("/api/documents/:id", (c) => {
+  app.delete("/api/documents/:id", async (c) => {
     const raw = c.req.param("id");
     const id = Number(raw);
     if (!/^\d+$/.test(raw) || !Number.isSafeInteger(id))
@@ -174,6 +176,8 @@ export function createApp(deps: AppDeps): Hono {
     const doc = store.document(id);
     if (!doc) throw new NotFoundError(`No document with id ${id}. GET /api/documents lists them.`);
     store.deleteDocument(id);
+    // An uploaded file exists only for the index; removing the document removes the copy as well.
+    if (path.dirname(doc.path) === path.resolve(uploadsDir(config))) await fs.rm(doc.path, { force: true });
     return c.json({ deleted: { id, source: doc.source } });
   });
 

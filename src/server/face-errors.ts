@@ -1,7 +1,8 @@
+import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { BusyError, GroundedError, ModelNotFoundError } from "../errors.js";
-import { toErrorResponse } from "./errors.js";
-import { UnknownModelError } from "./face-model.js";
+import { BusyError, GroundedError, ModelNotFoundError, NotFoundError } from "../errors.js";
+import { errorResponse, toErrorResponse } from "./errors.js";
+import { FACE_MODEL, UnknownModelError } from "./face-model.js";
 
 /**
  * Errors on the Ollama and OpenAI doors, worded as those APIs word them so their clients recognise them.
@@ -49,4 +50,40 @@ export function openAiError(
   const e = faceError(err);
   const code = e.status === 401 ? "invalid_api_key" : e.code;
   return { ...e, body: { error: { message: e.message, type: openAiType(e.status), param: null, code } } };
+}
+
+/** Ollama's API paths, those grounded answers and those it does not: their errors take Ollama's shape. */
+const OLLAMA_PATH =
+  /^\/api\/(?:generate|chat|embed|embeddings|pull|push|create|copy|delete|show|tags|ps|version|blobs)(?:\/|$)/;
+
+/** Which API a request path belongs to: Ollama's, OpenAI's (everything under /v1) or grounded's own. */
+export function faceOf(path: string): "ollama" | "openai" | "grounded" {
+  if (path === "/v1" || path.startsWith("/v1/")) return "openai";
+  return OLLAMA_PATH.test(path) ? "ollama" : "grounded";
+}
+
+/**
+ * An error outside the faces' own handlers (an unknown route, the API key check, the body limit) in the
+ * shape of the API its path belongs to: an Ollama client reads `error` as a string and an OpenAI client
+ * reads `error.message`; either prints `[object Object]` or nothing for grounded's own shape.
+ */
+export function errorResponseFor(c: Context, err: unknown): Response {
+  const face = faceOf(c.req.path);
+  if (face === "grounded") return errorResponse(c, err);
+  const { status, body, headers } = face === "ollama" ? ollamaError(err) : openAiError(err);
+  return c.json(body, status as 500, headers);
+}
+
+/** A path no route answers, worded for the API it belongs to: what grounded does answer there instead. */
+export function unknownRouteError(method: string, path: string, ollamaHost: string): NotFoundError {
+  const face = faceOf(path);
+  if (face === "ollama")
+    return new NotFoundError(
+      `grounded does not implement ${method} ${path}: it answers questions about your documents as the model "${FACE_MODEL}" through /api/chat and /api/generate. For embeddings, pulls and other model management, talk to Ollama itself at ${ollamaHost}.`,
+    );
+  if (face === "openai")
+    return new NotFoundError(
+      `grounded does not implement ${method} ${path}: it answers questions about your documents as the model "${FACE_MODEL}" through /v1/chat/completions (GET /v1/models lists it).`,
+    );
+  return new NotFoundError(`No route ${method} ${path}. See the README for the API.`);
 }

@@ -1,5 +1,4 @@
 import type { Answerer } from "../answer/answerer.js";
-import type { Config } from "../config.js";
 import { NotFoundError } from "../errors.js";
 import type { FaceDeps } from "./face-deps.js";
 
@@ -19,11 +18,18 @@ export class UnknownModelError extends NotFoundError {
   }
 }
 
-/** The names listed by /api/tags and /v1/models. */
-export function faceModelNames(config: Config): string[] {
+/**
+ * The chat model that writes the answers of the name `grounded`, or null when answers are extractive
+ * (GROUNDED_CHAT_MODEL=none, or Ollama was not reachable when grounded started).
+ */
+export function answeringModel(deps: Pick<FaceDeps, "config" | "answerer">): string | null {
+  return deps.answerer.mode === "generative" ? deps.config.chatModel : null;
+}
+
+/** The names listed by /api/tags and /v1/models: only names that answer the way they say. */
+export function faceModelNames(chatModel: string | null): string[] {
   const names = [`${FACE_MODEL}:latest`];
-  if (config.chatModel !== "none" && config.chatModel !== "latest")
-    names.push(`${FACE_MODEL}:${config.chatModel}`);
+  if (chatModel !== null && chatModel !== "latest") names.push(`${FACE_MODEL}:${chatModel}`);
   return names;
 }
 

@@ -12,14 +12,19 @@ export interface Listening {
   close(): Promise<void>;
 }
 
-/** Start the HTTP server. Refuses a non-loopback address without an API key unless told otherwise. */
-export function listen(app: Hono, config: Config): Promise<Listening> {
+/** Refuses a non-loopback address without an API key unless told otherwise; `serve` asks before it opens anything. */
+export function assertAddressAllowed(config: Config): void {
   if (!LOOPBACK.test(config.host) && !config.apiKey && !config.allowInsecure) {
     throw new ConfigError(
       `Refusing to listen on ${config.host} without an API key: anyone on your network could read your documents. ` +
         "Set GROUNDED_API_KEY (clients then send `Authorization: Bearer <key>`), or set GROUNDED_ALLOW_INSECURE=1 if you really mean it.",
     );
   }
+}
+
+/** Start the HTTP server (after `assertAddressAllowed`). */
+export function listen(app: Hono, config: Config): Promise<Listening> {
+  assertAddressAllowed(config);
   return new Promise((resolve, reject) => {
     const server = serve(
       { fetch: app.fetch, hostname: config.host, port: config.port },

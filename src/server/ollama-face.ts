@@ -6,7 +6,7 @@ import { startAnswer } from "./face-answer.js";
 import { readFaceBody } from "./face-body.js";
 import type { FaceDeps } from "./face-deps.js";
 import { ollamaError } from "./face-errors.js";
-import { answererForName } from "./face-model.js";
+import { answererForName, answeringModel, chatModelOf } from "./face-model.js";
 import { OLLAMA_API_VERSION, psPayload, showPayload, tagsPayload } from "./ollama-meta.js";
 import { textStream } from "./text-stream.js";
 
@@ -125,16 +125,17 @@ export function registerOllamaFace(app: Hono, deps: FaceDeps): void {
     return c.text("Ollama is running");
   });
   face.get("/api/version", (c) => c.json({ version: OLLAMA_API_VERSION, grounded: deps.version }));
-  face.get("/api/tags", (c) => c.json(tagsPayload(config, startedAt)));
-  face.get("/api/ps", (c) => c.json(psPayload(config)));
+  face.get("/api/tags", (c) => c.json(tagsPayload(answeringModel(deps), startedAt)));
+  face.get("/api/ps", (c) => c.json(psPayload(answeringModel(deps))));
   face.post("/api/show", async (c) => {
     const body = await readFaceBody(
       c.req.raw,
       z.looseObject({ model: z.string().optional(), name: z.string().optional() }),
     );
     const name = body.model ?? body.name ?? "";
-    answererForName(name, deps); // throws UnknownModelError for a name that is not ours
-    return c.json(showPayload(name, config, startedAt));
+    const answerer = answererForName(name, deps); // throws UnknownModelError for a name that is not ours
+    const chatModel = answerer.mode === "generative" ? (chatModelOf(name) ?? config.chatModel) : null;
+    return c.json(showPayload(name, chatModel, startedAt));
   });
   face.post("/api/chat", async (c) => {
     const body = await readFaceBody(c.req.raw, chatBody);

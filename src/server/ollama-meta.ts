@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import type { Config } from "../config.js";
 import { chatModelOf, faceModelNames } from "./face-model.js";
 
 /**
@@ -11,9 +10,10 @@ import { chatModelOf, faceModelNames } from "./face-model.js";
 /** The Ollama API level grounded speaks. Clients gate features on it, so it names a real Ollama release. */
 export const OLLAMA_API_VERSION = "0.12.6";
 
-function details(chatModel: string) {
+/** `chatModel` is the Ollama chat model that writes the answers, or null when they are extractive. */
+function details(chatModel: string | null) {
   return {
-    parent_model: chatModel,
+    parent_model: chatModel ?? "",
     format: "grounded",
     family: "grounded",
     families: ["grounded"],
@@ -22,30 +22,31 @@ function details(chatModel: string) {
   };
 }
 
-function chatModelFor(name: string, config: Config): string {
-  return chatModelOf(name) ?? config.chatModel;
+/** The chat model behind a listed name: `grounded:<model>` names its own, `grounded` the one answering. */
+function chatModelFor(name: string, chatModel: string | null): string | null {
+  return chatModelOf(name) ?? chatModel;
 }
 
 function digest(name: string): string {
   return createHash("sha256").update(name).digest("hex");
 }
 
-export function tagsPayload(config: Config, startedAt: string) {
+export function tagsPayload(chatModel: string | null, startedAt: string) {
   return {
-    models: faceModelNames(config).map((name) => ({
+    models: faceModelNames(chatModel).map((name) => ({
       name,
       model: name,
       modified_at: startedAt,
       size: 0,
       digest: digest(name),
-      details: details(chatModelFor(name, config)),
+      details: details(chatModelFor(name, chatModel)),
     })),
   };
 }
 
 /** The configured model is "running" while grounded runs; nothing else is loaded by grounded itself. */
-export function psPayload(config: Config) {
-  const [name] = faceModelNames(config);
+export function psPayload(chatModel: string | null) {
+  const [name] = faceModelNames(chatModel);
   const expires = new Date(Date.now() + 24 * 3600 * 1000).toISOString();
   return {
     models: [
@@ -54,7 +55,7 @@ export function psPayload(config: Config) {
         model: name,
         size: 0,
         digest: digest(name ?? ""),
-        details: details(config.chatModel),
+        details: details(chatModel),
         expires_at: expires,
         size_vram: 0,
       },
@@ -62,11 +63,15 @@ export function psPayload(config: Config) {
   };
 }
 
-export function showPayload(name: string, config: Config, startedAt: string) {
-  const chatModel = chatModelFor(name, config);
+/** `chatModel`: the chat model that answers for `name`, or null when its answers are extractive. */
+export function showPayload(name: string, chatModel: string | null, startedAt: string) {
+  const modelfile =
+    chatModel === null
+      ? `# ${name}: answers only from the documents in grounded's index, extractively (the best-matching sentences, no chat model), with citations.\n`
+      : `# ${name}: answers only from the documents in grounded's index, written by ${chatModel}, with citations.\nFROM ${chatModel}\n`;
   return {
     license: "",
-    modelfile: `# ${name}: answers only from the documents in grounded's index, written by ${chatModel}, with citations.\nFROM ${chatModel}\n`,
+    modelfile,
     parameters: "",
     template: "{{ .Prompt }}",
     details: details(chatModel),

@@ -11,7 +11,7 @@ import { startAnswer } from "./face-answer.js";
 import { readFaceBody } from "./face-body.js";
 import type { FaceDeps } from "./face-deps.js";
 import { openAiError } from "./face-errors.js";
-import { answererForName, faceModelNames } from "./face-model.js";
+import { answererForName, answeringModel, faceModelNames } from "./face-model.js";
 import { textStream } from "./text-stream.js";
 
 /**
@@ -129,7 +129,9 @@ export function registerOpenAiFace(app: Hono, deps: FaceDeps): void {
   face.use("/v1/*", jsonBodyLimit(config));
 
   const modelEntry = (id: string) => ({ id, object: "model", created, owned_by: "grounded" });
-  face.get("/v1/models", (c) => c.json({ object: "list", data: faceModelNames(config).map(modelEntry) }));
+  face.get("/v1/models", (c) =>
+    c.json({ object: "list", data: faceModelNames(answeringModel(deps)).map(modelEntry) }),
+  );
   face.get("/v1/models/:model{.+}", (c) => {
     const id = c.req.param("model");
     answererForName(id, deps); // throws UnknownModelError for a name that is not ours

@@ -19,6 +19,8 @@ export function registerWebPage(app: Hono): void {
     { route: "/", body: read("index.html"), type: "text/html; charset=utf-8" },
     { route: "/web/app.js", body: read("app.js"), type: "text/javascript; charset=utf-8" },
     { route: "/web/style.css", body: read("style.css"), type: "text/css; charset=utf-8" },
+    // Browsers ask for /favicon.ico whatever the page says; the content type, not the name, makes it SVG.
+    { route: "/favicon.ico", body: read("favicon.svg"), type: "image/svg+xml" },
   ];
   for (const asset of assets) {
     app.get(asset.route, (c) =>

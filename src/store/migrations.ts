@@ -2,6 +2,7 @@ import type { Database } from "better-sqlite3";
 import { BUILTIN_MODEL, builtinVector } from "../builtin-embedder.js";
 import { contextLine, embeddingText } from "../document.js";
 import { ftsDocumentText } from "../text/terms.js";
+import { unifyStoredLookalikes } from "./unify-migration.js";
 import { hasVectorTable, prepareVectorInsert } from "./vectors.js";
 
 /**
@@ -9,7 +10,7 @@ import { hasVectorTable, prepareVectorInsert } from "./vectors.js";
  * migration that has shipped. The vector table is not here because its width depends on the embedding
  * model; src/store/vectors.ts creates it once the model's dimensions are known.
  */
-type Migration = string | { upgrade: string; run: (db: Database) => void };
+type Migration = string | { upgrade: string; run: (db: Database, tell: (message: string) => void) => void };
 
 const MIGRATIONS: Migration[] = [
   `
@@ -54,6 +55,13 @@ const MIGRATIONS: Migration[] = [
       "Updating the index so Traditional and Simplified Chinese find each other (once; about 1 s per 10,000 chunks)…",
     run: (db) => reindexChunks(db, { vectors: builtinIndex(db) }),
   },
+  // 3: loaders store Chinese look-alikes (Kangxi radicals from PDF fonts) as the characters they stand for
+  // (src/text/lookalikes.ts); text stored before is rewritten, with what depends on it.
+  {
+    upgrade:
+      "Checking the stored text for look-alike Chinese characters (Kangxi radicals from PDF fonts) (once; about 1 s per 100,000 chunks)…",
+    run: (db, tell) => unifyStoredLookalikes(db, { builtin: builtinIndex(db), tell }),
+  },
 ];
 
 /** `onUpgrade` hears what a slow step is about to do to an index that holds chunks, so people are not left waiting blind. */
@@ -70,7 +78,7 @@ export function migrate(db: Database, onUpgrade: (message: string) => void = () 
       if (typeof step === "string") db.exec(step);
       else {
         if ((db.prepare("SELECT count(*) FROM chunks").pluck().get() as number) > 0) onUpgrade(step.upgrade);
-        step.run(db);
+        step.run(db, onUpgrade);
       }
       db.pragma(`user_version = ${v + 1}`);
     })();

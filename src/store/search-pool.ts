@@ -148,7 +148,6 @@ export function createSearchPool({ file, size, exactSearch = false }: SearchPool
   const spawn = (index: number): Slot => {
     const data: SearchWorkerData = { file, exactSearch };
     const worker = new Worker(WORKER_URL, { workerData: data });
-    worker.unref();
     const slot: Slot = { worker, job: null, dead: false, proven: false };
     const finish = (message: FromWorker) => {
       if ("ready" in message) {
@@ -193,6 +192,9 @@ export function createSearchPool({ file, size, exactSearch = false }: SearchPool
     });
     worker.on("error", (e) => died(e.message));
     worker.on("exit", (code) => died(`exit code ${code}`));
+    // After the listeners: adding the first "message" listener refs the worker's port again, and an idle
+    // worker must not keep the process alive (a server that failed to start would never exit).
+    worker.unref();
     return slot;
   };
 

@@ -4,9 +4,11 @@
  * FTS5's unicode61 tokenizer keeps a whole run of Chinese characters as one token, so "借閱規則" would only
  * match that exact run. We index CJK text as overlapping character bigrams plus unigrams instead, and let
  * unicode61 (with porter stemming) handle everything else. Text is NFKC-folded first so full-width letters
- * and digits match their half-width forms, and Traditional Chinese characters are read as their Simplified
+ * and digits match their half-width forms, Chinese look-alikes (radicals) are read as their characters
+ * (lookalikes.ts), and Traditional Chinese characters are read as their Simplified
  * forms (script-fold.ts) so either script finds the other.
  */
+import { unifyLookalikes } from "./lookalikes.js";
 import { SIMPLIFIED_UNIT } from "./script-fold.js";
 
 const CJK_RANGES: Array<[number, number]> = [
@@ -33,7 +35,8 @@ export interface Terms {
 }
 
 export function fold(text: string): string {
-  return text.normalize("NFKC").toLowerCase();
+  // NFKC reads Kangxi radicals as their characters, the look-alike table the rest (lookalikes.ts).
+  return unifyLookalikes(text.normalize("NFKC")).toLowerCase();
 }
 
 const LETTER_OR_NUMBER = /^[\p{L}\p{N}]$/u;

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkIndex } from "../../src/store/check.js";
 import { openStore } from "../../src/store/store.js";
 import { cli } from "../helpers/app.js";
+import { encodeLegacy } from "../helpers/legacy-encode.js";
 import { makePdf } from "../helpers/make-pdf.js";
 import { tempDir } from "../helpers/tmp.js";
 import { type OllamaStandIn, startOllamaStandIn } from "../stand-in/ollama-stand-in.js";
@@ -27,6 +28,8 @@ describe("ingest of a folder with bad files among good ones", () => {
     "🚀 launch plan.md": "# Launch\n\nThe rocket launch rehearsal uses the marmalade checklist.\n",
   };
 
+  const BIG5_TEXT = "圖書逾期歸還，每本每天罰款新台幣五元；視聽資料每件每天罰款十元。\n";
+
   beforeAll(async () => {
     ollama = await startOllamaStandIn();
     tmp = tempDir();
@@ -44,7 +47,12 @@ describe("ingest of a folder with bad files among good ones", () => {
     fs.writeFileSync(path.join(docs, "scanned.pdf"), makePdf([[], []]));
     fs.writeFileSync(path.join(docs, "empty.txt"), "");
     fs.writeFileSync(path.join(docs, "binary.txt"), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 1, 2, 3, 0]));
+    // Legacy encodings, read with a note: a Windows-1252 note and a Big5 notice.
     fs.writeFileSync(path.join(docs, "latin1.txt"), Buffer.from("caf\xe9 cr\xe8me br\xfbl\xe9e\n", "latin1"));
+    fs.writeFileSync(path.join(docs, "借閱 big5.txt"), encodeLegacy(BIG5_TEXT, "big5"));
+    // Files of types grounded does not read: counted in the summary, not listed one by one.
+    fs.writeFileSync(path.join(docs, "photo.png"), Buffer.from([0x89, 0x50, 0x4e, 0x47]));
+    fs.writeFileSync(path.join(docs, "sub", "budget.xlsx"), "PK");
     // 200 MB without writing 200 MB: a sparse file.
     const huge = path.join(docs, "huge.txt");
     fs.writeFileSync(huge, "");
@@ -72,9 +80,7 @@ describe("ingest of a folder with bad files among good ones", () => {
     ["corrupt.pdf", /not a readable PDF \(damaged or not a PDF\)/],
     ["encrypted.pdf", /password-protected; remove the password/],
     ["scanned.pdf", /no text layer .*run OCR/],
-    ["empty.txt", /is empty/],
     ["binary.txt", /looks like a binary file, not text/],
-    ["latin1.txt", /not valid UTF-8 text; save it as UTF-8/],
     ["huge.txt", /is 200(\.0)? MB, .*the 150(\.0)? MB limit; raise GROUNDED_MAX_FILE_MB/],
     ["loop.md", /symbolic link that loops/],
   ])("%s gets exactly one failed line with its reason", (source, reason) => {
@@ -85,17 +91,37 @@ describe("ingest of a folder with bad files among good ones", () => {
     expect(lines[0]).not.toMatch(/\n|at .*\.ts:\d+|Error:/);
   });
 
-  it("exits 1 and the summary counts every good file as added and every bad one as failed", () => {
+  it("an empty file is skipped, not failed: one line saying so", () => {
+    expect(run.stdout.split("\n").filter((l) => l.includes("empty.txt"))).toEqual([
+      "skipped  empty.txt: is empty",
+    ]);
+  });
+
+  it("legacy encodings are read, each with a note saying how", () => {
+    expect(run.stdout).toMatch(
+      /^added\s+latin1\.txt \(1 chunk\): not UTF-8, read as Windows-1252 \(Western European\); if any text looks wrong, save the file as UTF-8 and ingest again$/m,
+    );
+    expect(run.stdout).toMatch(
+      /^added\s+借閱 big5\.txt \(1 chunk\): not UTF-8, read as Big5 \(Traditional Chinese\);/m,
+    );
+  });
+
+  it("exits 1 and the summary counts every good file as added, every bad one as failed, and the rest", () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toBe("");
-    expect(run.stdout).toMatch(/Done: 5 added, 0 updated, 0 unchanged, 0 removed, 8 failed;/);
+    expect(run.stdout).toMatch(/Done: 7 added, 0 updated, 0 unchanged, 0 removed, 6 failed, 1 skipped;/);
+    expect(run.stdout).toMatch(
+      /^2 files are of other types and were not read \(1 \.png, 1 \.xlsx\); supported: \.pdf \.md/m,
+    );
   });
 
   it("names with spaces, Chinese characters and emoji, and UTF-16 text, are indexed once each", () => {
     const store = openStore(env.GROUNDED_DB ?? "");
     try {
       const sources = store.listDocuments().map((d) => d.source);
-      expect(sources.sort()).toEqual([...Object.keys(good), "utf16 notepad.txt"].sort());
+      expect(sources.sort()).toEqual(
+        [...Object.keys(good), "utf16 notepad.txt", "latin1.txt", "借閱 big5.txt"].sort(),
+      );
       // The folder link back up the tree was followed once, not forever and not twice.
       expect(checkIndex(store.db)).toEqual([]);
     } finally {
@@ -109,6 +135,8 @@ describe("ingest of a folder with bad files among good ones", () => {
     ["銀杏會議室", "會議記錄.md"],
     ["marmalade checklist rehearsal", "🚀 launch plan.md"],
     ["greenhouse key pumpkin shelf", "utf16 notepad.txt"],
+    ["crème brûlée", "latin1.txt"],
+    ["視聽資料罰款", "借閱 big5.txt"],
   ])("the good file is searchable: %s → %s", async (query, source) => {
     const r = await cli(["search", query, "--json", "--k", "3"], env);
     expect(r.code).toBe(0);

@@ -144,6 +144,13 @@ describe("request validation", () => {
     expect(r.headers.get("allow")).toBe(allow);
   });
 
+  it("/favicon.ico is the page's icon, not a 404", async () => {
+    const res = await fetch(`${service.url}/favicon.ico`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("image/svg+xml");
+    expect(await res.text()).toMatch(/^<svg /);
+  });
+
   it("an unknown route is still 404, not 405", async () => {
     const r = await send("GET", "/api/nothing-here");
     expectClientError(r, 404);

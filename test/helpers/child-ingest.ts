@@ -18,7 +18,12 @@ export interface Child {
 
 /** `grounded ingest <dir>` in a real child process, as a user runs it, so kill -9 is a real kill -9. */
 export function spawnIngest(dir: string, env: Record<string, string>): Child {
-  const proc = spawn(process.execPath, ["--import", "tsx", "ingest/cli.ts", "ingest", dir], {
+  return spawnCli(["ingest", dir], env);
+}
+
+/** `grounded <args>` in a real child process, so what keeps it alive (or not) is what keeps a user's alive. */
+export function spawnCli(args: string[], env: Record<string, string>): Child {
+  const proc = spawn(process.execPath, ["--import", "tsx", "ingest/cli.ts", ...args], {
     cwd: REPO,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],

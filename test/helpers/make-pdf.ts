@@ -12,6 +12,45 @@ export interface MakePdfOptions {
    * must ask for a password.
    */
   encrypted?: boolean;
+  /**
+   * Write any Unicode text the way subset fonts do: each distinct character gets a one-byte code, and a
+   * /ToUnicode CMap says which character a code stands for (so a test can write the code points a real
+   * PDF's font maps its glyphs to, e.g. Kangxi radicals from Noto CJK). Up to 200 distinct characters.
+   */
+  toUnicode?: boolean;
+}
+
+/** One-byte codes for the distinct characters of `pages`, from 0x21 up. */
+function codesFor(pages: string[][]): Map<string, number> {
+  const codes = new Map<string, number>();
+  for (const line of pages.flat())
+    for (const ch of line) if (!codes.has(ch)) codes.set(ch, 0x21 + codes.size);
+  if (codes.size > 200) throw new Error("makePdf toUnicode: more than 200 distinct characters");
+  return codes;
+}
+
+function hex(bytes: number[]): string {
+  return bytes.map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function toUnicodeCMap(codes: Map<string, number>): string {
+  const entries = [...codes].map(([ch, code]) => {
+    const units = Array.from({ length: ch.length }, (_, i) => ch.charCodeAt(i));
+    return `<${hex([code])}> <${hex(units.flatMap((u) => [u >> 8, u & 0xff]))}>`;
+  });
+  return [
+    "/CIDInit /ProcSet findresource begin 12 dict begin begincmap",
+    "/CMapName /grounded-test def /CMapType 2 def",
+    "1 begincodespacerange <00> <ff> endcodespacerange",
+    `${entries.length} beginbfchar`,
+    ...entries,
+    "endbfchar endcmap CMapName currentdict /CMap defineresource pop end end",
+    "",
+  ].join("\n");
+}
+
+function codedString(text: string, codes: Map<string, number>): string {
+  return `<${hex([...text].map((ch) => codes.get(ch) ?? 0x20))}>`;
 }
 
 /** Characters of Windows-1252 outside Latin-1, by their byte. */
@@ -40,9 +79,17 @@ function pdfString(text: string): string {
   return `${out})`;
 }
 
-function contentStream(lines: string[]): string {
+/** A document-info string: PDFDocEncoding-compatible text as is, anything else as UTF-16BE with a BOM. */
+function infoString(text: string): string {
+  if ([...text].every((ch) => (ch.codePointAt(0) ?? 0) <= 0xff || ch in CP1252)) return pdfString(text);
+  const units = Array.from({ length: text.length }, (_, i) => text.charCodeAt(i));
+  return `<feff${hex(units.flatMap((u) => [u >> 8, u & 0xff]))}>`;
+}
+
+function contentStream(lines: string[], codes?: Map<string, number>): string {
   if (lines.length === 0) return "0.85 0.85 0.85 rg 72 300 468 400 re f\n";
-  const shown = lines.map((line, i) => `${i === 0 ? "" : "T* "}${pdfString(line)} Tj`).join("\n");
+  const str = (line: string) => (codes ? codedString(line, codes) : pdfString(line));
+  const shown = lines.map((line, i) => `${i === 0 ? "" : "T* "}${str(line)} Tj`).join("\n");
   return `BT\n/F1 12 Tf\n16 TL\n72 720 Td\n${shown}\nET\n`;
 }
 
@@ -52,11 +99,17 @@ export function makePdf(pages: string[][], options: MakePdfOptions = {}): Buffer
   const pageIds = pages.map((_, i) => 5 + 2 * i);
   objects[1] = "<< /Type /Catalog /Pages 2 0 R >>";
   objects[2] = `<< /Type /Pages /Kids [${pageIds.map((id) => `${id} 0 R`).join(" ")}] /Count ${pages.length} >>`;
-  objects[3] = "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>";
-  objects[4] = `<< /Title ${pdfString(options.title ?? "")} /Producer (grounded test/helpers/make-pdf.ts) >>`;
+  const codes = options.toUnicode ? codesFor(pages) : undefined;
+  const cmapId = 5 + 2 * pages.length;
+  objects[3] = `<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding${codes ? ` /ToUnicode ${cmapId} 0 R` : ""} >>`;
+  objects[4] = `<< /Title ${infoString(options.title ?? "")} /Producer (grounded test/helpers/make-pdf.ts) >>`;
+  if (codes) {
+    const cmap = toUnicodeCMap(codes);
+    objects[cmapId] = `<< /Length ${cmap.length} >>\nstream\n${cmap}endstream`;
+  }
   pages.forEach((lines, i) => {
     const id = 5 + 2 * i;
-    const stream = contentStream(lines);
+    const stream = contentStream(lines, codes);
     objects[id] =
       `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents ${id + 1} 0 R >>`;
     objects[id + 1] = `<< /Length ${stream.length} >>\nstream\n${stream}endstream`;
