@@ -29,6 +29,8 @@ export interface Config {
   readonly apiKey: string | undefined;
   readonly allowInsecure: boolean;
   readonly corsOrigin: string | undefined;
+  /** Append a note to Ollama/OpenAI-face answers naming sentences their sources do not support. */
+  readonly flagUnsupported: boolean;
   /**
    * Host names (lower case, optionally `name:port`) accepted besides the addresses the server listens on,
    * e.g. a reverse proxy's public name; `*` accepts any Host (host-origin.ts).
@@ -113,6 +115,7 @@ export function loadConfig(env: Env, overrides: ConfigOverrides = {}, cwd = proc
     apiKey: str(env, "GROUNDED_API_KEY"),
     allowInsecure: bool(env, "GROUNDED_ALLOW_INSECURE"),
     corsOrigin: str(env, "GROUNDED_CORS_ORIGIN"),
+    flagUnsupported: bool(env, "GROUNDED_FLAG_UNSUPPORTED"),
     allowedHosts: Object.freeze(hostList(env, "GROUNDED_ALLOWED_HOSTS")),
     chatConcurrency: int(env, "GROUNDED_CHAT_CONCURRENCY", 1, 1),
     chatQueue: int(env, "GROUNDED_CHAT_QUEUE", 16, 0),

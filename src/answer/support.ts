@@ -138,8 +138,14 @@ function share(sentence: Content, passage: Content): number {
 /** The answer's sentences with the source numbers each cites (a marker right after a full stop counts). */
 export function answerSentences(answer: string): Array<{ text: string; citations: number[] }> {
   const out: Array<{ text: string; citations: number[] }> = [];
-  for (const line of answer.split(/\n+/)) {
+  for (const raw of answer.split(/\n+/)) {
     const lineStart = out.length;
+    // "… soft. [1]" and "…一次。[2]": the marker belongs to the sentence before the full stop (the segmenter
+    // would start the next sentence with it, or split inside it after a CJK full stop).
+    const line = raw.replace(
+      /([.!?。！？])(\s*)((?:\[[^\]\n]*\]\s*)+)/g,
+      (_m, stop: string, space: string, marks: string) => `${marks.trim()}${stop}${space || " "}`,
+    );
     for (const { segment } of segmenter.segment(line)) {
       // "… soft. [1] The descale …": the segmenter puts "[1]" at the start of the next sentence.
       const leading = /^\s*((?:\[[^\]]*\]\s*)+)/.exec(segment);

@@ -1,4 +1,4 @@
-import type { AskRequest, SourceRef } from "../answer/answerer.js";
+import type { AskRequest, AskResult, SourceRef } from "../answer/answerer.js";
 import { sourceLabel } from "../answer/prompt.js";
 import { askSchema } from "./schemas.js";
 
@@ -17,7 +17,9 @@ export interface ChatTurn {
 const MAX_HISTORY_TURNS = 50;
 const MAX_TURN_CHARS = 20_000;
 
-const FOOTER = /\n\nSources:\n(?:\[\d+\] [^\n]*(?:\n|$))+$/;
+const FOOTER =
+  /\n\nSources:\n(?:\[\d+\] [^\n]*(?:\n|$))+(?:\n?Not supported by the cited sources: [^\n]*\n?)?$/;
+const UNSUPPORTED_NOTE = "Not supported by the cited sources: ";
 
 export function turnText(content: unknown): string {
   if (typeof content === "string") return content;
@@ -57,6 +59,30 @@ export function askFromTurns(turns: readonly ChatTurn[]): AskRequest | null {
 export function sourcesFooter(citations: readonly SourceRef[]): string {
   if (citations.length === 0) return "";
   return `\n\nSources:\n${citations.map((c) => `[${c.n}] ${sourceLabel(c)}`).join("\n")}`;
+}
+
+/**
+ * With GROUNDED_FLAG_UNSUPPORTED=1, a line after the Sources list quoting the sentences that the sentence
+ * check (src/answer/support.ts) found unsupported or uncited: chat clients show only text, and this keeps
+ * their replies readable while still saying it. Nothing is added when every sentence is supported.
+ */
+export function unsupportedNote(result: Pick<AskResult, "sentences">, enabled: boolean): string {
+  if (!enabled) return "";
+  const flagged = result.sentences.filter((s) => s.support === "unsupported" || s.support === "uncited");
+  if (flagged.length === 0) return "";
+  const quote = (t: string) =>
+    `"${Array.from(t).length > 80 ? `${Array.from(t).slice(0, 79).join("")}…` : t}"`;
+  return `\n${UNSUPPORTED_NOTE}${flagged.map((s) => quote(s.text)).join("; ")}`;
+}
+
+/** Everything appended to an answer's text on the chat faces: the Sources list and the optional note. */
+export function answerFooter(
+  result: Pick<AskResult, "citations" | "sentences">,
+  flagUnsupported: boolean,
+): string {
+  const sources = sourcesFooter(result.citations);
+  const note = unsupportedNote(result, flagUnsupported);
+  return sources || note ? `${sources || "\n"}${note}` : "";
 }
 
 /**

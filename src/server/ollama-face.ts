@@ -1,7 +1,7 @@
 import { type Context, Hono } from "hono";
 import { z } from "zod";
 import type { AskRequest, AskResult } from "../answer/answerer.js";
-import { askFromTurns, sourcesFooter } from "./chat-turns.js";
+import { answerFooter, askFromTurns } from "./chat-turns.js";
 import { startAnswer } from "./face-answer.js";
 import { readFaceBody } from "./face-body.js";
 import type { FaceDeps } from "./face-deps.js";
@@ -74,7 +74,7 @@ async function answer(
 
   if (!streaming) {
     const { result, pieces } = await run.collect();
-    return c.json(final(result.answer + sourcesFooter(result.citations), result, pieces));
+    return c.json(final(result.answer + answerFooter(result, deps.config.flagUnsupported), result, pieces));
   }
   async function* lines(): AsyncGenerator<string, void, undefined> {
     let pieces = 0;
@@ -85,7 +85,7 @@ async function answer(
           yield line({ ...head(), ...shape(e.text), done: false });
           continue;
         }
-        const footer = sourcesFooter(e.result.citations);
+        const footer = answerFooter(e.result, deps.config.flagUnsupported);
         if (footer) yield line({ ...head(), ...shape(footer), done: false });
         yield line(final("", e.result, pieces));
       }

@@ -6,7 +6,7 @@ import type { AskRequest, AskResult } from "../answer/answerer.js";
 import { ValidationError } from "../errors.js";
 import { estimateTokens } from "../tokens.js";
 import { jsonBodyLimit } from "./body-limit.js";
-import { askFromTurns, sourcesFooter } from "./chat-turns.js";
+import { answerFooter, askFromTurns } from "./chat-turns.js";
 import { startAnswer } from "./face-answer.js";
 import { readFaceBody } from "./face-body.js";
 import type { FaceDeps } from "./face-deps.js";
@@ -70,7 +70,7 @@ async function complete(c: Context, deps: FaceDeps) {
           index: 0,
           message: {
             role: "assistant",
-            content: result.answer + sourcesFooter(result.citations),
+            content: result.answer + answerFooter(result, deps.config.flagUnsupported),
             refusal: null,
           },
           logprobs: null,
@@ -96,7 +96,7 @@ async function complete(c: Context, deps: FaceDeps) {
           yield sse(chunk({ content: e.text }));
           continue;
         }
-        const footer = sourcesFooter(e.result.citations);
+        const footer = answerFooter(e.result, deps.config.flagUnsupported);
         if (footer) yield sse(chunk({ content: footer }));
         yield sse({ ...chunk({}, "stop"), citations: e.result.citations, coverage: e.result.coverage });
         if (body.stream_options?.include_usage)

@@ -84,6 +84,9 @@ describe.skipIf(chromiumMissing)("the web page in headless Chromium", () => {
     await page.waitForSelector("#passage:not([hidden])");
     expect(await text(page, "#passage-where")).toMatch(/greenhouse\.pdf, page 2/);
     expect(await text(page, "#passage-text")).toContain("tomato beds every morning");
+    // The sentence was checked against its source: supported, and its supporting text is highlighted.
+    expect(await page.locator("#answer .sentence.supported").count()).toBe(1);
+    expect(await text(page, "#passage-text mark")).toContain("tomato beds every morning");
     expect(await text(page, "#citations")).toContain("greenhouse.pdf, page 2");
     await page.screenshot({ path: path.join(ARTIFACTS, "web-page.png"), fullPage: true });
   });
@@ -128,6 +131,30 @@ describe.skipIf(chromiumMissing)("the web page in headless Chromium", () => {
     await page.click("#ask-button");
     expect(JSON.parse((await fresh).postData() ?? "{}").history).toEqual([]);
     await page.waitForSelector("#answer:not(.streaming)", { timeout: 20_000 });
+  });
+
+  it("marks a sentence its cited source does not say", async () => {
+    const mixing = await startOllamaStandIn({ replyMode: "add-foreign" });
+    const mixed = await startService({
+      OLLAMA_HOST: mixing.url,
+      GROUNDED_DB: path.join(tmp.dir, "index.db"),
+    });
+    try {
+      const other = await context.newPage();
+      await other.goto(mixed.url);
+      await other.fill("#question", "When should the tomato beds be watered?");
+      await other.click("#ask-button");
+      await other.waitForSelector("#answer:not(.streaming)", { timeout: 20_000 });
+      expect(await other.locator("#answer .sentence.supported").count()).toBe(1);
+      const flagged = other.locator("#answer .sentence.unsupported, #answer .sentence.weak");
+      expect(await flagged.count()).toBe(1);
+      expect(await flagged.first().getAttribute("title")).toMatch(/cited source/);
+      await other.screenshot({ path: path.join(ARTIFACTS, "web-page-unsupported.png"), fullPage: true });
+      await other.close();
+    } finally {
+      await mixed.close();
+      await mixing.close();
+    }
   });
 
   it("uploads a file, shows a refused one in words, and removes documents down to the empty state", async () => {

@@ -76,6 +76,45 @@ $("key-form").addEventListener("submit", (event) => {
 
 let sources = [];
 
+const SUPPORT_TEXT = {
+  weak: "Only partly found in the cited source",
+  unsupported: "Not found in the cited source",
+  uncited: "Cites no source",
+};
+
+/** A `[n]` button that opens source n, marking `evidence` in it when given. */
+function citeButton(ref, evidence = null) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "cite";
+  button.textContent = `[${ref.n}]`;
+  button.title = where(ref);
+  button.addEventListener("click", () => openPassage(ref, evidence));
+  return button;
+}
+
+/**
+ * The finished answer, sentence by sentence as the server checked it: a sentence its sources do not
+ * support is marked (and says why on hover), and its citations open the passage with the supporting text
+ * highlighted.
+ */
+function renderChecked(sentences) {
+  const box = $("answer");
+  box.replaceChildren();
+  for (const sentence of sentences) {
+    const span = document.createElement("span");
+    span.className = `sentence ${sentence.support}`;
+    span.textContent = sentence.text;
+    if (SUPPORT_TEXT[sentence.support]) span.title = SUPPORT_TEXT[sentence.support];
+    box.append(span);
+    for (const n of sentence.citations) {
+      const ref = sources.find((s) => s.n === n);
+      if (ref) box.append(" ", citeButton(ref, sentence.evidence));
+    }
+    box.append(" ");
+  }
+}
+
 /** Answer text with each `[n]` marker as a button that opens source n. */
 function renderAnswer(text) {
   const box = $("answer");
@@ -86,21 +125,16 @@ function renderAnswer(text) {
     box.append(text.slice(last, match.index));
     for (const n of match[1].split(",").map((s) => Number(s.trim()))) {
       const ref = sources.find((s) => s.n === n);
-      if (!ref) continue;
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = "cite";
-      button.textContent = `[${n}]`;
-      button.title = where(ref);
-      button.addEventListener("click", () => openPassage(ref));
-      box.append(button);
+      if (ref) box.append(citeButton(ref));
     }
     last = match.index + match[0].length;
   }
   box.append(text.slice(last));
 }
 
-function renderCitations(citations) {
+function renderCitations(citations, sentences = []) {
+  // A source in the list opens at the text that supports the first sentence citing it.
+  const evidenceFor = (n) => sentences.find((s) => s.evidence?.n === n)?.evidence ?? null;
   const list = $("citations");
   list.replaceChildren();
   for (const ref of citations) {
@@ -109,16 +143,25 @@ function renderCitations(citations) {
     button.type = "button";
     button.className = "quiet source";
     button.textContent = `[${ref.n}] ${where(ref)}`;
-    button.addEventListener("click", () => openPassage(ref));
+    button.addEventListener("click", () => openPassage(ref, evidenceFor(ref.n)));
     item.append(button);
     list.append(item);
   }
 }
 
-function openPassage(ref) {
+/** Show source `ref`; `evidence` ({start, end} in its text) is the span that supports a sentence, marked. */
+function openPassage(ref, evidence = null) {
   $("passage-where").textContent = `[${ref.n}] ${where(ref)}`;
   show($("passage-heading"), ref.heading ?? "");
-  $("passage-text").textContent = ref.text;
+  const box = $("passage-text");
+  box.replaceChildren();
+  if (evidence && evidence.n === ref.n && evidence.end > evidence.start) {
+    const mark = document.createElement("mark");
+    mark.textContent = ref.text.slice(evidence.start, evidence.end);
+    box.append(ref.text.slice(0, evidence.start), mark, ref.text.slice(evidence.end));
+  } else {
+    box.textContent = ref.text;
+  }
   $("passage").hidden = false;
   $("passage").scrollIntoView({ block: "nearest", behavior: "smooth" });
 }
@@ -208,8 +251,9 @@ async function ask(question) {
         renderAnswer(text);
       } else if (event.type === "done") {
         sources = event.sources;
-        renderAnswer(event.answer);
-        renderCitations(event.citations);
+        if (event.sentences?.length) renderChecked(event.sentences);
+        else renderAnswer(event.answer);
+        renderCitations(event.citations, event.sentences ?? []);
         showCoverage(event.coverage);
         conversation.push({ role: "user", content: question }, { role: "assistant", content: event.answer });
       } else if (event.type === "error") throw new ApiError(event.error.message);
