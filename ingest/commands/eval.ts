@@ -98,10 +98,10 @@ export function formatAnswerTable(results: AnswerSetResult[], followups: Followu
     (r) =>
       `| ${r.set} | ${r.mode} | ${r.answerable} | ${r.absent} | ${pct(r.falseRefusal)} | ${pct(r.partial)} | ${r.absent ? pct(r.absentRefused) : "  -  "} | ${pct(r.citedFile)} | ${pct(r.citedPage)} | ${pct(r.firstSentence)} | ${r.latencyP50Ms.toFixed(1)} |`,
   );
-  const lines = [head, rule, ...rows];
+  const lines = results.length ? [head, rule, ...rows] : [];
   if (followups.length) {
+    if (lines.length) lines.push("");
     lines.push(
-      "",
       "| follow-ups | conversations | search hit@5 with history | alone | standalone | standalone after an unrelated turn | ask cites the article | ask refused |",
       `|${"---|".repeat(8)}`,
       ...followups.map(

@@ -223,48 +223,54 @@ export async function evaluateFollowups(
   chatModel: ChatModel | null,
   onProgress: (done: number, total: number, label: string) => void,
   limit?: number,
+  files: { followups?: string; docs?: string; name?: string } = {},
 ): Promise<FollowupResult | null> {
-  const file = path.join(setDir, "followups.jsonl");
+  const file = files.followups ?? path.join(setDir, "followups.jsonl");
   if (!fs.existsSync(file)) return null;
-  const name = `${path.basename(path.resolve(setDir))} follow-ups`;
+  const setName = files.name ?? path.basename(path.resolve(setDir));
+  const name = `${setName} follow-ups`;
   const conversations = spread(readAnswerQuestions(file), limit);
-  return withIndex({ config, embedder }, [path.join(setDir, "docs")], async (_store, retriever) => {
-    const answerer = createAnswerer({ retriever, chatModel, limiter: createLimiter(1, 1), think: false });
-    const hit = async (q: AnswerQuestion, question: string, history: HistoryTurn[]) => {
-      const r = await retriever.retrieve(question, { k: 5, history });
-      return r.results.some((c) => holdsAnswer(c.text, q)) ? 1 : 0;
-    };
-    let withHistory = 0;
-    let alone = 0;
-    let standalone = 0;
-    let unrelated = 0;
-    let cited = 0;
-    let refused = 0;
-    for (const [i, q] of conversations.entries()) {
-      const history = q.history ?? [];
-      withHistory += await hit(q, q.question, history);
-      alone += await hit(q, q.question, []);
-      standalone += await hit(q, q.standalone ?? q.question, []);
-      const other = conversations
-        .slice(i + 1)
-        .concat(conversations.slice(0, i))
-        .find((c) => c.source !== q.source);
-      unrelated += await hit(q, q.standalone ?? q.question, other?.history ?? []);
-      const r = await askOnce(answerer, q.question, history);
-      if (r.citations.some((c) => c.source === want(q))) cited++;
-      if (r.coverage === "not_covered") refused++;
-      if (i % 25 === 0) onProgress(i + 1, conversations.length, name);
-    }
-    const n = Math.max(1, conversations.length);
-    return {
-      set: path.basename(path.resolve(setDir)),
-      conversations: conversations.length,
-      hit5WithHistory: withHistory / n,
-      hit5Alone: alone / n,
-      hit5Standalone: standalone / n,
-      hit5AfterUnrelated: unrelated / n,
-      citedFile: cited / n,
-      refused: refused / n,
-    };
-  });
+  return withIndex(
+    { config, embedder },
+    [files.docs ?? path.join(setDir, "docs")],
+    async (_store, retriever) => {
+      const answerer = createAnswerer({ retriever, chatModel, limiter: createLimiter(1, 1), think: false });
+      const hit = async (q: AnswerQuestion, question: string, history: HistoryTurn[]) => {
+        const r = await retriever.retrieve(question, { k: 5, history });
+        return r.results.some((c) => holdsAnswer(c.text, q)) ? 1 : 0;
+      };
+      let withHistory = 0;
+      let alone = 0;
+      let standalone = 0;
+      let unrelated = 0;
+      let cited = 0;
+      let refused = 0;
+      for (const [i, q] of conversations.entries()) {
+        const history = q.history ?? [];
+        withHistory += await hit(q, q.question, history);
+        alone += await hit(q, q.question, []);
+        standalone += await hit(q, q.standalone ?? q.question, []);
+        const other = conversations
+          .slice(i + 1)
+          .concat(conversations.slice(0, i))
+          .find((c) => c.source !== q.source);
+        unrelated += await hit(q, q.standalone ?? q.question, other?.history ?? []);
+        const r = await askOnce(answerer, q.question, history);
+        if (r.citations.some((c) => c.source === want(q))) cited++;
+        if (r.coverage === "not_covered") refused++;
+        if (i % 25 === 0) onProgress(i + 1, conversations.length, name);
+      }
+      const n = Math.max(1, conversations.length);
+      return {
+        set: setName,
+        conversations: conversations.length,
+        hit5WithHistory: withHistory / n,
+        hit5Alone: alone / n,
+        hit5Standalone: standalone / n,
+        hit5AfterUnrelated: unrelated / n,
+        citedFile: cited / n,
+        refused: refused / n,
+      };
+    },
+  );
 }

@@ -19,6 +19,7 @@ import { createOllamaClient } from "../../src/ollama/client.js";
 import { createOllamaEmbedder } from "../../src/ollama/embedder.js";
 import { startOllamaStandIn } from "../stand-in/ollama-stand-in.js";
 import { type Script, writeCrossScriptSet } from "../tools/cross-script-set.js";
+import { handWrittenFollowups } from "./followups/run.js";
 
 interface Gate {
   set: string;
@@ -172,6 +173,11 @@ async function main(root: string): Promise<number> {
           `${gate.set} follow-up answers citing the article ${f.citedFile} < ${gate.followups.minCitedFile}`,
         );
       }
+    }
+    for (const f of await handWrittenFollowups(root)) {
+      followups.push(f);
+      check(f.hit5WithHistory >= 0.9, `${f.set} hit@5 with history ${f.hit5WithHistory} < 0.9`);
+      check(f.citedFile >= 0.9, `${f.set} answers citing the document ${f.citedFile} < 0.9`);
     }
   } finally {
     await ollama.close();
