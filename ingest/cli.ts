@@ -98,8 +98,11 @@ export async function main(
   }
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+/** Run the command line of this process: `npm run grounded`, `tsx ingest/cli.ts`, bin/grounded.mjs. */
+export function runFromProcess(): void {
   main(process.argv.slice(2), process.env, output(process.stdout), output(process.stderr)).then((code) => {
     process.exitCode = code;
   });
 }
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) runFromProcess();
