@@ -17,7 +17,7 @@ export const COMMON_FLAGS = {
 export type FlagSpec = Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }>;
 
 /** `command` names the command in messages about its flags ("ingest", "serve", ...). */
-export function parse<T extends FlagSpec>(argv: string[], flags: T, command: string) {
+export function parse<T extends FlagSpec>(argv: string[], flags: T, command: string, cli = "grounded") {
   try {
     return parseArgs({
       args: argv,
@@ -26,13 +26,13 @@ export function parse<T extends FlagSpec>(argv: string[], flags: T, command: str
       strict: true,
     });
   } catch (e) {
-    throw new ValidationError(flagProblem(e as Error & { code?: string }, command));
+    throw new ValidationError(flagProblem(e as Error & { code?: string }, command, cli));
   }
 }
 
 /** parseArgs' messages, which talk about positional arguments and `<value>`, said plainly. */
-function flagProblem(e: Error & { code?: string }, command: string): string {
-  const help = `Run \`grounded ${command} --help\` for its flags.`;
+function flagProblem(e: Error & { code?: string }, command: string, cli: string): string {
+  const help = `Run \`${cli} ${command} --help\` for its flags.`;
   const flag = /'(-[^' ]+)/.exec(e.message)?.[1];
   if (flag && e.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION")
     return `grounded ${command} has no flag ${flag}. ${help}`;

@@ -1,15 +1,16 @@
 #!/usr/bin/env -S npx tsx
 import { fileURLToPath } from "node:url";
-import { loadConfig } from "../src/config.js";
+import { asTyped } from "../src/cli-name.js";
 import { GroundedError } from "../src/errors.js";
 import { assertAddressAllowed } from "../src/server/listen.js";
-import { overridesFrom, parse } from "./args.js";
+import { parse } from "./args.js";
 import { runEval } from "./commands/eval.js";
 import { ingestPaths, runIngest } from "./commands/ingest.js";
 import { runPull } from "./commands/pull.js";
 import { runAsk, runSearch } from "./commands/query.js";
 import { runServe } from "./commands/serve.js";
 import { runStatus } from "./commands/status.js";
+import { configFor, invocationOf } from "./invocation.js";
 import type { Output } from "./progress.js";
 
 const USAGE = `grounded: ask questions of your documents, with citations to file and page.
@@ -39,46 +40,52 @@ export async function main(
   env: Record<string, string | undefined>,
   out: Output,
   err: Output,
+  processCwd: string = process.cwd(),
 ): Promise<number> {
   const [command, ...rest] = argv;
+  const inv = invocationOf(env, processCwd);
+  const usage = asTyped(USAGE, inv.cli);
   try {
     switch (command) {
       case "ingest":
-        return await runIngest(rest, env, out, err);
+        return await runIngest(rest, inv, out, err);
       case "serve":
-        return await runServe(rest, env, out, err);
+        return await runServe(rest, inv, out, err);
       case "pull":
-        return await runPull(rest, env, out);
+        return await runPull(rest, inv, out);
       case "ask":
-        return await runAsk(rest, env, out, err);
+        return await runAsk(rest, inv, out, err);
       case "search":
-        return await runSearch(rest, env, out, err);
+        return await runSearch(rest, inv, out, err);
       case "status":
-        return await runStatus(rest, env, out);
+        return await runStatus(rest, inv, out);
       case "eval":
-        return await runEval(rest, env, out, err);
+        return await runEval(rest, inv, out, err);
       case "demo": {
-        const { values } = parse(rest, {}, "demo");
+        const { values } = parse(rest, {}, "demo", inv.cli);
         if (values.help) {
           out.write(
-            "grounded demo [--host H] [--port P] [--db FILE] [--chat-model NAME] [--ollama-host URL]\n",
+            asTyped(
+              "grounded demo [--host H] [--port P] [--db FILE] [--chat-model NAME] [--ollama-host URL]\n",
+              inv.cli,
+            ),
           );
           return 0;
         }
-        const config = loadConfig(env, overridesFrom(values));
+        const config = configFor(inv, values);
         assertAddressAllowed(config); // refused before the samples are ingested, not after
         const summary = await ingestPaths(config, [SAMPLES], { prune: true }, out, err);
         if (summary.failed > 0) return 1;
-        return await runServe(rest, env, out, err);
+        return await runServe(rest, inv, out, err);
       }
       case undefined:
       case "help":
       case "--help":
       case "-h":
-        out.write(USAGE);
+        out.write(usage);
         return command === undefined ? 2 : 0;
       default:
-        err.write(`Unknown command "${command}".\n\n${USAGE}`);
+        err.write(`Unknown command "${command}".\n\n${usage}`);
         return 2;
     }
   } catch (e) {
@@ -91,8 +98,11 @@ export async function main(
   }
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+/** Run the command line of this process: `npm run grounded`, `tsx ingest/cli.ts`, bin/grounded.mjs. */
+export function runFromProcess(): void {
   main(process.argv.slice(2), process.env, output(process.stdout), output(process.stderr)).then((code) => {
     process.exitCode = code;
   });
 }
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) runFromProcess();

@@ -256,7 +256,7 @@ export async function ingest(
         // The vectors themselves, not the model's metadata, decide the index's width: a server may report
         // another embedding_length than it returns. A fresh index adopts the real width; a filled one cannot.
         if (store.counts().chunks > 0)
-          throw new EmbeddingMismatchError(info.model, dimensions, info.model, width);
+          throw new EmbeddingMismatchError(info.model, dimensions, info.model, width, config.cli);
         store.reset({ embedModel: info.model, dimensions: width });
         dimensions = width;
       }

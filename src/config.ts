@@ -1,6 +1,9 @@
+import os from "node:os";
 import path from "node:path";
+import { commandForm } from "./cli-name.js";
 import { ConfigError } from "./errors.js";
 import { parseOllamaHost } from "./ollama-host.js";
+import { resolveUserPath } from "./user-path.js";
 
 /** Everything grounded can be told, loaded once at start-up and passed in. */
 export interface Config {
@@ -46,6 +49,18 @@ export interface Config {
   readonly exactSearch: boolean;
   /** Worker threads that run searches off the event loop in `serve`; 0 = on the main thread. */
   readonly searchWorkers: number;
+  /** How the user runs grounded (`grounded` or `npm run grounded --`), for messages that say what to run. */
+  readonly cli: string;
+}
+
+/** Where paths are read from: the user's folder for paths they give, `base` for the default index. */
+export interface ConfigDirs {
+  /** The folder the user ran the command in (INIT_CWD under npm); relative GROUNDED_DB / --db start here. */
+  cwd?: string;
+  /** The default index is data/grounded.db under this folder (the repository under `npm run`). */
+  base?: string;
+  /** What a leading `~` stands for. */
+  home?: string;
 }
 
 export type ConfigOverrides = { -readonly [K in keyof Config]?: Config[K] | undefined };
@@ -91,13 +106,13 @@ function hostList(env: Env, name: string): string[] {
 }
 
 /** Pure: the same env and overrides always give the same frozen config. */
-export function loadConfig(env: Env, overrides: ConfigOverrides = {}, cwd = process.cwd()): Config {
+export function loadConfig(env: Env, overrides: ConfigOverrides = {}, dirs: ConfigDirs = {}): Config {
   const picked = Object.fromEntries(
     Object.entries(overrides).filter(([, v]) => v !== undefined),
   ) as ConfigOverrides;
   const base: Config = {
     ollamaHost: parseOllamaHost(env.OLLAMA_HOST),
-    db: str(env, "GROUNDED_DB") ?? path.join("data", "grounded.db"),
+    db: str(env, "GROUNDED_DB") ?? "",
     embedModel: str(env, "GROUNDED_EMBED_MODEL") ?? "bge-m3",
     chatModel: str(env, "GROUNDED_CHAT_MODEL") ?? "gemma4:e4b",
     host: str(env, "GROUNDED_HOST") ?? "127.0.0.1",
@@ -123,6 +138,7 @@ export function loadConfig(env: Env, overrides: ConfigOverrides = {}, cwd = proc
     maxUploadBytes: int(env, "GROUNDED_MAX_UPLOAD_MB", 50, 1) * 1024 * 1024,
     exactSearch: bool(env, "GROUNDED_EXACT_SEARCH"),
     searchWorkers: int(env, "GROUNDED_SEARCH_WORKERS", 2, 0),
+    cli: commandForm(env),
   };
   const merged: Config = { ...base, ...picked } as Config;
   if (picked.ollamaHost) (merged as { ollamaHost: string }).ollamaHost = parseOllamaHost(picked.ollamaHost);
@@ -134,5 +150,8 @@ export function loadConfig(env: Env, overrides: ConfigOverrides = {}, cwd = proc
       `GROUNDED_CHUNK_OVERLAP (${merged.chunkOverlapTokens}) must be smaller than GROUNDED_CHUNK_TOKENS (${merged.chunkTokens}).`,
     );
   }
-  return Object.freeze({ ...merged, db: path.resolve(cwd, merged.db) });
+  const db = merged.db
+    ? resolveUserPath(dirs.cwd ?? process.cwd(), merged.db, dirs.home ?? os.homedir())
+    : path.resolve(dirs.base ?? process.cwd(), "data", "grounded.db");
+  return Object.freeze({ ...merged, db });
 }

@@ -102,12 +102,18 @@ export class OllamaError extends GroundedError {
 
 /** The index was built with another embedding model or dimensions than the ones configured now. */
 export class EmbeddingMismatchError extends GroundedError {
-  constructor(indexModel: string, indexDims: number, wantedModel: string, wantedDims?: number) {
+  constructor(
+    indexModel: string,
+    indexDims: number,
+    wantedModel: string,
+    wantedDims?: number,
+    cli = "grounded",
+  ) {
     super(
       "embedding_mismatch",
       `The index was built with the embedding model "${indexModel}" (${indexDims} dimensions) but "${wantedModel}"${
         wantedDims ? ` (${wantedDims} dimensions)` : ""
-      } is configured. Either set GROUNDED_EMBED_MODEL=${indexModel} (or --embed-model ${indexModel}), or rebuild the index with the new model: \`grounded ingest --reindex <folder>\`.`,
+      } is configured. Either set GROUNDED_EMBED_MODEL=${indexModel} (or --embed-model ${indexModel}), or rebuild the index with the new model: \`${cli} ingest --reindex <folder>\`.`,
       { status: 409, exitCode: 2 },
     );
   }

@@ -30,9 +30,9 @@ export async function ollamaReachable(client: OllamaClient): Promise<string | nu
   }
 }
 
-const fallbackWarning = (host: string) =>
+const fallbackWarning = (host: string, cli: string) =>
   `Ollama is not reachable at ${host}: using the built-in offline embedder, which matches words, not meaning. ` +
-  "Start Ollama, then run `grounded ingest --reindex <folder>` for much better search.";
+  `Start Ollama, then run \`${cli} ingest --reindex <folder>\` for much better search.`;
 
 /**
  * Pick the embedder for a run. Queries must use the model the index was built with. Ingest uses the
@@ -63,29 +63,41 @@ export async function selectEmbedder(
       // Only worth saying when the better option is actually there: Ollama is running now.
       const upgrade = config.embedModel !== BUILTIN_MODEL && (await ollamaReachable(client)) !== null;
       const warning = upgrade
-        ? `This index uses the built-in offline embedder. Ollama is running now: \`grounded ingest --reindex <folder>\` rebuilds it with "${config.embedModel}" for much better search.`
+        ? `This index uses the built-in offline embedder. Ollama is running now: \`${config.cli} ingest --reindex <folder>\` rebuilds it with "${config.embedModel}" for much better search.`
         : null;
       return { embedder: builtin, warning };
     }
     const warning =
       index.embedModel !== config.embedModel
-        ? `The index was built with "${index.embedModel}", so queries use it (GROUNDED_EMBED_MODEL says "${config.embedModel}"). Run \`grounded ingest --reindex <folder>\` to switch.`
+        ? `The index was built with "${index.embedModel}", so queries use it (GROUNDED_EMBED_MODEL says "${config.embedModel}"). Run \`${config.cli} ingest --reindex <folder>\` to switch.`
         : null;
     return { embedder: ollama(index.embedModel), warning };
   }
 
   if (config.embedModel === BUILTIN_MODEL) {
     if (index && index.embedModel !== BUILTIN_MODEL && !options.reindex) {
-      throw new EmbeddingMismatchError(index.embedModel, index.dimensions, BUILTIN_MODEL);
+      throw new EmbeddingMismatchError(
+        index.embedModel,
+        index.dimensions,
+        BUILTIN_MODEL,
+        undefined,
+        config.cli,
+      );
     }
     return { embedder: builtin, warning: null };
   }
   const reachable = (await ollamaReachable(client)) !== null;
   if (!reachable && (!index || index.embedModel === BUILTIN_MODEL)) {
-    return { embedder: builtin, warning: fallbackWarning(config.ollamaHost) };
+    return { embedder: builtin, warning: fallbackWarning(config.ollamaHost, config.cli) };
   }
   if (index && index.embedModel !== config.embedModel && !options.reindex) {
-    throw new EmbeddingMismatchError(index.embedModel, index.dimensions, config.embedModel);
+    throw new EmbeddingMismatchError(
+      index.embedModel,
+      index.dimensions,
+      config.embedModel,
+      undefined,
+      config.cli,
+    );
   }
   return { embedder: ollama(config.embedModel), warning: null };
 }

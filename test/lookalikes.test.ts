@@ -116,7 +116,7 @@ describe("ingest stores, shows and sends the real characters", () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toContain("look-alike Chinese characters");
     expect(r.stderr).toContain(
-      "Fixed look-alike characters in 1 document(s); the next `grounded ingest` of their folders re-embeds them.",
+      "Fixed look-alike characters in 1 document(s); they are embedded again the next time their folders are ingested.",
     );
     // This very run is such an ingest: the PDF is re-embedded, the other file is untouched.
     expect(r.stdout).toMatch(/Done: 0 added, 1 updated, 1 unchanged/);

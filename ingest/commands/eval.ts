@@ -1,7 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { ChatModel } from "../../src/chat-model.js";
-import { type Config, loadConfig } from "../../src/config.js";
+import { asTyped } from "../../src/cli-name.js";
+import type { Config } from "../../src/config.js";
 import type { Embedder } from "../../src/embedder.js";
 import { ValidationError } from "../../src/errors.js";
 import { createOllamaChatModel } from "../../src/ollama/chat-model.js";
@@ -9,7 +10,7 @@ import type { OllamaClient } from "../../src/ollama/client.js";
 import { createOllamaClient } from "../../src/ollama/client.js";
 import type { RetrievalMode } from "../../src/retriever.js";
 import { ollamaReachable, selectEmbedder } from "../../src/select-embedder.js";
-import { overridesFrom, parse } from "../args.js";
+import { parse } from "../args.js";
 import {
   type AnswerSetResult,
   evaluateAnswers,
@@ -17,6 +18,7 @@ import {
   type FollowupResult,
 } from "../eval/answer-eval.js";
 import { type EvalSetResult, evaluateSet } from "../eval/run-eval.js";
+import { configFor, type Invocation, userPaths } from "../invocation.js";
 import type { Output } from "../progress.js";
 
 export const EVAL_USAGE =
@@ -36,19 +38,16 @@ export function formatTable(results: EvalSetResult[]): string {
 }
 
 /** `grounded eval <set>...`: measure retrieval on question sets in ../shared/eval's format. */
-export async function runEval(
-  argv: string[],
-  env: Record<string, string | undefined>,
-  out: Output,
-  err: Output,
-): Promise<number> {
-  const { values, positionals } = parse(
+export async function runEval(argv: string[], inv: Invocation, out: Output, err: Output): Promise<number> {
+  const { values, positionals: typed } = parse(
     argv,
     { mode: { type: "string" }, limit: { type: "string" }, answers: { type: "boolean" } },
     "eval",
+    inv.cli,
   );
+  const positionals = userPaths(inv, typed);
   if (values.help || positionals.length === 0) {
-    (values.help ? out : err).write(`${EVAL_USAGE}\n`);
+    (values.help ? out : err).write(`${asTyped(EVAL_USAGE, inv.cli)}\n`);
     return values.help ? 0 : 2;
   }
   const modeArg = values.mode ?? "hybrid";
@@ -66,7 +65,7 @@ export async function runEval(
       );
     }
   }
-  const config = loadConfig(env, overridesFrom(values));
+  const config = configFor(inv, values);
   const client = createOllamaClient({ host: config.ollamaHost, timeoutMs: config.ollamaTimeoutMs });
   const { embedder, warning } = await selectEmbedder(config, client, null, "ingest");
   if (warning) err.write(`note: ${warning}\n`);

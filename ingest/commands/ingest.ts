@@ -1,11 +1,12 @@
 import fs from "node:fs";
-import path from "node:path";
-import { type Config, loadConfig } from "../../src/config.js";
+import { asTyped } from "../../src/cli-name.js";
+import type { Config } from "../../src/config.js";
 import { ValidationError } from "../../src/errors.js";
 import { createOllamaClient } from "../../src/ollama/client.js";
 import { selectEmbedder } from "../../src/select-embedder.js";
 import { openStore } from "../../src/store/store.js";
-import { overridesFrom, parse } from "../args.js";
+import { parse } from "../args.js";
+import { configFor, type Invocation, userPaths } from "../invocation.js";
 import { acquireIngestLock } from "../lock.js";
 import { type IngestSummary, ingest } from "../pipeline.js";
 import { createProgress, type Output } from "../progress.js";
@@ -14,12 +15,7 @@ import { runWatch } from "./watch.js";
 export const INGEST_USAGE = `grounded ingest <file-or-folder>... [--prune] [--reindex] [--watch] [--db FILE] [--embed-model NAME] [--ollama-host URL]`;
 
 /** Ingest the given paths into the index; the exit code is 0 when every file succeeded, 1 when some failed. */
-export async function runIngest(
-  argv: string[],
-  env: Record<string, string | undefined>,
-  out: Output,
-  err: Output,
-): Promise<number> {
+export async function runIngest(argv: string[], inv: Invocation, out: Output, err: Output): Promise<number> {
   const { values, positionals } = parse(
     argv,
     {
@@ -28,25 +24,29 @@ export async function runIngest(
       watch: { type: "boolean" },
     },
     "ingest",
+    inv.cli,
   );
   if (values.help) {
-    out.write(`${INGEST_USAGE}\n`);
+    out.write(`${asTyped(INGEST_USAGE, inv.cli)}\n`);
     return 0;
   }
   if (positionals.length === 0)
-    throw new ValidationError(`Name at least one file or folder to ingest.\nUsage: ${INGEST_USAGE}`);
+    throw new ValidationError(
+      `Name at least one file or folder to ingest.\nUsage: ${asTyped(INGEST_USAGE, inv.cli)}`,
+    );
   // A mistyped path is a usage error, found before the index (or its lock) is created.
-  const missing = positionals.filter((p) => !fs.existsSync(p));
+  const roots = userPaths(inv, positionals);
+  const missing = roots.filter((p) => !fs.existsSync(p));
   if (missing.length)
     throw new ValidationError(
-      `${missing.map((p) => path.resolve(p)).join(", ")} ${missing.length === 1 ? "does" : "do"} not exist. Check the path; nothing was ingested.`,
+      `${missing.join(", ")} ${missing.length === 1 ? "does" : "do"} not exist. Check the path; nothing was ingested.`,
     );
-  const config = loadConfig(env, overridesFrom(values));
+  const config = configFor(inv, values);
   // Watching starts with a full sync (which also prunes), so no separate first run.
-  if (values.watch) return runWatch(config, positionals, out, err);
+  if (values.watch) return runWatch(config, roots, out, err);
   const summary = await ingestPaths(
     config,
-    positionals,
+    roots,
     { prune: values.prune, reindex: values.reindex },
     out,
     err,

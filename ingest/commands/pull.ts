@@ -1,7 +1,8 @@
 import { BUILTIN_MODEL } from "../../src/builtin-embedder.js";
-import { loadConfig } from "../../src/config.js";
+import { asTyped } from "../../src/cli-name.js";
 import { createOllamaClient } from "../../src/ollama/client.js";
-import { overridesFrom, parse } from "../args.js";
+import { parse } from "../args.js";
+import { configFor, type Invocation } from "../invocation.js";
 import type { Output } from "../progress.js";
 import { pullMissing } from "../pull.js";
 import { createPullProgress } from "../pull-progress.js";
@@ -9,17 +10,13 @@ import { createPullProgress } from "../pull-progress.js";
 export const PULL_USAGE = "grounded pull [--embed-model NAME] [--chat-model NAME] [--ollama-host URL]";
 
 /** `grounded pull`: fetch the configured embedding and chat models that Ollama does not have yet. */
-export async function runPull(
-  argv: string[],
-  env: Record<string, string | undefined>,
-  out: Output,
-): Promise<number> {
-  const { values } = parse(argv, {}, "pull");
+export async function runPull(argv: string[], inv: Invocation, out: Output): Promise<number> {
+  const { values } = parse(argv, {}, "pull", inv.cli);
   if (values.help) {
-    out.write(`${PULL_USAGE}\n`);
+    out.write(`${asTyped(PULL_USAGE, inv.cli)}\n`);
     return 0;
   }
-  const config = loadConfig(env, overridesFrom(values));
+  const config = configFor(inv, values);
   const models = [
     ...(config.embedModel === BUILTIN_MODEL ? [] : [config.embedModel]),
     ...(config.chatModel === "none" ? [] : [config.chatModel]),

@@ -1,13 +1,12 @@
 import type { AskEvent } from "../../src/answer/answerer.js";
 import { sourceLabel } from "../../src/answer/prompt.js";
-import { loadConfig } from "../../src/config.js";
+import { asTyped } from "../../src/cli-name.js";
 import { ValidationError } from "../../src/errors.js";
 import type { RetrievalMode } from "../../src/retriever.js";
 import { createQueryRuntime } from "../../src/runtime.js";
-import { overridesFrom, parse } from "../args.js";
+import { parse } from "../args.js";
+import { configFor, type Invocation } from "../invocation.js";
 import type { Output } from "../progress.js";
-
-type Env = Record<string, string | undefined>;
 
 const ASK_USAGE =
   'grounded ask "<question>" [--k N] [--source PREFIX] [--json] [--db FILE] [--chat-model NAME] [--ollama-host URL]';
@@ -23,17 +22,20 @@ function positiveInt(raw: string | undefined, fallback: number, name: string): n
 }
 
 /** `grounded ask "<question>"`: streams the answer to the terminal, then lists the cited sources. */
-export async function runAsk(argv: string[], env: Env, out: Output, err: Output): Promise<number> {
-  const { values, positionals } = parse(argv, { k: { type: "string" }, source: { type: "string" } }, "ask");
+export async function runAsk(argv: string[], inv: Invocation, out: Output, err: Output): Promise<number> {
+  const { values, positionals } = parse(
+    argv,
+    { k: { type: "string" }, source: { type: "string" } },
+    "ask",
+    inv.cli,
+  );
   if (values.help) {
-    out.write(`${ASK_USAGE}\n`);
+    out.write(`${asTyped(ASK_USAGE, inv.cli)}\n`);
     return 0;
   }
   const question = positionals.join(" ").trim();
-  if (!question) throw new ValidationError('Ask a question: grounded ask "How do I descale the kettle?"');
-  const runtime = await createQueryRuntime(loadConfig(env, overridesFrom(values)), (m) =>
-    err.write(`warning: ${m}\n`),
-  );
+  if (!question) throw new ValidationError(`Ask a question: ${inv.cli} ask "How do I descale the kettle?"`);
+  const runtime = await createQueryRuntime(configFor(inv, values), (m) => err.write(`warning: ${m}\n`));
   try {
     for (const w of runtime.warnings) err.write(`note: ${w}\n`);
     let done: Extract<AskEvent, { type: "done" }> | undefined;
@@ -63,22 +65,23 @@ export async function runAsk(argv: string[], env: Env, out: Output, err: Output)
 }
 
 /** `grounded search "<query>"`: retrieval only, no chat model. */
-export async function runSearch(argv: string[], env: Env, out: Output, err: Output): Promise<number> {
+export async function runSearch(argv: string[], inv: Invocation, out: Output, err: Output): Promise<number> {
   const { values, positionals } = parse(
     argv,
     { k: { type: "string" }, source: { type: "string" }, mode: { type: "string" } },
     "search",
+    inv.cli,
   );
   if (values.help) {
-    out.write(`${SEARCH_USAGE}\n`);
+    out.write(`${asTyped(SEARCH_USAGE, inv.cli)}\n`);
     return 0;
   }
   const query = positionals.join(" ").trim();
-  if (!query) throw new ValidationError('Give a search query: grounded search "descaling"');
+  if (!query) throw new ValidationError(`Give a search query: ${inv.cli} search "descaling"`);
   const mode = (values.mode ?? "hybrid") as RetrievalMode;
   if (!["hybrid", "vector", "lexical"].includes(mode))
     throw new ValidationError("--mode must be hybrid, vector or lexical.");
-  const runtime = await createQueryRuntime(loadConfig(env, overridesFrom(values)));
+  const runtime = await createQueryRuntime(configFor(inv, values));
   try {
     for (const w of runtime.warnings) err.write(`note: ${w}\n`);
     const r = await runtime.retriever.retrieve(query, {

@@ -1,32 +1,31 @@
-import { loadConfig } from "../../src/config.js";
+import { asTyped } from "../../src/cli-name.js";
 import { createQueryRuntime } from "../../src/runtime.js";
 import { ollamaReachable } from "../../src/select-embedder.js";
 import { createApp } from "../../src/server/app.js";
 import { createAnswererFor } from "../../src/server/face-deps.js";
 import { assertAddressAllowed, type Listening, listen } from "../../src/server/listen.js";
 import { VERSION } from "../../src/version.js";
-import { overridesFrom, parse } from "../args.js";
+import { parse } from "../args.js";
 import type { IndexWriter } from "../index-writer.js";
+import { configFor, type Invocation, userPaths } from "../invocation.js";
 import { createProgress, type Output } from "../progress.js";
 import { createServerWriter } from "../server-writer.js";
 import { checkWatchRoots, onceEachFailure, startWatches, untilStopped } from "./watch.js";
 
 /** Run the HTTP service until SIGINT/SIGTERM. */
-export async function runServe(
-  argv: string[],
-  env: Record<string, string | undefined>,
-  out: Output,
-  err: Output,
-): Promise<number> {
-  const { values } = parse(argv, { watch: { type: "string", multiple: true } }, "serve");
+export async function runServe(argv: string[], inv: Invocation, out: Output, err: Output): Promise<number> {
+  const { values } = parse(argv, { watch: { type: "string", multiple: true } }, "serve", inv.cli);
   if (values.help) {
     out.write(
-      "grounded serve [--watch FOLDER]... [--host H] [--port P] [--db FILE] [--chat-model NAME] [--ollama-host URL]\n",
+      asTyped(
+        "grounded serve [--watch FOLDER]... [--host H] [--port P] [--db FILE] [--chat-model NAME] [--ollama-host URL]\n",
+        inv.cli,
+      ),
     );
     return 0;
   }
-  const config = loadConfig(env, overridesFrom(values));
-  const roots = values.watch ?? [];
+  const config = configFor(inv, values);
+  const roots = userPaths(inv, values.watch ?? []);
   // What can be refused without opening anything is refused first.
   assertAddressAllowed(config);
   checkWatchRoots(roots);

@@ -1,24 +1,21 @@
 import fs from "node:fs";
-import { loadConfig } from "../../src/config.js";
+import { asTyped } from "../../src/cli-name.js";
 import { createOllamaClient } from "../../src/ollama/client.js";
 import { ollamaReachable } from "../../src/select-embedder.js";
 import { checkIndex } from "../../src/store/check.js";
 import { openStore } from "../../src/store/store.js";
-import { overridesFrom, parse } from "../args.js";
+import { parse } from "../args.js";
+import { configFor, type Invocation } from "../invocation.js";
 import type { Output } from "../progress.js";
 
 /** `grounded status [--check]`: the index and Ollama, and with --check the index's invariants. */
-export async function runStatus(
-  argv: string[],
-  env: Record<string, string | undefined>,
-  out: Output,
-): Promise<number> {
-  const { values } = parse(argv, { check: { type: "boolean" } }, "status");
+export async function runStatus(argv: string[], inv: Invocation, out: Output): Promise<number> {
+  const { values } = parse(argv, { check: { type: "boolean" } }, "status", inv.cli);
   if (values.help) {
-    out.write("grounded status [--check] [--json] [--db FILE] [--ollama-host URL]\n");
+    out.write(asTyped("grounded status [--check] [--json] [--db FILE] [--ollama-host URL]\n", inv.cli));
     return 0;
   }
-  const config = loadConfig(env, overridesFrom(values));
+  const config = configFor(inv, values);
   const client = createOllamaClient({ host: config.ollamaHost, timeoutMs: config.ollamaTimeoutMs });
   const version = await ollamaReachable(client);
   let models: string[] = [];
@@ -47,7 +44,7 @@ export async function runStatus(
     } else {
       const has = (m: string) => models.some((x) => x === m || x === `${m}:latest`);
       out.write(
-        `index   ${config.db}${exists ? "" : " (not created yet: run grounded ingest <folder>)"}\n` +
+        `index   ${config.db}${exists ? "" : ` (not created yet: run ${config.cli} ingest <folder>)`}\n` +
           `        ${counts.documents} documents, ${counts.chunks} chunks, embeddings: ${info ? `${info.embedModel} (${info.dimensions} dims)` : "none yet"}\n` +
           `ollama  ${config.ollamaHost}: ${version ? `reachable, version ${version}` : "NOT reachable (start it with `ollama serve`)"}\n`,
       );

@@ -31,7 +31,7 @@ function tooLarge(config: Config): GroundedError {
   const mb = Math.round(config.maxUploadBytes / 1024 / 1024);
   return new GroundedError(
     "file_too_large",
-    `The file is larger than the ${mb} MB upload limit. Raise GROUNDED_MAX_UPLOAD_MB, or put the file in a folder and run \`grounded ingest <folder>\`.`,
+    `The file is larger than the ${mb} MB upload limit. Raise GROUNDED_MAX_UPLOAD_MB, or put the file in a folder and run \`${config.cli} ingest <folder>\`.`,
     { status: 413 },
   );
 }
@@ -53,7 +53,7 @@ export function registerUploads(
     if (!uploads) {
       throw new GroundedError(
         "uploads_unavailable",
-        "This server does not take uploads. Start it with `grounded serve`, or run `grounded ingest <folder>`.",
+        `This server does not take uploads. Start it with \`${config.cli} serve\`, or run \`${config.cli} ingest <folder>\`.`,
         { status: 501 },
       );
     }

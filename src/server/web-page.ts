@@ -18,6 +18,7 @@ export function registerWebPage(app: Hono): void {
   const assets = [
     { route: "/", body: read("index.html"), type: "text/html; charset=utf-8" },
     { route: "/web/app.js", body: read("app.js"), type: "text/javascript; charset=utf-8" },
+    { route: "/web/markdown.js", body: read("markdown.js"), type: "text/javascript; charset=utf-8" },
     { route: "/web/style.css", body: read("style.css"), type: "text/css; charset=utf-8" },
     // Browsers ask for /favicon.ico whatever the page says; the content type, not the name, makes it SVG.
     { route: "/favicon.ico", body: read("favicon.svg"), type: "image/svg+xml" },

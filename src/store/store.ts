@@ -2,6 +2,7 @@ import type { Chunk } from "../document.js";
 import { EmbeddingMismatchError } from "../errors.js";
 import { ftsDocumentText } from "../text/terms.js";
 import { type Db, openDatabase } from "./database.js";
+import { distinctSource } from "./distinct-source.js";
 import {
   createVectorTable,
   dropVectorTable,
@@ -36,6 +37,7 @@ export type NewDocument = Omit<DocumentRecord, "id" | "chunkCount" | "ingestedAt
 export interface StoredChunk {
   chunkId: number;
   documentId: number;
+  /** The document's source; with the folder(s) above it when another document has the same source. */
   source: string;
   title: string | null;
   page: number | null;
@@ -280,11 +282,20 @@ export function openStore(file: string, options: OpenStoreOptions = {}): Store {
       const rows = db
         .prepare(
           `SELECT c.id AS chunkId, c.document_id AS documentId, d.source, d.title, c.page, c.heading, c.text, c.seq,
-                  c.start_offset AS start, c.end_offset AS end
+                  c.start_offset AS start, c.end_offset AS end, d.path,
+                  EXISTS (SELECT 1 FROM documents o WHERE o.source = d.source AND o.id <> d.id) AS shared
            FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id IN (SELECT value FROM json_each(?))`,
         )
-        .all(JSON.stringify(ids)) as StoredChunk[];
-      const byId = new Map(rows.map((r) => [r.chunkId, r]));
+        .all(JSON.stringify(ids)) as (StoredChunk & { path: string; shared: number })[];
+      const others = db.prepare("SELECT path FROM documents WHERE source = ? AND id <> ?").pluck();
+      const byId = new Map(
+        rows.map(({ path: file, shared, ...r }) => [
+          r.chunkId,
+          shared
+            ? { ...r, source: distinctSource(file, r.source, others.all(r.source, r.documentId) as string[]) }
+            : r,
+        ]),
+      );
       return ids.map((id) => byId.get(id)).filter((r): r is StoredChunk => r !== undefined);
     },
     close: () => db.close(),

@@ -90,6 +90,6 @@ export function unifyStoredLookalikes(
   );
   for (const id of changed) markStale.run(id);
   tell(
-    `Fixed look-alike characters in ${changed.size} document(s); the next \`grounded ingest\` of their folders re-embeds them.`,
+    `Fixed look-alike characters in ${changed.size} document(s); they are embedded again the next time their folders are ingested.`,
   );
 }

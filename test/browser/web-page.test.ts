@@ -157,6 +157,38 @@ describe.skipIf(chromiumMissing)("the web page in headless Chromium", () => {
     }
   });
 
+  it("shows a cited Markdown passage formatted: headings without ## and the text as paragraphs", async () => {
+    if (await page.locator("#new-conversation").isVisible()) await page.click("#new-conversation");
+    await page.fill("#question", "How often should the kettle be descaled?");
+    await page.click("#ask-button");
+    await page.waitForSelector("#answer:not(.streaming)", { timeout: 20_000 });
+    await page.locator("#answer button.cite").first().click();
+    expect(await text(page, "#passage-where")).toContain("kettle.md");
+    expect(await text(page, "#passage-text")).toContain("every four weeks");
+    expect(await text(page, "#passage-text")).not.toContain("#");
+    expect(await page.locator("#passage-text :is(h4, h5)").count()).toBeGreaterThan(0);
+    expect(await text(page, "#passage-text p")).toContain("every four weeks");
+  });
+
+  it("renders Markdown by building nodes: bold, italics, lists, a marked span across them, markup as text", async () => {
+    // A string, so the test runner does not rewrite the page's import().
+    const shown = await page.evaluate(`(async () => {
+      const { renderMarkdown } = await import("/web/markdown.js");
+      const md = "## Descaling\\n\\nDescale **once a month** with *citric* acid.\\nRinse well.\\n\\n" +
+        "- fill halfway\\n- boil \\\`once\\\`\\n\\n1. unplug\\n\\n<img src=x onerror=alert(1)> a_b_c";
+      const start = md.indexOf("Descale ");
+      const box = document.createElement("div");
+      renderMarkdown(box, md, { start, end: md.indexOf("Rinse well.") + "Rinse well.".length });
+      return box.innerHTML;
+    })()`);
+    expect(shown).toBe(
+      "<h4>Descaling</h4>" +
+        "<p><mark>Descale <strong>once a month</strong> with <em>citric</em> acid.\nRinse well.</mark></p>" +
+        "<ul><li>fill halfway</li><li>boil <code>once</code></li></ul><ol><li>unplug</li></ol>" +
+        "<p>&lt;img src=x onerror=alert(1)&gt; a_b_c</p>",
+    );
+  });
+
   it("uploads a file, shows a refused one in words, and removes documents down to the empty state", async () => {
     await page.setInputFiles("#upload-input", {
       name: "teapot.md",

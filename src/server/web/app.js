@@ -1,6 +1,8 @@
 // grounded's web page: ask, read the streamed answer, open its citations, manage documents.
 // Plain browser JavaScript served as is; every piece of server data is inserted as text, never as HTML.
 
+import { renderMarkdown } from "./markdown.js";
+
 const KEY_STORE = "grounded.apiKey";
 const $ = (id) => document.getElementById(id);
 
@@ -149,16 +151,23 @@ function renderCitations(citations, sentences = []) {
   }
 }
 
+// Markdown sources are shown formatted (markdown.js); other text keeps its line breaks as written.
+const MARKDOWN = /\.(md|markdown)$/i;
+
 /** Show source `ref`; `evidence` ({start, end} in its text) is the span that supports a sentence, marked. */
 function openPassage(ref, evidence = null) {
   $("passage-where").textContent = `[${ref.n}] ${where(ref)}`;
   show($("passage-heading"), ref.heading ?? "");
   const box = $("passage-text");
   box.replaceChildren();
-  if (evidence && evidence.n === ref.n && evidence.end > evidence.start) {
-    const mark = document.createElement("mark");
-    mark.textContent = ref.text.slice(evidence.start, evidence.end);
-    box.append(ref.text.slice(0, evidence.start), mark, ref.text.slice(evidence.end));
+  const mark = evidence && evidence.n === ref.n && evidence.end > evidence.start ? evidence : null;
+  box.classList.toggle("markdown", MARKDOWN.test(ref.source));
+  if (MARKDOWN.test(ref.source)) {
+    renderMarkdown(box, ref.text, mark);
+  } else if (mark) {
+    const el = document.createElement("mark");
+    el.textContent = ref.text.slice(mark.start, mark.end);
+    box.append(ref.text.slice(0, mark.start), el, ref.text.slice(mark.end));
   } else {
     box.textContent = ref.text;
   }
