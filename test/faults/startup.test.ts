@@ -80,11 +80,9 @@ describe("a server that cannot start exits at once", () => {
   });
 
   it("a server that did start says truthfully who writes the answers, and stops cleanly on SIGTERM", async () => {
-    // Ollama unreachable: a port nobody listens on (the holder's, closed for this test's child only).
-    const closed = net.createServer();
-    await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
-    const deadPort = (closed.address() as net.AddressInfo).port;
-    await new Promise((r) => closed.close(r));
+    // Ollama unreachable: port 1 (privileged, nothing listens there). A port freed by this test could be
+    // taken at once by another test file's server running in parallel.
+    const deadPort = 1;
     const child = spawnCli(["serve", "--port", "0"], { ...env, OLLAMA_HOST: `127.0.0.1:${deadPort}` });
     let stdout = "";
     child.proc.stdout?.on("data", (d) => {
