@@ -330,6 +330,34 @@ describe("HTML", () => {
     expect(all).toContain("Two\nyears.");
     expect(all).not.toMatch(/not a heading|color:red|hidden comment|var x/);
   });
+
+  it("indexes a page's content, not its navigation and footer", async () => {
+    const page = (
+      content: string,
+    ) => `<html><body><header><nav><a href="/">Home</a> <a href="/shop">Shop all kettles</a></nav></header>
+${content}<footer><p>Copyright 2026 Kettle Corp. Privacy policy.</p></footer></body></html>`;
+    const withMain = await loadFile(
+      await write(
+        "main.html",
+        page("<main><h1>Descaling</h1><p>Use citric acid once a month.</p></main><aside>Sale!</aside>"),
+      ),
+      { maxBytes: MB },
+    );
+    const bare = await loadFile(
+      await write(
+        "bare.html",
+        page("<h1>Descaling</h1><p>Use citric acid once a month.</p><aside>Sale!</aside>"),
+      ),
+      {
+        maxBytes: MB,
+      },
+    );
+    for (const doc of [withMain, bare]) {
+      const all = doc.sections.map((s) => s.text).join("\n");
+      expect(all).toContain("Use citric acid once a month.");
+      expect(all).not.toMatch(/Shop all kettles|Copyright|Privacy|Sale!/);
+    }
+  });
 });
 
 describe("DOCX", () => {

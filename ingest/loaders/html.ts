@@ -47,6 +47,19 @@ const BLOCK_TAGS = new Set([
 ]);
 
 /**
+ * The part of a page that is its content: the `<main>` element, else its `<article>` elements, else the page
+ * without its navigation, footer and side bars. Menus and footers repeated on every page of a saved site
+ * would otherwise become chunks that match every question about the site.
+ */
+export function mainContent(html: string): string {
+  const main = /<main\b[^>]*>([\s\S]*?)<\/main\s*>/i.exec(html)?.[1];
+  if (main?.trim()) return main;
+  const articles = Array.from(html.matchAll(/<article\b[^>]*>([\s\S]*?)<\/article\s*>/gi), (m) => m[1] ?? "");
+  if (articles.some((a) => a.trim())) return articles.join("\n<p>\n");
+  return html.replace(/<(nav|footer|aside)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, "");
+}
+
+/**
  * HTML without a DOM library: a tag scanner is enough for prose extraction, and it never executes or
  * fetches anything. Headings h1-h6 open sections like Markdown headings; a table row becomes one line and
  * a list item one "- " line, so both stay readable.
@@ -54,10 +67,12 @@ const BLOCK_TAGS = new Set([
 export function loadHtml(html: string): LoadedDocument {
   const titleMatch = /<title\b[^>]*>([\s\S]*?)<\/title\s*>/i.exec(html);
   const titleText = titleMatch?.[1] ? collapse(decodeEntities(titleMatch[1].replace(/<[^>]*>/g, ""))) : "";
-  const body = html
-    .replace(/<!--[\s\S]*?-->/g, "")
-    .replace(/<head\b[^>]*>[\s\S]*?<\/head\s*>/i, "")
-    .replace(DROPPED, "");
+  const body = mainContent(
+    html
+      .replace(/<!--[\s\S]*?-->/g, "")
+      .replace(/<head\b[^>]*>[\s\S]*?<\/head\s*>/i, "")
+      .replace(DROPPED, ""),
+  );
 
   const blocks: Block[] = [];
   let buffer = "";
