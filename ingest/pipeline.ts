@@ -33,6 +33,11 @@ export interface IngestOptions {
   reindex?: boolean;
   signal?: AbortSignal;
   onEvent?: (event: IngestEvent) => void;
+  /**
+   * Recalibrate the "not covered" decision when the index changed enough (src/calibration.ts). Default true;
+   * the batching benchmark turns it off to time embedding alone.
+   */
+  calibrate?: boolean;
 }
 
 export interface IngestSummary {
@@ -352,7 +357,7 @@ export async function ingest(
   summary.embedRequests = batcher.requests;
   if (fatal) throw fatal;
   // The "not covered" decision is calibrated on the index itself; remeasured when it has changed enough.
-  await ensureCalibration(store, embedder, options.signal);
+  if (options.calibrate !== false) await ensureCalibration(store, embedder, options.signal);
   summary.seconds = (performance.now() - started) / 1000;
   return summary;
 

@@ -124,6 +124,10 @@ export async function measureCalibration(
   const lexical: number[] = [];
   const similarity: number[] = [];
   for (const [i, { row, question }] of picked.entries()) {
+    // One pseudo-question at a time, then let the event loop run: a server recalibrating after an upload
+    // keeps answering meanwhile (each step is one search's worth of SQLite work).
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    signal?.throwIfAborted();
     const elsewhere = (id: number) => {
       const other = seqOf.get(id);
       return other !== undefined && other.documentId !== row.documentId;

@@ -57,18 +57,27 @@ export interface CoverageJudgement {
   standing: { lexical: number; vector: number | null };
 }
 
-/** The share of sorted `samples` strictly below `x`. */
-function below(samples: number[], x: number): number {
-  if (samples.length === 0) return 0;
+/** The first index in sorted `samples` whose value is not below `x` (`orEqual`: above `x`). */
+function rank(samples: number[], x: number, orEqual: boolean): number {
   let lo = 0;
   let hi = samples.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if ((samples[mid] ?? 0) < x) lo = mid + 1;
+    const v = samples[mid] ?? 0;
+    if (v < x || (orEqual && v === x)) lo = mid + 1;
     else hi = mid;
   }
-  return lo / samples.length;
+  return lo;
 }
+
+/** The share of sorted `samples` that `x` beats, a tie counting half. */
+function below(samples: number[], x: number): number {
+  if (samples.length === 0) return 0;
+  return (rank(samples, x, false) + rank(samples, x, true)) / 2 / samples.length;
+}
+
+/** One passage holds every part of the question: never refused without asking the model. */
+const HOLDS_ALL = 0.999;
 
 /**
  * Without a calibration (an index too small to cut pseudo-questions from, or one not yet calibrated) only
@@ -96,7 +105,11 @@ export function judgeCoverage(
   const vectorClear = vector !== null && vector >= ANSWER_FROM;
   let coverage: Coverage;
   // A question that shares no content term with any retrieved passage is not lifted by the vector side.
-  if (lexical < REFUSE_BELOW) coverage = vectorClear && evidence.lexical > 0 ? "partial" : "not_covered";
+  // In a collection whose documents share one vocabulary (a folder of similar manuals), questions about
+  // absent documents can hold entirely too; a question one passage holds entirely still goes to the model.
+  if (lexical < REFUSE_BELOW)
+    coverage =
+      (vectorClear && evidence.lexical > 0) || evidence.lexical >= HOLDS_ALL ? "partial" : "not_covered";
   else if ((lexical >= ANSWER_FROM || vectorClear) && evidence.lexical >= HOLDS_MOST) coverage = "answered";
   else coverage = "partial";
   return { coverage, standing: { lexical, vector } };

@@ -59,6 +59,15 @@ describe("the coverage decision (src/coverage.ts)", () => {
     ).toBe("partial");
   });
 
+  it("never refuses a question one passage holds entirely, even where absent-document questions do too", () => {
+    const sameVocabulary = calibration([0.2, 0.6, 1, 1, 1, 1]);
+    expect(judgeCoverage({ lexical: 1, similarity: null }, sameVocabulary, 6).coverage).toBe("partial");
+    // Ties count half: 1.0 beats the two lower samples and half of the four equal ones.
+    expect(judgeCoverage({ lexical: 1, similarity: null }, sameVocabulary, 6).standing.lexical).toBeCloseTo(
+      4 / 6,
+    );
+  });
+
   it("works without a calibration: nothing shared is not covered, most of the question is answered", () => {
     expect(judgeCoverage({ lexical: 0, similarity: 0.99 }, null, 6).coverage).toBe("not_covered");
     expect(judgeCoverage({ lexical: 0.3, similarity: 0.2 }, null, 6).coverage).toBe("partial");

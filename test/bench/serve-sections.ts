@@ -257,7 +257,17 @@ export async function askOverhead(
 ): Promise<AskResult> {
   const toModel: number[] = [];
   const toClient: number[] = [];
-  const questions = syntheticQueries(asks + 2, 23);
+  // Questions the index covers (the opening words of its own chunks, as short as the synthetic search queries), so every ask goes to the model: a
+  // synthetic question of topic words may be answered "not covered" without one (src/coverage.ts).
+  const ids = service.runtime.store.db.prepare("SELECT id FROM chunks ORDER BY id").pluck().all() as number[];
+  const step = Math.max(1, Math.floor(ids.length / (asks + 2)));
+  const questions = service.runtime.store
+    .chunks(Array.from({ length: asks + 2 }, (_, i) => ids[(i * step) % ids.length] ?? 0))
+    .map((c) =>
+      /[\u3400-\u9fff]/.test(c.text)
+        ? Array.from(c.text).slice(0, 8).join("")
+        : c.text.split(/\s+/).slice(0, 4).join(" "),
+    );
   let unanswered = 0;
   let firstError: string | null = null;
   for (const [i, question] of questions.entries()) {
