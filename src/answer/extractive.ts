@@ -1,20 +1,15 @@
 import { conversationContext, type HistoryTurn } from "../conversation.js";
 import type { RetrievedChunk } from "../retriever.js";
+import { lightStem } from "../text/stem.js";
 import { CJK_STOP_CHARS, ENGLISH_STOPWORDS } from "../text/stopwords.js";
 import { extractTerms } from "../text/terms.js";
 
 const sentenceSegmenter = new Intl.Segmenter(undefined, { granularity: "sentence" });
 
-/** A light English stem so "lasts" meets "last" and "watered" meets "water". */
-function stem(word: string): string {
-  if (word.length <= 4) return word;
-  return word.replace(/(?:ing|ed|es|s)$/, "");
-}
-
 function contentTerms(text: string): Set<string> {
   const t = extractTerms(text);
   return new Set([
-    ...t.words.filter((w) => !ENGLISH_STOPWORDS.has(w)).map(stem),
+    ...t.words.filter((w) => !ENGLISH_STOPWORDS.has(w)).map(lightStem),
     ...t.bigrams,
     ...t.unigrams.filter((c) => !CJK_STOP_CHARS.has(c)),
   ]);

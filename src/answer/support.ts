@@ -1,4 +1,5 @@
 import { SIMPLIFIED_UNIT } from "../text/script-fold.js";
+import { lightStem } from "../text/stem.js";
 import { CJK_STOP_CHARS, ENGLISH_STOPWORDS } from "../text/stopwords.js";
 import { extractTerms, fold } from "../text/terms.js";
 import { citationNumbers } from "./citations.js";
@@ -44,11 +45,6 @@ export const WEAK_FROM = 0.35;
 const segmenter = new Intl.Segmenter(undefined, { granularity: "sentence" });
 const MARKERS = /\s*\[\s*\d+\s*(?:(?:,|，|-|–)\s*\d+\s*)*\]/g;
 const NUMBER = /\d+(?:[.,]\d+)*/g;
-
-function stem(word: string): string {
-  if (word.length <= 4) return word;
-  return word.replace(/(?:ing|ed|es|s)$/, "");
-}
 
 interface Content {
   /** term -> weight */
@@ -115,7 +111,7 @@ function content(text: string): Content {
   );
   for (const w of t.words) {
     if (ENGLISH_STOPWORDS.has(w) || /^\d/.test(w)) continue;
-    terms.set(stem(w), names.has(w) ? 1.5 : 1);
+    terms.set(lightStem(w), names.has(w) ? 1.5 : 1);
   }
   for (const b of t.bigrams) terms.set(b, 1);
   if (t.bigrams.length === 0) for (const c of t.unigrams) if (!CJK_STOP_CHARS.has(c)) terms.set(c, 1);
