@@ -1,5 +1,5 @@
 import type { Chunk, LoadedDocument, Section } from "../src/document.js";
-import { estimateTokens, isCjk, isSpace } from "../src/tokens.js";
+import { estimateTokens, isCjk, isSpace } from "../src/text/tokens.js";
 
 export interface ChunkOptions {
   /** Size to pack chunks up to, in estimated tokens. */

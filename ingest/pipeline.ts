@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import path from "node:path";
-import { ensureCalibration } from "../src/calibration.js";
 import type { Config } from "../src/config.js";
 import { type Chunk, contextLine, embeddingText } from "../src/document.js";
 import type { Embedder } from "../src/embedder.js";
 import { EmbeddingMismatchError, EmptyFileError, GroundedError, ModelNotFoundError } from "../src/errors.js";
+import { ensureCalibration } from "../src/retrieval/calibration.js";
 import type { ChunkToStore, Store } from "../src/store/store.js";
 import { createBatcher } from "./batcher.js";
 import { chunkDocument } from "./chunker.js";
@@ -34,7 +34,7 @@ export interface IngestOptions {
   signal?: AbortSignal;
   onEvent?: (event: IngestEvent) => void;
   /**
-   * Recalibrate the "not covered" decision when the index changed enough (src/calibration.ts). Default true;
+   * Recalibrate the "not covered" decision when the index changed enough (src/retrieval/calibration.ts). Default true;
    * the batching benchmark turns it off to time embedding alone.
    */
   calibrate?: boolean;

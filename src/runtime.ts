@@ -1,15 +1,16 @@
 import fs from "node:fs";
 import { type Answerer, createAnswerer } from "./answer/answerer.js";
-import { ensureCalibration, MIN_DOCUMENTS, readCalibration } from "./calibration.js";
 import type { ChatModel } from "./chat-model.js";
 import type { Config } from "./config.js";
 import type { Embedder } from "./embedder.js";
 import { createLimiter } from "./limiter.js";
 import { createOllamaChatModel } from "./ollama/chat-model.js";
 import { createOllamaClient, type OllamaClient } from "./ollama/client.js";
-import { createRetriever, type Retriever } from "./retriever.js";
+import { ensureCalibration, MIN_DOCUMENTS, readCalibration } from "./retrieval/calibration.js";
+import { createRetriever } from "./retrieval/retriever.js";
+import { createSearchPool, type SearchPool } from "./retrieval/search-pool.js";
+import type { Retriever } from "./retrieval/types.js";
 import { type EmbedderChoice, ollamaReachable, selectEmbedder } from "./select-embedder.js";
-import { createSearchPool, type SearchPool } from "./store/search-pool.js";
 import { openStore, type Store } from "./store/store.js";
 
 /** Everything the query side needs, built once from the config and passed in. */

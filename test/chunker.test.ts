@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { chunkDocument } from "../ingest/chunker.js";
 import { loadMarkdown } from "../ingest/loaders/markdown.js";
 import type { Chunk, LoadedDocument, Section } from "../src/document.js";
-import { estimateTokens } from "../src/tokens.js";
+import { estimateTokens } from "../src/text/tokens.js";
 
 /** A document of one section per text, laid out like the PDF loader does (joined by a blank line). */
 function docOf(texts: string[], pages = false): { doc: LoadedDocument; docText: string } {

@@ -3,17 +3,18 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ingest } from "../ingest/pipeline.js";
 import { createBuiltinEmbedder } from "../src/builtin-embedder.js";
+import { loadConfig } from "../src/config.js";
 import {
   CALIBRATION_KEY,
   calibrationCurrent,
   ensureCalibration,
   pseudoQuestion,
   readCalibration,
-} from "../src/calibration.js";
-import { loadConfig } from "../src/config.js";
-import { conversationContext, foldVectors } from "../src/conversation.js";
-import { type Calibration, judgeCoverage } from "../src/coverage.js";
-import { createRetriever, type Retriever } from "../src/retriever.js";
+} from "../src/retrieval/calibration.js";
+import { conversationContext, foldVectors } from "../src/retrieval/conversation.js";
+import { type Calibration, judgeCoverage } from "../src/retrieval/coverage.js";
+import { createRetriever } from "../src/retrieval/retriever.js";
+import type { Retriever } from "../src/retrieval/types.js";
 import { openStore, type Store } from "../src/store/store.js";
 import { writeCorpus } from "./helpers/corpus.js";
 import { tempDir } from "./helpers/tmp.js";
@@ -26,7 +27,7 @@ const calibration = (lexical: number[], similarity: number[] | null = null): Cal
   similarity: similarity && [...similarity].sort((a, b) => a - b),
 });
 
-describe("the coverage decision (src/coverage.ts)", () => {
+describe("the coverage decision (src/retrieval/coverage.ts)", () => {
   // Questions about absent documents reach 0.00..0.39 of their terms in one passage (median 0.2).
   const absent = calibration(
     Array.from({ length: 40 }, (_, i) => i / 100),
@@ -84,7 +85,7 @@ describe("the coverage decision (src/coverage.ts)", () => {
   });
 });
 
-describe("conversation folding (src/conversation.ts)", () => {
+describe("conversation folding (src/retrieval/conversation.ts)", () => {
   it("folds the last questions and the opening of the last answer, without citation marks or footers", () => {
     const context = conversationContext([
       { role: "user", content: "first" },

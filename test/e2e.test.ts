@@ -37,7 +37,7 @@ describe("end to end against a stand-in Ollama: ingest a folder, ask over HTTP, 
   it("ingest embedded every chunk in batches through /api/embed with the configured model", () => {
     const all = ollama.requestsTo("/api/embed").map((r) => r.body as { model: string; input: string[] });
     const chunks = service.runtime.store.counts().chunks;
-    // After the chunks, ingest embeds pseudo-questions to calibrate "not covered" (src/calibration.ts).
+    // After the chunks, ingest embeds pseudo-questions to calibrate "not covered" (src/retrieval/calibration.ts).
     const embeds = all.slice(0, Math.ceil(chunks / 4));
     const calibration = all.slice(embeds.length);
     expect(calibration.length).toBeGreaterThan(0);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { extractiveAnswer, statements } from "../src/answer/extractive.js";
-import type { RetrievedChunk } from "../src/retriever.js";
+import type { RetrievedChunk } from "../src/retrieval/types.js";
 
 let nextId = 1;
 function source(text: string, name = "doc.md"): RetrievedChunk {

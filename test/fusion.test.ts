@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fuse } from "../src/fusion.js";
+import { fuse } from "../src/retrieval/fusion.js";
 
 const list = (scores: Array<[number, number]>) => scores.map(([id, score]) => ({ id, score }));
 

@@ -136,7 +136,7 @@ describe("grounded ingest", () => {
     // A new model means a new vector table: every document is rebuilt from scratch.
     expect(re.stdout).toMatch(/Done: 4 added, 0 updated/);
     const inputs = ollama.requestsTo("/api/embed").flatMap((r) => (r.body as { input: string[] }).input);
-    // Chunks go in as documents; the calibration's pseudo-questions (src/calibration.ts) as queries.
+    // Chunks go in as documents; the calibration's pseudo-questions (src/retrieval/calibration.ts) as queries.
     expect(inputs.filter((t) => t.startsWith("search_document: ")).length).toBeGreaterThanOrEqual(4);
     expect(inputs.every((t) => /^search_(document|query): /.test(t))).toBe(true);
     const store = openStore(env.GROUNDED_DB ?? "");

@@ -49,7 +49,7 @@ describe("the packed package gives a working `grounded` command", () => {
     for (const f of [
       "bin/grounded.mjs",
       "ingest/cli.ts",
-      "src/store/search-worker.mjs",
+      "src/retrieval/search-worker.mjs",
       "src/server/web/app.js",
     ])
       expect(files).toContain(f);

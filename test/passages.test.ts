@@ -4,8 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ingest } from "../ingest/pipeline.js";
 import { createBuiltinEmbedder } from "../src/builtin-embedder.js";
 import { loadConfig } from "../src/config.js";
-import { mergeAdjacent } from "../src/passages.js";
-import { createRetriever, type RetrievedChunk } from "../src/retriever.js";
+import { mergeAdjacent } from "../src/retrieval/passages.js";
+import { createRetriever } from "../src/retrieval/retriever.js";
+import type { RetrievedChunk } from "../src/retrieval/types.js";
 import { openStore, type Store } from "../src/store/store.js";
 import { tempDir } from "./helpers/tmp.js";
 

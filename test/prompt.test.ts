@@ -7,7 +7,7 @@ import {
   PARTIAL_NOTE,
   SYSTEM_PROMPT,
 } from "../src/answer/prompt.js";
-import type { RetrievedChunk } from "../src/retriever.js";
+import type { RetrievedChunk } from "../src/retrieval/types.js";
 
 function chunk(id: number, text: string, page: number | null = null): RetrievedChunk {
   return {

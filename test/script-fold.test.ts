@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ingest } from "../ingest/pipeline.js";
 import { createBuiltinEmbedder } from "../src/builtin-embedder.js";
 import { loadConfig } from "../src/config.js";
-import { createRetriever, type Retriever } from "../src/retriever.js";
+import { createRetriever } from "../src/retrieval/retriever.js";
+import type { Retriever } from "../src/retrieval/types.js";
 import { openStore, type Store } from "../src/store/store.js";
 import { tempDir } from "./helpers/tmp.js";
 

@@ -1,9 +1,15 @@
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GroundedError, ValidationError } from "../src/errors.js";
-import { createRetriever, type RetrieveOptions } from "../src/retriever.js";
-import { type IndexSearch, searchIndex } from "../src/search-index.js";
-import { createSearchPool, rebuildError, type SearchPool, serializeError } from "../src/store/search-pool.js";
+import { createRetriever } from "../src/retrieval/retriever.js";
+import { type IndexSearch, searchIndex } from "../src/retrieval/search-index.js";
+import {
+  createSearchPool,
+  rebuildError,
+  type SearchPool,
+  serializeError,
+} from "../src/retrieval/search-pool.js";
+import type { RetrieveOptions } from "../src/retrieval/types.js";
 import { openStore, type Store } from "../src/store/store.js";
 import { syntheticQueries } from "./bench/corpus.js";
 import { buildIndex } from "./bench/serve-sections.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { estimateTokens, isCjk } from "../src/tokens.js";
+import { estimateTokens, isCjk } from "../src/text/tokens.js";
 
 describe("estimateTokens", () => {
   it("counts each CJK ideograph, kana and hangul syllable as one token", () => {

@@ -8,7 +8,7 @@ import { ValidationError } from "../../src/errors.js";
 import { createOllamaChatModel } from "../../src/ollama/chat-model.js";
 import type { OllamaClient } from "../../src/ollama/client.js";
 import { createOllamaClient } from "../../src/ollama/client.js";
-import type { RetrievalMode } from "../../src/retriever.js";
+import type { RetrievalMode } from "../../src/retrieval/types.js";
 import { ollamaReachable, selectEmbedder } from "../../src/select-embedder.js";
 import { parse } from "../args.js";
 import {

@@ -2,7 +2,7 @@ import type { AskEvent } from "../../src/answer/answerer.js";
 import { sourceLabel } from "../../src/answer/prompt.js";
 import { asTyped } from "../../src/cli-name.js";
 import { ValidationError } from "../../src/errors.js";
-import type { RetrievalMode } from "../../src/retriever.js";
+import type { RetrievalMode } from "../../src/retrieval/types.js";
 import { createQueryRuntime } from "../../src/runtime.js";
 import { parse } from "../args.js";
 import { configFor, type Invocation } from "../invocation.js";

@@ -1,4 +1,4 @@
-import { estimateTokens } from "../../src/tokens.js";
+import { estimateTokens } from "../../src/text/tokens.js";
 
 /** Retrieval metrics for one evaluation set (definitions in ../shared/eval/README.md). */
 export interface Question {
@@ -67,7 +67,7 @@ function answerRank(answers: string[], hits: Hit[]): number | null {
 
 /**
  * Judge one question. `resultsFor(k)` is the result list a search with that k returns (neighbouring
- * chunks joined into passages, src/passages.ts), so each hit@k is measured on exactly what a user asking
+ * chunks joined into passages, src/retrieval/passages.ts), so each hit@k is measured on exactly what a user asking
  * for k results would get, and never on text from below rank k.
  */
 export function judge(q: Question, resultsFor: (k: number) => Hit[]): Outcome {

@@ -1,5 +1,5 @@
-import { conversationContext, type HistoryTurn } from "../conversation.js";
-import type { RetrievedChunk } from "../retriever.js";
+import { conversationContext, type HistoryTurn } from "../retrieval/conversation.js";
+import type { RetrievedChunk } from "../retrieval/types.js";
 import { lightStem } from "../text/stem.js";
 import { CJK_STOP_CHARS, ENGLISH_STOPWORDS } from "../text/stopwords.js";
 import { extractTerms } from "../text/terms.js";

@@ -1,9 +1,9 @@
 import type { ChatMessage } from "../chat-model.js";
-import type { HistoryTurn } from "../conversation.js";
-import type { RetrievedChunk } from "../retriever.js";
-import { estimateTokens } from "../tokens.js";
+import type { HistoryTurn } from "../retrieval/conversation.js";
+import type { RetrievedChunk } from "../retrieval/types.js";
+import { estimateTokens } from "../text/tokens.js";
 
-export type { HistoryTurn } from "../conversation.js";
+export type { HistoryTurn } from "../retrieval/conversation.js";
 
 export const SYSTEM_PROMPT = [
   "You answer questions using only the numbered sources in the user's message.",
@@ -46,7 +46,7 @@ export function sourcesBlock(sources: RetrievedChunk[]): string {
 }
 
 /**
- * Said before the question when the search found the documents to cover it only in part (src/coverage.ts):
+ * Said before the question when the search found the documents to cover it only in part (src/retrieval/coverage.ts):
  * a borderline question is the chat model's to decide, and it decides better when it knows it is one.
  */
 export const PARTIAL_NOTE =

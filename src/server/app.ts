@@ -7,7 +7,7 @@ import type { ZodType } from "zod";
 import type { Answerer, AskEvent } from "../answer/answerer.js";
 import type { Config } from "../config.js";
 import { MethodNotAllowedError, NotFoundError, ValidationError } from "../errors.js";
-import type { Retriever } from "../retriever.js";
+import type { Retriever } from "../retrieval/types.js";
 import type { Store } from "../store/store.js";
 import { allowedMethods } from "./allowed-methods.js";
 import { jsonBodyLimit } from "./body-limit.js";

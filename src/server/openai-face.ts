@@ -4,7 +4,7 @@ import { bearerAuth } from "hono/bearer-auth";
 import { z } from "zod";
 import type { AskRequest, AskResult } from "../answer/answerer.js";
 import { ValidationError } from "../errors.js";
-import { estimateTokens } from "../tokens.js";
+import { estimateTokens } from "../text/tokens.js";
 import { jsonBodyLimit } from "./body-limit.js";
 import { answerFooter, askFromTurns } from "./chat-turns.js";
 import { startAnswer } from "./face-answer.js";

@@ -72,7 +72,7 @@ export interface Store {
   ensureIndexInfo(info: IndexInfo): void;
   /** Drop every document and vector so the index can be rebuilt with another model. */
   reset(info: IndexInfo): void;
-  /** A value kept with the index (the coverage calibration, src/calibration.ts), or undefined. */
+  /** A value kept with the index (the coverage calibration, src/retrieval/calibration.ts), or undefined. */
   meta(key: string): string | undefined;
   setMeta(key: string, value: string): void;
   documentByPath(absPath: string): DocumentRecord | undefined;

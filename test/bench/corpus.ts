@@ -77,7 +77,7 @@ function chineseSentence(rng: Rng, topic: number): string {
   return `${s}。`;
 }
 
-/** Roughly 1 estimated token per Chinese character and ~1.6 per English word (src/tokens.ts). */
+/** Roughly 1 estimated token per Chinese character and ~1.6 per English word (src/text/tokens.ts). */
 function paragraph(rng: Rng, lang: "en" | "zh", topic: number): { text: string; tokens: number } {
   const n = 3 + Math.floor(rng() * 4);
   const sentences: string[] = [];

@@ -1,11 +1,11 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fuse, type Scored } from "../../src/fusion.js";
 import { embedPrefixes } from "../../src/ollama/presets.js";
-import { proximityRerank } from "../../src/proximity.js";
-import { coverageScore } from "../../src/relevance.js";
-import { scoreBothSides, searchIndex } from "../../src/search-index.js";
+import { fuse, type Scored } from "../../src/retrieval/fusion.js";
+import { proximityRerank } from "../../src/retrieval/proximity.js";
+import { coverageScore } from "../../src/retrieval/relevance.js";
+import { scoreBothSides, searchIndex } from "../../src/retrieval/search-index.js";
 import { openStore } from "../../src/store/store.js";
 import { buildFtsQuery } from "../../src/text/fts-query.js";
 import { lexicalEmbedding } from "../stand-in/lexical-embedding.js";

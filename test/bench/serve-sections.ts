@@ -258,7 +258,7 @@ export async function askOverhead(
   const toModel: number[] = [];
   const toClient: number[] = [];
   // Questions the index covers (the opening words of its own chunks, as short as the synthetic search queries), so every ask goes to the model: a
-  // synthetic question of topic words may be answered "not covered" without one (src/coverage.ts).
+  // synthetic question of topic words may be answered "not covered" without one (src/retrieval/coverage.ts).
   const ids = service.runtime.store.db.prepare("SELECT id FROM chunks ORDER BY id").pluck().all() as number[];
   const step = Math.max(1, Math.floor(ids.length / (asks + 2)));
   const questions = service.runtime.store

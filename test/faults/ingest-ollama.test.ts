@@ -71,7 +71,7 @@ describe("Ollama faults during ingest", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Done: 4 added, .* 0 failed/);
     // One batch holds every chunk: two failed tries, then the one that worked; then the calibration's
-    // pseudo-questions (src/calibration.ts), which all hold queries, not the chunks.
+    // pseudo-questions (src/retrieval/calibration.ts), which all hold queries, not the chunks.
     const embeds = ollama.requestsTo("/api/embed").map((r) => (r.body as { input: string[] }).input);
     const firstInputs = embeds[0] ?? [];
     expect(embeds.slice(0, 3).every((input) => JSON.stringify(input) === JSON.stringify(firstInputs))).toBe(

@@ -1,13 +1,8 @@
-import { conversationContext, foldVectors, type HistoryTurn } from "./conversation.js";
-import {
-  type Calibration,
-  type Coverage,
-  type CoverageEvidence,
-  type CoverageJudgement,
-  judgeCoverage,
-} from "./coverage.js";
-import type { Embedder } from "./embedder.js";
-import { ModelNotFoundError, OllamaError, OllamaTimeoutError, OllamaUnavailableError } from "./errors.js";
+import type { Embedder } from "../embedder.js";
+import { ModelNotFoundError, OllamaError, OllamaTimeoutError, OllamaUnavailableError } from "../errors.js";
+import type { Store } from "../store/store.js";
+import { conversationContext, foldVectors } from "./conversation.js";
+import { type Calibration, judgeCoverage } from "./coverage.js";
 import { mergeAdjacent } from "./passages.js";
 import {
   type IndexSearchResult,
@@ -15,57 +10,18 @@ import {
   type LexicalSide,
   type SearchSteps,
 } from "./search-index.js";
-import type { Store, StoredChunk } from "./store/store.js";
-
-export type RetrievalMode = "hybrid" | "vector" | "lexical";
-
-export interface RetrieveOptions {
-  k: number;
-  mode?: RetrievalMode;
-  /** Only chunks whose document source starts with this prefix. */
-  filter?: { source?: string | undefined } | undefined;
-  signal?: AbortSignal;
-  /**
-   * Join neighbouring chunks of a section that are both in the results into one passage (src/passages.ts).
-   * Default true; the eval turns it off to judge every prefix of one ranking as its own result list.
-   */
-  merge?: boolean;
-  /** The conversation before the query: a follow-up is searched for what it means in it. */
-  history?: readonly HistoryTurn[] | undefined;
-}
-
-export interface RetrievedChunk extends StoredChunk {
-  score: number;
-  /** The chunks this result spans, in document order: neighbours retrieved together are one passage. */
-  chunkIds: number[];
-}
-
-export interface Retrieval {
-  results: RetrievedChunk[];
-  /** Whether the index covers the query, judged against the index's own calibration (src/coverage.ts). */
-  coverage: Coverage;
-  /** False when the index does not cover the query (coverage "not_covered"). */
-  relevant: boolean;
-  /** 0..1: the share of questions about absent documents whose evidence this query's evidence beats. */
-  standing: CoverageJudgement["standing"];
-  evidence: CoverageEvidence;
-  ms: number;
-}
+import type { Retriever } from "./types.js";
 
 export interface RetrieverOptions {
   store: Store;
   embedder: Embedder;
-  /** The index's coverage calibration (src/calibration.ts), or null before there is one. */
+  /** The index's coverage calibration (calibration.ts), or null before there is one. */
   calibration?: (() => Calibration | null) | undefined;
   /**
-   * Runs the SQLite side of a search somewhere else, e.g. in a worker pool (src/store/search-pool.ts).
+   * Runs the SQLite side of a search somewhere else, e.g. in a worker pool (search-pool.ts).
    * Default: in-process on `store`.
    */
   steps?: SearchSteps | undefined;
-}
-
-export interface Retriever {
-  retrieve(query: string, options: RetrieveOptions): Promise<Retrieval>;
 }
 
 function isOllamaFault(e: unknown): boolean {

@@ -2,14 +2,8 @@ import { Worker } from "node:worker_threads";
 import Database from "better-sqlite3";
 import * as errors from "../errors.js";
 import { GroundedError } from "../errors.js";
-import type { Scored } from "../fusion.js";
-import type {
-  IndexSearch,
-  IndexSearchResult,
-  LexicalSide,
-  SearchStep,
-  SearchSteps,
-} from "../search-index.js";
+import type { Scored } from "./fusion.js";
+import type { IndexSearch, IndexSearchResult, LexicalSide, SearchStep, SearchSteps } from "./search-index.js";
 
 /**
  * A few worker threads that run `searchIndex` (every SQLite read of a search) off the main thread, so the

@@ -1,18 +1,18 @@
+import type { Embedder } from "../embedder.js";
+import type { Store } from "../store/store.js";
 import type { Calibration } from "./coverage.js";
-import type { Embedder } from "./embedder.js";
 import { coveredShare } from "./relevance.js";
 import { finishSearch, lexicalCandidates, vectorCandidates } from "./search-index.js";
-import type { Store } from "./store/store.js";
 
 /**
- * Calibrates the "not covered" decision of one index against itself (src/coverage.ts says why).
+ * Calibrates the "not covered" decision of one index against itself (src/retrieval/coverage.ts says why).
  *
  * Pseudo-questions are cut from the index's own chunks: a stretch of one sentence about as long as a
  * question (12 to 36 CJK characters or 6 to 18 words). Each is searched as a question would be, and its own
  * document's chunks are left out of the results: what remains is what a question about a document that is
  * not in the index finds. An index of fewer than MIN_DOCUMENTS documents is not calibrated: the other parts
  * of one statute are not "another document", and questions about it would be refused (measured: 11 of 12
- * pdf-zh questions); src/coverage.ts then decides only the plain cases. Their evidence, sorted,
+ * pdf-zh questions); src/retrieval/coverage.ts then decides only the plain cases. Their evidence, sorted,
  * is the calibration. It is stored with the index (meta key `coverage_calibration`) and made again when the
  * index has grown or shrunk by a fifth, or uses another embedding model.
  */

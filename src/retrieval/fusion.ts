@@ -1,4 +1,4 @@
-import type { RetrievalMode } from "./retriever.js";
+import type { RetrievalMode } from "./types.js";
 
 export interface Scored {
   id: number;

@@ -1,6 +1,6 @@
+import { ENGLISH_STOPWORDS } from "../text/stopwords.js";
+import { extractTerms } from "../text/terms.js";
 import type { Scored } from "./fusion.js";
-import { ENGLISH_STOPWORDS } from "./text/stopwords.js";
-import { extractTerms } from "./text/terms.js";
 
 /** A light English stem so "lasts" meets "last"; good enough for comparing a question with a passage. */
 export function lightStem(word: string): string {

@@ -4,7 +4,7 @@
  * There is no fixed threshold. A similarity of 0.5 means different things for different embedding models
  * (e5 scores nearly everything above 0.7, others rarely reach 0.5), and the share of a question's terms that
  * one passage holds means different things in Chinese and in English. So each index is calibrated against
- * itself (src/calibration.ts): pseudo-questions cut from its own passages are searched with their own
+ * itself (src/retrieval/calibration.ts): pseudo-questions cut from its own passages are searched with their own
  * document left out, and what they reach is what a question about a document that is *not* in the index
  * reaches. A real question's evidence is placed in that distribution, on each side: its standing there is
  * the share of those absent-document questions it beats.
@@ -22,7 +22,7 @@
  */
 export type Coverage = "answered" | "partial" | "not_covered";
 
-/** What a search found, as evidence of coverage (computed beside the search, src/search-index.ts). */
+/** What a search found, as evidence of coverage (computed beside the search, src/retrieval/search-index.ts). */
 export interface CoverageEvidence {
   /** The largest weighted share of the question's terms that one retrieved chunk holds (0..1). */
   lexical: number;

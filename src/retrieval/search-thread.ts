@@ -1,8 +1,8 @@
 import { parentPort, workerData } from "node:worker_threads";
-import { runSearchStep, searchIndex } from "../search-index.js";
+import { openStore, type Store } from "../store/store.js";
+import { warmVectorCodes } from "../store/vectors.js";
+import { runSearchStep, searchIndex } from "./search-index.js";
 import { type SearchWorkerData, serializeError, type ToWorker } from "./search-pool.js";
-import { openStore, type Store } from "./store.js";
-import { warmVectorCodes } from "./vectors.js";
 
 /** One search worker: its own read-only connection to the index, answering one search at a time. */
 const { file, exactSearch } = workerData as SearchWorkerData;

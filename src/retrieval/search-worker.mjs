@@ -1,4 +1,4 @@
-// The search worker's entry point (src/store/search-pool.ts). Worker threads do not inherit tsx's module
+// The search worker's entry point (src/retrieval/search-pool.ts). Worker threads do not inherit tsx's module
 // hooks from the main thread on Node 20, so a plain .mjs registers them before loading the TypeScript side.
 import { register } from "tsx/esm/api";
 

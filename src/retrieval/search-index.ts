@@ -1,10 +1,10 @@
+import type { Store } from "../store/store.js";
+import { buildFtsQuery } from "../text/fts-query.js";
 import type { CoverageEvidence } from "./coverage.js";
 import { fuse, type Scored } from "./fusion.js";
 import { proximityRerank } from "./proximity.js";
 import { coveredShare, type QueryContext, type RelevanceWeights, relevanceWeights } from "./relevance.js";
-import type { RetrievalMode, RetrievedChunk } from "./retriever.js";
-import type { Store } from "./store/store.js";
-import { buildFtsQuery } from "./text/fts-query.js";
+import type { RetrievalMode, RetrievedChunk } from "./types.js";
 
 /** Everything a search needs once the query is embedded; plain data, so it can cross to a worker thread. */
 export interface IndexSearch {
@@ -17,14 +17,14 @@ export interface IndexSearch {
   filter?: { source?: string | undefined } | undefined;
   /**
    * The conversation before the question (a follow-up's subject), folded in at a lower weight on the lexical
-   * side; the vector side gets it already folded into `queryVector` (src/retriever.ts).
+   * side; the vector side gets it already folded into `queryVector` (src/retrieval/retriever.ts).
    */
   context?: QueryContext | undefined;
 }
 
 export interface IndexSearchResult {
   results: RetrievedChunk[];
-  /** What the results say about whether the index covers the question (judged in src/coverage.ts). */
+  /** What the results say about whether the index covers the question (judged in src/retrieval/coverage.ts). */
   evidence: CoverageEvidence;
 }
 
@@ -36,7 +36,7 @@ function candidates(k: number): number {
 /**
  * A search in three steps, each synchronous and self-contained, so that a search pool can run the lexical
  * side while the query is still being embedded and the vector side beside it on another thread
- * (src/store/search-pool.ts); `searchIndex` runs them one after another.
+ * (src/retrieval/search-pool.ts); `searchIndex` runs them one after another.
  *
  * - lexical: FTS5 BM25 candidates with the proximity re-rank;
  * - vector: KNN candidates for the query's embedding;

@@ -1,13 +1,13 @@
-import type { Store } from "./store/store.js";
-import { CJK_STOP_CHARS, ENGLISH_STOPWORDS } from "./text/stopwords.js";
-import { extractTerms } from "./text/terms.js";
+import type { Store } from "../store/store.js";
+import { CJK_STOP_CHARS, ENGLISH_STOPWORDS } from "../text/stopwords.js";
+import { extractTerms } from "../text/terms.js";
 
 const quote = (term: string) => `"${term.replaceAll('"', '""')}"`;
 
 /**
  * How much of a question the retrieved passages hold, judged lexically: the largest share of the question's
  * content that one chunk holds, each part weighted by its IDF over the index. This is the lexical half of
- * the "does the index cover this question" evidence (src/coverage.ts turns it into a decision).
+ * the "does the index cover this question" evidence (src/retrieval/coverage.ts turns it into a decision).
  *
  * The parts of a question are its words that are not stopwords (nor the word after "how", which asks
  * rather than names), and each of its CJK characters that is not grammar. A CJK character counts as held

@@ -1,4 +1,4 @@
-import type { RetrievedChunk } from "./retriever.js";
+import type { RetrievedChunk } from "./types.js";
 
 /**
  * Neighbouring chunks of one section that are retrieved together become one passage.

@@ -1,0 +1,47 @@
+/**
+ * The types every part of retrieval shares, and that the answer side and the server read: they sit here,
+ * below the modules that use them, so no module of retrieval imports one above it.
+ */
+
+import type { StoredChunk } from "../store/store.js";
+import type { HistoryTurn } from "./conversation.js";
+import type { Coverage, CoverageEvidence, CoverageJudgement } from "./coverage.js";
+
+export type RetrievalMode = "hybrid" | "vector" | "lexical";
+
+export interface RetrieveOptions {
+  k: number;
+  mode?: RetrievalMode;
+  /** Only chunks whose document source starts with this prefix. */
+  filter?: { source?: string | undefined } | undefined;
+  signal?: AbortSignal;
+  /**
+   * Join neighbouring chunks of a section that are both in the results into one passage (src/passages.ts).
+   * Default true; the eval turns it off to judge every prefix of one ranking as its own result list.
+   */
+  merge?: boolean;
+  /** The conversation before the query: a follow-up is searched for what it means in it. */
+  history?: readonly HistoryTurn[] | undefined;
+}
+
+export interface RetrievedChunk extends StoredChunk {
+  score: number;
+  /** The chunks this result spans, in document order: neighbours retrieved together are one passage. */
+  chunkIds: number[];
+}
+
+export interface Retrieval {
+  results: RetrievedChunk[];
+  /** Whether the index covers the query, judged against the index's own calibration (src/coverage.ts). */
+  coverage: Coverage;
+  /** False when the index does not cover the query (coverage "not_covered"). */
+  relevant: boolean;
+  /** 0..1: the share of questions about absent documents whose evidence this query's evidence beats. */
+  standing: CoverageJudgement["standing"];
+  evidence: CoverageEvidence;
+  ms: number;
+}
+
+export interface Retriever {
+  retrieve(query: string, options: RetrieveOptions): Promise<Retrieval>;
+}
