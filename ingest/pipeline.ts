@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import path from "node:path";
 import type { Config } from "../src/config.js";
 import { type Chunk, contextLine, embeddingText } from "../src/document.js";
-import type { Embedder } from "../src/embedder.js";
+import type { Embedder } from "../src/embedding/embedder.js";
 import { EmbeddingMismatchError, EmptyFileError, GroundedError, ModelNotFoundError } from "../src/errors.js";
 import { ensureCalibration } from "../src/retrieval/calibration.js";
 import type { ChunkToStore, Store } from "../src/store/store.js";

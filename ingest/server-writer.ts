@@ -1,5 +1,5 @@
-import type { QueryRuntime } from "../src/runtime.js";
 import type { Uploads } from "../src/server/uploads.js";
+import type { Service } from "../src/service/service.js";
 import { createIndexWriter, type IndexWriter, type IndexWriterOptions } from "./index-writer.js";
 import { supportedExtensions } from "./loaders/index.js";
 
@@ -8,7 +8,7 @@ import { supportedExtensions } from "./loaders/index.js";
  * built on it. The server cannot import ingest/, so `grounded serve` (and tests) hand it `uploads`.
  */
 export function createServerWriter(
-  runtime: QueryRuntime,
+  runtime: Service,
   options: Omit<IndexWriterOptions, "config" | "store" | "client"> = {},
 ): { writer: IndexWriter; uploads: Uploads } {
   const writer = createIndexWriter({

@@ -2,7 +2,7 @@ import os from "node:os";
 import path from "node:path";
 import { commandForm } from "./cli-name.js";
 import { ConfigError } from "./errors.js";
-import { parseOllamaHost } from "./ollama-host.js";
+import { parseOllamaHost } from "./ollama/host.js";
 import { resolveUserPath } from "./user-path.js";
 
 /** Everything grounded can be told, loaded once at start-up and passed in. */
@@ -32,7 +32,7 @@ export interface Config {
   readonly apiKey: string | undefined;
   readonly allowInsecure: boolean;
   readonly corsOrigin: string | undefined;
-  /** Append a note to Ollama/OpenAI-face answers naming sentences their sources do not support. */
+  /** Append a note to answers of the Ollama- and OpenAI-compatible APIs naming sentences their sources do not support. */
   readonly flagUnsupported: boolean;
   /**
    * Host names (lower case, optionally `name:port`) accepted besides the addresses the server listens on,

@@ -1,7 +1,7 @@
 /**
  * One error family for everything a user can meet. Each error carries a stable `code`, the HTTP `status`
  * it becomes, a message that says what happened and what to do next, and (where there is one) a `cause`.
- * The HTTP layer turns these into `{error:{code,message}}` in one place (src/server/errors.ts); the CLI
+ * The HTTP layer turns these into `{error:{code,message}}` in one place (src/server/error-response.ts); the CLI
  * prints `message` and exits with `exitCode`.
  */
 export class GroundedError extends Error {

@@ -2,8 +2,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ingest } from "../ingest/pipeline.js";
-import { createBuiltinEmbedder } from "../src/builtin-embedder.js";
 import { loadConfig } from "../src/config.js";
+import { createBuiltinEmbedder } from "../src/embedding/builtin-embedder.js";
 import {
   CALIBRATION_KEY,
   calibrationCurrent,

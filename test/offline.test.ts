@@ -52,7 +52,7 @@ describe("without any Ollama: built-in embedder and extractive answers", () => {
     expect(h.chatModel).toBeNull();
   });
 
-  it("the Ollama and OpenAI faces offer only what answers: grounded, extractively, with no chat model", async () => {
+  it("the Ollama- and OpenAI-compatible APIs offer only what answers: grounded, extractively, with no chat model", async () => {
     const tags = (await (await fetch(`${service.url}/api/tags`)).json()) as Record<string, any>;
     expect(tags.models.map((m: { name: string }) => m.name)).toEqual(["grounded:latest"]);
     expect(tags.models[0].details.parent_model).toBe("");

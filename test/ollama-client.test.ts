@@ -1,7 +1,10 @@
 import type { AddressInfo } from "node:net";
 import { createServer } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { ChatEvent } from "../src/chat-model.js";
+import type { ChatEvent } from "../src/answer/chat-model.js";
+import { createOllamaChatModel } from "../src/answer/ollama-chat-model.js";
+import { createOllamaEmbedder } from "../src/embedding/ollama-embedder.js";
+import { embedModelFamily, embedPrefixes } from "../src/embedding/presets.js";
 import {
   GroundedError,
   ModelNotFoundError,
@@ -9,10 +12,7 @@ import {
   OllamaTimeoutError,
   OllamaUnavailableError,
 } from "../src/errors.js";
-import { createOllamaChatModel } from "../src/ollama/chat-model.js";
 import { createOllamaClient } from "../src/ollama/client.js";
-import { createOllamaEmbedder } from "../src/ollama/embedder.js";
-import { embedModelFamily, embedPrefixes } from "../src/ollama/presets.js";
 import { modelInfoNumber } from "../src/ollama/types.js";
 import { type OllamaStandIn, startOllamaStandIn } from "./stand-in/ollama-stand-in.js";
 

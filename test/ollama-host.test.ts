@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_OLLAMA_HOST, parseOllamaHost } from "../src/ollama-host.js";
+import { DEFAULT_OLLAMA_HOST, parseOllamaHost } from "../src/ollama/host.js";
 
 /** The cases of OLLAMA.md's OLLAMA_HOST section, which follows envconfig.Host in ollama/ollama. */
 describe("parseOllamaHost", () => {

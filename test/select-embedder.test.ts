@@ -2,7 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOllamaClient } from "../src/ollama/client.js";
-import { ollamaReachable } from "../src/select-embedder.js";
+import { ollamaReachable } from "../src/ollama/reachable.js";
 
 describe("ollamaReachable", () => {
   let server: http.Server;

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { builtinVector } from "../src/builtin-embedder.js";
+import { builtinVector } from "../src/embedding/builtin-embedder.js";
 import { EmbeddingMismatchError } from "../src/errors.js";
 import { checkIndex } from "../src/store/check.js";
 import { type ChunkToStore, openStore, type Store } from "../src/store/store.js";

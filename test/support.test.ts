@@ -113,7 +113,7 @@ describe("sentences over HTTP", () => {
     expect(r.json.unsupported).toBeGreaterThanOrEqual(sentences[1]?.support === "weak" ? 0 : 1);
   });
 
-  it("the Ollama face says which sentence is unsupported, after the Sources list, when asked to", async () => {
+  it("the Ollama-compatible API says which sentence is unsupported, after the Sources list, when asked to", async () => {
     const client = new Ollama({ host: service.url });
     const res = await client.chat({
       model: "grounded",

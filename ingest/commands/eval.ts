@@ -1,15 +1,16 @@
 import fs from "node:fs";
 import path from "node:path";
-import type { ChatModel } from "../../src/chat-model.js";
+import type { ChatModel } from "../../src/answer/chat-model.js";
+import { createOllamaChatModel } from "../../src/answer/ollama-chat-model.js";
 import { asTyped } from "../../src/cli-name.js";
 import type { Config } from "../../src/config.js";
-import type { Embedder } from "../../src/embedder.js";
+import type { Embedder } from "../../src/embedding/embedder.js";
 import { ValidationError } from "../../src/errors.js";
-import { createOllamaChatModel } from "../../src/ollama/chat-model.js";
 import type { OllamaClient } from "../../src/ollama/client.js";
 import { createOllamaClient } from "../../src/ollama/client.js";
+import { ollamaReachable } from "../../src/ollama/reachable.js";
 import type { RetrievalMode } from "../../src/retrieval/types.js";
-import { ollamaReachable, selectEmbedder } from "../../src/select-embedder.js";
+import { selectEmbedder } from "../../src/service/select-embedder.js";
 import { parse } from "../args.js";
 import {
   type AnswerSetResult,

@@ -3,7 +3,7 @@ import { asTyped } from "../../src/cli-name.js";
 import type { Config } from "../../src/config.js";
 import { ValidationError } from "../../src/errors.js";
 import { createOllamaClient } from "../../src/ollama/client.js";
-import { selectEmbedder } from "../../src/select-embedder.js";
+import { selectEmbedder } from "../../src/service/select-embedder.js";
 import { openStore } from "../../src/store/store.js";
 import { parse } from "../args.js";
 import { configFor, type Invocation, userPaths } from "../invocation.js";

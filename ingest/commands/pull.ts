@@ -1,10 +1,10 @@
-import { BUILTIN_MODEL } from "../../src/builtin-embedder.js";
 import { asTyped } from "../../src/cli-name.js";
+import { BUILTIN_MODEL } from "../../src/embedding/builtin-embedder.js";
 import { createOllamaClient } from "../../src/ollama/client.js";
+import { pullMissing } from "../../src/ollama/pull.js";
 import { parse } from "../args.js";
 import { configFor, type Invocation } from "../invocation.js";
 import type { Output } from "../progress.js";
-import { pullMissing } from "../pull.js";
 import { createPullProgress } from "../pull-progress.js";
 
 export const PULL_USAGE = "grounded pull [--embed-model NAME] [--chat-model NAME] [--ollama-host URL]";

@@ -3,7 +3,7 @@ import { sourceLabel } from "../../src/answer/prompt.js";
 import { asTyped } from "../../src/cli-name.js";
 import { ValidationError } from "../../src/errors.js";
 import type { RetrievalMode } from "../../src/retrieval/types.js";
-import { createQueryRuntime } from "../../src/runtime.js";
+import { createService } from "../../src/service/service.js";
 import { parse } from "../args.js";
 import { configFor, type Invocation } from "../invocation.js";
 import type { Output } from "../progress.js";
@@ -35,7 +35,7 @@ export async function runAsk(argv: string[], inv: Invocation, out: Output, err: 
   }
   const question = positionals.join(" ").trim();
   if (!question) throw new ValidationError(`Ask a question: ${inv.cli} ask "How do I descale the kettle?"`);
-  const runtime = await createQueryRuntime(configFor(inv, values), (m) => err.write(`warning: ${m}\n`));
+  const runtime = await createService(configFor(inv, values), (m) => err.write(`warning: ${m}\n`));
   try {
     for (const w of runtime.warnings) err.write(`note: ${w}\n`);
     let done: Extract<AskEvent, { type: "done" }> | undefined;
@@ -81,7 +81,7 @@ export async function runSearch(argv: string[], inv: Invocation, out: Output, er
   const mode = (values.mode ?? "hybrid") as RetrievalMode;
   if (!["hybrid", "vector", "lexical"].includes(mode))
     throw new ValidationError("--mode must be hybrid, vector or lexical.");
-  const runtime = await createQueryRuntime(configFor(inv, values));
+  const runtime = await createService(configFor(inv, values));
   try {
     for (const w of runtime.warnings) err.write(`note: ${w}\n`);
     const r = await runtime.retriever.retrieve(query, {

@@ -1,9 +1,7 @@
 import { asTyped } from "../../src/cli-name.js";
-import { createQueryRuntime } from "../../src/runtime.js";
-import { ollamaReachable } from "../../src/select-embedder.js";
 import { createApp } from "../../src/server/app.js";
-import { createAnswererFor } from "../../src/server/face-deps.js";
 import { assertAddressAllowed, type Listening, listen } from "../../src/server/listen.js";
+import { createService } from "../../src/service/service.js";
 import { VERSION } from "../../src/version.js";
 import { parse } from "../args.js";
 import type { IndexWriter } from "../index-writer.js";
@@ -29,7 +27,7 @@ export async function runServe(argv: string[], inv: Invocation, out: Output, err
   // What can be refused without opening anything is refused first.
   assertAddressAllowed(config);
   checkWatchRoots(roots);
-  const runtime = await createQueryRuntime(config, (m) => err.write(`warning: ${m}\n`), {
+  const runtime = await createService(config, (m) => err.write(`warning: ${m}\n`), {
     searchWorkers: true,
   });
   for (const w of runtime.warnings) err.write(`\n!! ${w}\n\n`);
@@ -42,20 +40,7 @@ export async function runServe(argv: string[], inv: Invocation, out: Output, err
       warn: (m) => err.write(`warning: ${m}\n`),
     });
     writer = wired.writer;
-    const app = createApp({
-      config,
-      store: runtime.store,
-      retriever: runtime.retriever,
-      answerer: runtime.answerer,
-      answererFor: createAnswererFor(runtime, (m) => err.write(`warning: ${m}\n`)),
-      embedder: runtime.embedder,
-      uploads: wired.uploads,
-      version: VERSION,
-      probeOllama: async () => {
-        const version = await ollamaReachable(runtime.client);
-        return { reachable: version !== null, version };
-      },
-    });
+    const app = createApp({ ...runtime, version: VERSION, uploads: wired.uploads });
     server = await listen(app, config);
   } catch (e) {
     // Close what was opened (the search workers above all), so the process exits with the error's code.

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import { asTyped } from "../../src/cli-name.js";
 import { createOllamaClient } from "../../src/ollama/client.js";
-import { ollamaReachable } from "../../src/select-embedder.js";
+import { ollamaReachable } from "../../src/ollama/reachable.js";
 import { checkIndex } from "../../src/store/check.js";
 import { openStore } from "../../src/store/store.js";
 import { parse } from "../args.js";

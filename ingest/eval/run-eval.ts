@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Config } from "../../src/config.js";
-import type { Embedder } from "../../src/embedder.js";
+import type { Embedder } from "../../src/embedding/embedder.js";
 import { mergeAdjacent } from "../../src/retrieval/passages.js";
 import { createRetriever } from "../../src/retrieval/retriever.js";
 import type { RetrievalMode } from "../../src/retrieval/types.js";

@@ -1,7 +1,7 @@
-import type { ChatEvent, ChatModel } from "../chat-model.js";
 import type { Limiter } from "../limiter.js";
 import type { Coverage } from "../retrieval/coverage.js";
 import type { RetrievedChunk, Retriever } from "../retrieval/types.js";
+import type { ChatEvent, ChatModel } from "./chat-model.js";
 import { parseCitations } from "./citations.js";
 import { extractiveAnswer } from "./extractive.js";
 import { fitPrompt, type HistoryTurn } from "./prompt.js";

@@ -1,7 +1,7 @@
-import type { ChatMessage } from "../chat-model.js";
 import type { HistoryTurn } from "../retrieval/conversation.js";
 import type { RetrievedChunk } from "../retrieval/types.js";
 import { estimateTokens } from "../text/tokens.js";
+import type { ChatMessage } from "./chat-model.js";
 
 export type { HistoryTurn } from "../retrieval/conversation.js";
 

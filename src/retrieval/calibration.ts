@@ -1,4 +1,4 @@
-import type { Embedder } from "../embedder.js";
+import type { Embedder } from "../embedding/embedder.js";
 import type { Store } from "../store/store.js";
 import type { Calibration } from "./coverage.js";
 import { coveredShare } from "./relevance.js";

@@ -1,6 +1,6 @@
 import type { QueryContext } from "./relevance.js";
 
-/** One earlier turn of a conversation, as /api/ask and the chat faces receive it. */
+/** One earlier turn of a conversation, as /api/ask and the compatible chat APIs receive it. */
 export interface HistoryTurn {
   role: "user" | "assistant";
   content: string;

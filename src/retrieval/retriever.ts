@@ -1,4 +1,4 @@
-import type { Embedder } from "../embedder.js";
+import type { Embedder } from "../embedding/embedder.js";
 import { ModelNotFoundError, OllamaError, OllamaTimeoutError, OllamaUnavailableError } from "../errors.js";
 import type { Store } from "../store/store.js";
 import { conversationContext, foldVectors } from "./conversation.js";

@@ -1,4 +1,4 @@
-import { toErrorResponse } from "./errors.js";
+import { toErrorResponse } from "./error-response.js";
 
 /**
  * Turn an event generator into an NDJSON response. An error thrown mid-stream ends the stream with one

@@ -10,7 +10,7 @@ const PAGE_POLICY =
 
 /**
  * The web page: plain HTML, CSS and JavaScript from src/server/web/, read once at start-up, so using it
- * needs no build step. `GET /` answers only browsers; the Ollama face (registered first) answers Ollama
+ * needs no build step. `GET /` answers only browsers; the Ollama-compatible API (registered first) answers Ollama
  * clients that probe `/`.
  */
 export function registerWebPage(app: Hono): void {

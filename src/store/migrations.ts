@@ -1,6 +1,6 @@
 import type { Database } from "better-sqlite3";
-import { BUILTIN_MODEL, builtinVector } from "../builtin-embedder.js";
 import { contextLine, embeddingText } from "../document.js";
+import { BUILTIN_MODEL, builtinVector } from "../embedding/builtin-embedder.js";
 import { ftsDocumentText } from "../text/terms.js";
 import { unifyStoredLookalikes } from "./unify-migration.js";
 import { hasVectorTable, prepareVectorInsert } from "./vectors.js";

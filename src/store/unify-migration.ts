@@ -1,6 +1,6 @@
 import type { Database } from "better-sqlite3";
-import { builtinVector } from "../builtin-embedder.js";
 import { contextLine, embeddingText } from "../document.js";
+import { builtinVector } from "../embedding/builtin-embedder.js";
 import { hasLookalikes, unifyLookalikes } from "../text/lookalikes.js";
 import { ftsDocumentText } from "../text/terms.js";
 import { prepareVectorInsert } from "./vectors.js";

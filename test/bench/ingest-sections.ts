@@ -1,9 +1,9 @@
 import path from "node:path";
 import { ingest } from "../../ingest/pipeline.js";
 import { loadConfig } from "../../src/config.js";
-import type { Embedder } from "../../src/embedder.js";
+import type { Embedder } from "../../src/embedding/embedder.js";
+import { createOllamaEmbedder } from "../../src/embedding/ollama-embedder.js";
 import { createOllamaClient } from "../../src/ollama/client.js";
-import { createOllamaEmbedder } from "../../src/ollama/embedder.js";
 import { openStore } from "../../src/store/store.js";
 import { tempDir } from "../helpers/tmp.js";
 import { writeCorpus } from "./corpus.js";

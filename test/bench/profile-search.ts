@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { embedPrefixes } from "../../src/ollama/presets.js";
+import { embedPrefixes } from "../../src/embedding/presets.js";
 import { fuse, type Scored } from "../../src/retrieval/fusion.js";
 import { proximityRerank } from "../../src/retrieval/proximity.js";
 import { coverageScore } from "../../src/retrieval/relevance.js";

@@ -1,7 +1,7 @@
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { embedPrefixes } from "../../src/ollama/presets.js";
+import { embedPrefixes } from "../../src/embedding/presets.js";
 import { type ChunkToStore, openStore, type Store } from "../../src/store/store.js";
 import { knn } from "../../src/store/vectors.js";
 import { type RunningService, startService } from "../helpers/app.js";

@@ -15,8 +15,8 @@ import {
 } from "../../ingest/eval/answer-eval.js";
 import { type EvalSetResult, evaluateSet } from "../../ingest/eval/run-eval.js";
 import { loadConfig } from "../../src/config.js";
+import { createOllamaEmbedder } from "../../src/embedding/ollama-embedder.js";
 import { createOllamaClient } from "../../src/ollama/client.js";
-import { createOllamaEmbedder } from "../../src/ollama/embedder.js";
 import { startOllamaStandIn } from "../stand-in/ollama-stand-in.js";
 import { type Script, writeCrossScriptSet } from "../tools/cross-script-set.js";
 import { handWrittenFollowups } from "./followups/run.js";

@@ -1,11 +1,10 @@
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
-import { createQueryRuntime, type QueryRuntime } from "../../src/runtime.js";
 import { createApp } from "../../src/server/app.js";
-import { createAnswererFor } from "../../src/server/face-deps.js";
-import { faceOf } from "../../src/server/face-errors.js";
+import { apiOf } from "../../src/server/compat/error-shapes.js";
 import { listen } from "../../src/server/listen.js";
+import { createService, type Service } from "../../src/service/service.js";
 import { cli, type RunningService, startService } from "../helpers/app.js";
 import { writeCorpus } from "../helpers/corpus.js";
 import { tempDir } from "../helpers/tmp.js";
@@ -19,7 +18,7 @@ describe("access", () => {
   let ollama: OllamaStandIn;
   let tmp: ReturnType<typeof tempDir>;
   let env: Record<string, string>;
-  let runtime: QueryRuntime;
+  let runtime: Service;
 
   beforeAll(async () => {
     ollama = await startOllamaStandIn();
@@ -27,7 +26,7 @@ describe("access", () => {
     writeCorpus(path.join(tmp.dir, "docs"));
     env = { OLLAMA_HOST: ollama.url, GROUNDED_DB: path.join(tmp.dir, "index.db") };
     expect((await cli(["ingest", path.join(tmp.dir, "docs")], env)).code).toBe(0);
-    runtime = await createQueryRuntime(loadConfig(env));
+    runtime = await createService(loadConfig(env));
   });
   afterAll(async () => {
     runtime?.close();
@@ -38,12 +37,8 @@ describe("access", () => {
   function appWith(extra: Record<string, string>) {
     const config = loadConfig({ ...env, ...extra });
     return createApp({
+      ...runtime,
       config,
-      store: runtime.store,
-      retriever: runtime.retriever,
-      answerer: runtime.answerer,
-      answererFor: createAnswererFor(runtime),
-      embedder: runtime.embedder,
       version: "test",
       probeOllama: async () => ({ reachable: true, version: "test" }),
     });
@@ -98,7 +93,7 @@ describe("access", () => {
           expect(res.headers.get("www-authenticate")).toMatch(/^Bearer/);
           const body = (await res.json()) as Record<string, any>;
           // Ollama's routes answer in Ollama's shape ({"error": "<message>"}) so its clients can print it.
-          const ollamaRoute = faceOf(route.path) === "ollama";
+          const ollamaRoute = apiOf(route.path) === "ollama";
           if (!ollamaRoute) expect(body.error.code).toBe("unauthorized");
           expect(ollamaRoute ? body.error : body.error.message).toMatch(
             /Authorization: Bearer <key>.*GROUNDED_API_KEY|GROUNDED_API_KEY.*Bearer/,

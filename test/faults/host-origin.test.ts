@@ -5,10 +5,9 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServerWriter } from "../../ingest/server-writer.js";
 import { loadConfig } from "../../src/config.js";
-import { createQueryRuntime, type QueryRuntime } from "../../src/runtime.js";
 import { createApp } from "../../src/server/app.js";
-import { createAnswererFor } from "../../src/server/face-deps.js";
 import { type Listening, listen } from "../../src/server/listen.js";
+import { createService, type Service } from "../../src/service/service.js";
 import { cli } from "../helpers/app.js";
 import { writeCorpus } from "../helpers/corpus.js";
 import { tempDir } from "../helpers/tmp.js";
@@ -90,19 +89,15 @@ describe("Host and Origin", () => {
   let ollama: OllamaStandIn;
   let tmp: ReturnType<typeof tempDir>;
   let env: Record<string, string>;
-  let runtime: QueryRuntime;
+  let runtime: Service;
   const servers: Listening[] = [];
 
   /** The real app on a real port, with the same runtime and upload writer as `serve`. */
   async function serve(extra: Record<string, string> = {}) {
     const config = loadConfig({ ...env, GROUNDED_PORT: "0", ...extra });
     const app = createApp({
+      ...runtime,
       config,
-      store: runtime.store,
-      retriever: runtime.retriever,
-      answerer: runtime.answerer,
-      answererFor: createAnswererFor(runtime),
-      embedder: runtime.embedder,
       uploads: createServerWriter(runtime).uploads,
       version: "test",
       probeOllama: async () => ({ reachable: true, version: "test" }),
@@ -122,7 +117,7 @@ describe("Host and Origin", () => {
     fs.mkdirSync(path.join(tmp.dir, "index"));
     env = { OLLAMA_HOST: ollama.url, GROUNDED_DB: path.join(tmp.dir, "index", "index.db") };
     expect((await cli(["ingest", path.join(tmp.dir, "docs")], env)).code).toBe(0);
-    runtime = await createQueryRuntime(loadConfig(env));
+    runtime = await createService(loadConfig(env));
     port = await serve();
     own = { host: `127.0.0.1:${port}` };
   });
@@ -151,7 +146,7 @@ describe("Host and Origin", () => {
       expect(docs.text).not.toContain("kettle.md");
     });
 
-    it("gets 403 on every other route too: the page, /health, the Ollama and OpenAI faces", async () => {
+    it("gets 403 on every other route too: the page, /health, the Ollama- and OpenAI-compatible APIs", async () => {
       const host = { host: `evil.example:${port}` };
       for (const [method, route, body] of [
         ["GET", "/", undefined],

@@ -5,6 +5,7 @@ import { cli, postJson, type RunningService, startService } from "../helpers/app
 import { spawnIngest, until } from "../helpers/child-ingest.js";
 import { writeCorpus } from "../helpers/corpus.js";
 import { tempDir } from "../helpers/tmp.js";
+import { PULLABLE_STAND_IN_MODELS } from "../stand-in/models.js";
 import { type OllamaStandIn, startOllamaStandIn } from "../stand-in/ollama-stand-in.js";
 
 const CONCURRENCY = 2;
@@ -62,6 +63,34 @@ describe("load", () => {
     console.log(
       `load: 50 asks → ${ok.length} answered, ${busy.length} refused with 429 in ${Math.round(performance.now() - started)} ms`,
     );
+  });
+
+  it("questions to another chat model (grounded:<model>) wait in the same queue: one limit for all answers", async () => {
+    ollama.reset();
+    const llama = PULLABLE_STAND_IN_MODELS.find((m) => m.name === "llama3.2");
+    if (!llama) throw new Error("the stand-in has no llama3.2");
+    ollama.models.set("llama3.2:latest", { ...llama });
+    // Alternating, so both kinds arrive while the slots are taken.
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        i % 2 === 0
+          ? postJson(`${service.url}/api/ask`, { question })
+          : postJson(`${service.url}/api/chat`, {
+              model: "grounded:llama3.2",
+              stream: false,
+              messages: [{ role: "user", content: question }],
+            }),
+      ),
+    );
+    const answered = results.filter((r) => r.status === 200);
+    const refused = results.filter((r) => r.status === 429 || r.status === 503);
+    expect(answered.length + refused.length).toBe(40);
+    // Two limiters would let 2 × (slots + queue) through; one lets slots + queue (and a slot freed meanwhile).
+    expect(answered.length).toBeGreaterThanOrEqual(CONCURRENCY + QUEUE);
+    expect(answered.length).toBeLessThanOrEqual(CONCURRENCY + QUEUE + 2);
+    const models = ollama.requestsTo("/api/chat").map((r) => (r.body as { model: string }).model);
+    expect(models).toHaveLength(answered.length);
+    expect(new Set(models)).toEqual(new Set(["gemma4:e4b", "llama3.2"]));
   });
 
   it("a search answers at once while asks are waiting for the model", async () => {

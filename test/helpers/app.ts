@@ -4,11 +4,9 @@ import { main } from "../../ingest/cli.js";
 import type { Output } from "../../ingest/progress.js";
 import { createServerWriter } from "../../ingest/server-writer.js";
 import { type Config, loadConfig } from "../../src/config.js";
-import { createQueryRuntime, type QueryRuntime } from "../../src/runtime.js";
-import { ollamaReachable } from "../../src/select-embedder.js";
 import { createApp } from "../../src/server/app.js";
-import { createAnswererFor } from "../../src/server/face-deps.js";
 import { type Listening, listen } from "../../src/server/listen.js";
+import { createService, type Service } from "../../src/service/service.js";
 
 export function capture(): Output & { text: () => string } {
   let buf = "";
@@ -31,7 +29,7 @@ export async function cli(argv: string[], env: Record<string, string | undefined
 
 export interface RunningService {
   url: string;
-  runtime: QueryRuntime;
+  runtime: Service;
   config: Config;
   close(): Promise<void>;
 }
@@ -39,22 +37,9 @@ export interface RunningService {
 /** The real service on a real port, wired exactly as `grounded serve` wires it. */
 export async function startService(env: Record<string, string | undefined>): Promise<RunningService> {
   const config = loadConfig({ GROUNDED_PORT: "0", ...env });
-  const runtime = await createQueryRuntime(config, undefined, { searchWorkers: true });
+  const runtime = await createService(config, undefined, { searchWorkers: true });
   const { uploads } = createServerWriter(runtime);
-  const app = createApp({
-    config,
-    store: runtime.store,
-    retriever: runtime.retriever,
-    answerer: runtime.answerer,
-    answererFor: createAnswererFor(runtime),
-    embedder: runtime.embedder,
-    uploads,
-    version: "test",
-    probeOllama: async () => {
-      const version = await ollamaReachable(runtime.client);
-      return { reachable: version !== null, version };
-    },
-  });
+  const app = createApp({ ...runtime, version: "test", uploads });
   const server: Listening = await listen(app, config);
   return {
     url: server.url,

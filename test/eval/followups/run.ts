@@ -8,8 +8,8 @@ import path from "node:path";
 import { formatAnswerTable } from "../../../ingest/commands/eval.js";
 import { evaluateFollowups, type FollowupResult } from "../../../ingest/eval/answer-eval.js";
 import { loadConfig } from "../../../src/config.js";
+import { createOllamaEmbedder } from "../../../src/embedding/ollama-embedder.js";
 import { createOllamaClient } from "../../../src/ollama/client.js";
-import { createOllamaEmbedder } from "../../../src/ollama/embedder.js";
 import { startOllamaStandIn } from "../../stand-in/ollama-stand-in.js";
 
 const here = import.meta.dirname;

@@ -1,22 +1,22 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { BusyError, GroundedError, ModelNotFoundError, NotFoundError } from "../errors.js";
-import { errorResponse, toErrorResponse } from "./errors.js";
-import { FACE_MODEL, UnknownModelError } from "./face-model.js";
+import { BusyError, GroundedError, ModelNotFoundError, NotFoundError } from "../../errors.js";
+import { errorResponse, toErrorResponse } from "../error-response.js";
+import { COMPAT_MODEL, UnknownModelError } from "./model-names.js";
 
 /**
- * Errors on the Ollama and OpenAI doors, worded as those APIs word them so their clients recognise them.
- * Status and message come from grounded's own mapping (src/server/errors.ts); only the shape and the few
+ * Errors on the Ollama- and OpenAI-compatible APIs, worded as those APIs word them so their clients recognise them.
+ * Status and message come from grounded's own mapping (src/server/error-response.ts); only the shape and the few
  * statuses those clients branch on differ. grounded's own routes keep `{error:{code,message}}`.
  */
-export interface FaceError {
+export interface CompatError {
   status: number;
   code: string;
   message: string;
   headers: Record<string, string>;
 }
 
-function faceError(err: unknown): FaceError {
+function compatError(err: unknown): CompatError {
   const { status, body, headers } = toErrorResponse(err);
   if (status >= 500 && !(err instanceof GroundedError)) console.error(err);
   if (err instanceof HTTPException && err.status === 401)
@@ -30,8 +30,8 @@ function faceError(err: unknown): FaceError {
 }
 
 /** Ollama: `{"error":"..."}`; a full queue is 503 "server busy" as in Ollama. */
-export function ollamaError(err: unknown): FaceError & { body: { error: string } } {
-  const e = faceError(err);
+export function ollamaError(err: unknown): CompatError & { body: { error: string } } {
+  const e = compatError(err);
   if (err instanceof BusyError) e.status = 503;
   return { ...e, body: { error: e.message } };
 }
@@ -46,8 +46,8 @@ function openAiType(status: number): string {
 /** OpenAI: `{"error":{"message","type","param","code"}}`. */
 export function openAiError(
   err: unknown,
-): FaceError & { body: { error: { message: string; type: string; param: null; code: string } } } {
-  const e = faceError(err);
+): CompatError & { body: { error: { message: string; type: string; param: null; code: string } } } {
+  const e = compatError(err);
   const code = e.status === 401 ? "invalid_api_key" : e.code;
   return { ...e, body: { error: { message: e.message, type: openAiType(e.status), param: null, code } } };
 }
@@ -57,33 +57,33 @@ const OLLAMA_PATH =
   /^\/api\/(?:generate|chat|embed|embeddings|pull|push|create|copy|delete|show|tags|ps|version|blobs)(?:\/|$)/;
 
 /** Which API a request path belongs to: Ollama's, OpenAI's (everything under /v1) or grounded's own. */
-export function faceOf(path: string): "ollama" | "openai" | "grounded" {
+export function apiOf(path: string): "ollama" | "openai" | "grounded" {
   if (path === "/v1" || path.startsWith("/v1/")) return "openai";
   return OLLAMA_PATH.test(path) ? "ollama" : "grounded";
 }
 
 /**
- * An error outside the faces' own handlers (an unknown route, the API key check, the body limit) in the
+ * An error outside the compatible APIs' own handlers (an unknown route, the API key check, the body limit) in the
  * shape of the API its path belongs to: an Ollama client reads `error` as a string and an OpenAI client
  * reads `error.message`; either prints `[object Object]` or nothing for grounded's own shape.
  */
 export function errorResponseFor(c: Context, err: unknown): Response {
-  const face = faceOf(c.req.path);
-  if (face === "grounded") return errorResponse(c, err);
-  const { status, body, headers } = face === "ollama" ? ollamaError(err) : openAiError(err);
+  const api = apiOf(c.req.path);
+  if (api === "grounded") return errorResponse(c, err);
+  const { status, body, headers } = api === "ollama" ? ollamaError(err) : openAiError(err);
   return c.json(body, status as 500, headers);
 }
 
 /** A path no route answers, worded for the API it belongs to: what grounded does answer there instead. */
 export function unknownRouteError(method: string, path: string, ollamaHost: string): NotFoundError {
-  const face = faceOf(path);
-  if (face === "ollama")
+  const api = apiOf(path);
+  if (api === "ollama")
     return new NotFoundError(
-      `grounded does not implement ${method} ${path}: it answers questions about your documents as the model "${FACE_MODEL}" through /api/chat and /api/generate. For embeddings, pulls and other model management, talk to Ollama itself at ${ollamaHost}.`,
+      `grounded does not implement ${method} ${path}: it answers questions about your documents as the model "${COMPAT_MODEL}" through /api/chat and /api/generate. For embeddings, pulls and other model management, talk to Ollama itself at ${ollamaHost}.`,
     );
-  if (face === "openai")
+  if (api === "openai")
     return new NotFoundError(
-      `grounded does not implement ${method} ${path}: it answers questions about your documents as the model "${FACE_MODEL}" through /v1/chat/completions (GET /v1/models lists it).`,
+      `grounded does not implement ${method} ${path}: it answers questions about your documents as the model "${COMPAT_MODEL}" through /v1/chat/completions (GET /v1/models lists it).`,
     );
   return new NotFoundError(`No route ${method} ${path}. See the README for the API.`);
 }

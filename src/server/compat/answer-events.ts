@@ -1,18 +1,18 @@
-import type { Answerer, AskEvent, AskRequest, AskResult } from "../answer/answerer.js";
+import type { Answerer, AskEvent, AskRequest, AskResult } from "../../answer/answerer.js";
 
-/** What a face streams: pieces of the answer's text, then the final result. */
-export type FaceEvent = { type: "text"; text: string } | { type: "done"; result: AskResult };
+/** What a compatible API streams: pieces of the answer's text, then the final result. */
+export type CompatEvent = { type: "text"; text: string } | { type: "done"; result: AskResult };
 
-export interface FaceRun {
+export interface CompatRun {
   /** Every event once, in order (the ones read ahead included); throws what the answerer throws. */
-  events(): AsyncGenerator<FaceEvent, void, undefined>;
+  events(): AsyncGenerator<CompatEvent, void, undefined>;
   /** Read to the end: the result and how many pieces of text the model produced. */
   collect(): Promise<{ result: AskResult; pieces: number }>;
   /** Stop the answer (the client went away); cancels the request to the model. */
   abort(reason?: unknown): void;
 }
 
-function toFaceEvent(e: AskEvent): FaceEvent | null {
+function toCompatEvent(e: AskEvent): CompatEvent | null {
   if (e.type === "delta") return { type: "text", text: e.content };
   if (e.type === "done") {
     const { type: _type, ...result } = e;
@@ -30,19 +30,19 @@ export async function startAnswer(
   answerer: Answerer,
   request: AskRequest,
   clientSignal: AbortSignal,
-): Promise<FaceRun> {
+): Promise<CompatRun> {
   const controller = new AbortController();
   const onClientGone = () => controller.abort(clientSignal.reason);
   clientSignal.addEventListener("abort", onClientGone, { once: true });
   const detach = () => clientSignal.removeEventListener("abort", onClientGone);
   const source = answerer.ask(request, controller.signal);
 
-  const ahead: FaceEvent[] = [];
+  const ahead: CompatEvent[] = [];
   try {
     for (;;) {
       const next = await source.next();
       if (next.done) break;
-      const event = toFaceEvent(next.value);
+      const event = toCompatEvent(next.value);
       if (event) {
         ahead.push(event);
         break;
@@ -53,11 +53,11 @@ export async function startAnswer(
     throw err;
   }
 
-  async function* events(): AsyncGenerator<FaceEvent, void, undefined> {
+  async function* events(): AsyncGenerator<CompatEvent, void, undefined> {
     try {
       yield* ahead.splice(0);
       for await (const e of source) {
-        const event = toFaceEvent(e);
+        const event = toCompatEvent(e);
         if (event) yield event;
       }
     } finally {

@@ -1,4 +1,4 @@
-/** The one interface the answerer talks to; only src/ollama/chat-model.ts knows it is Ollama. */
+/** The one interface the answerer talks to; only src/answer/ollama-chat-model.ts knows it is Ollama. */
 export interface ChatMessage {
   role: "system" | "user" | "assistant";
   content: string;

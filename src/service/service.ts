@@ -1,20 +1,30 @@
 import fs from "node:fs";
-import { type Answerer, createAnswerer } from "./answer/answerer.js";
-import type { ChatModel } from "./chat-model.js";
-import type { Config } from "./config.js";
-import type { Embedder } from "./embedder.js";
-import { createLimiter } from "./limiter.js";
-import { createOllamaChatModel } from "./ollama/chat-model.js";
-import { createOllamaClient, type OllamaClient } from "./ollama/client.js";
-import { ensureCalibration, MIN_DOCUMENTS, readCalibration } from "./retrieval/calibration.js";
-import { createRetriever } from "./retrieval/retriever.js";
-import { createSearchPool, type SearchPool } from "./retrieval/search-pool.js";
-import type { Retriever } from "./retrieval/types.js";
-import { type EmbedderChoice, ollamaReachable, selectEmbedder } from "./select-embedder.js";
-import { openStore, type Store } from "./store/store.js";
+import { type Answerer, createAnswerer } from "../answer/answerer.js";
+import type { ChatModel } from "../answer/chat-model.js";
+import { createOllamaChatModel } from "../answer/ollama-chat-model.js";
+import type { Config } from "../config.js";
+import type { Embedder } from "../embedding/embedder.js";
+import { createLimiter } from "../limiter.js";
+import { createOllamaClient, type OllamaClient } from "../ollama/client.js";
+import { ollamaReachable } from "../ollama/reachable.js";
+import { ensureCalibration, MIN_DOCUMENTS, readCalibration } from "../retrieval/calibration.js";
+import { createRetriever } from "../retrieval/retriever.js";
+import { createSearchPool, type SearchPool } from "../retrieval/search-pool.js";
+import type { Retriever } from "../retrieval/types.js";
+import { openStore, type Store } from "../store/store.js";
+import { type EmbedderChoice, selectEmbedder } from "./select-embedder.js";
 
-/** Everything the query side needs, built once from the config and passed in. */
-export interface QueryRuntime {
+/** What `/health` and `status` say about Ollama right now. */
+export interface OllamaProbe {
+  reachable: boolean;
+  version: string | null;
+}
+
+/**
+ * The service: everything the query side needs, built once from the config by `createService` and passed
+ * in — to `grounded serve`, `ask`/`search`, the HTTP app and its compatibility endpoints, and the tests.
+ */
+export interface Service {
   config: Config;
   client: OllamaClient;
   store: Store;
@@ -22,6 +32,13 @@ export interface QueryRuntime {
   chatModel: ChatModel | null;
   retriever: Retriever;
   answerer: Answerer;
+  /**
+   * The answerer for another Ollama chat model (the compat model names `grounded:<chat-model>`), sharing
+   * the retriever and the one chat limiter, so GROUNDED_CHAT_CONCURRENCY bounds all answers together.
+   */
+  answererFor(chatModel: string): Answerer;
+  /** Asks Ollama now whether it is there (for `/health`). */
+  probeOllama(): Promise<OllamaProbe>;
   warnings: string[];
   /** The worker threads searches run in (`serve` only), or null when they run on the main thread. */
   searchPool: SearchPool | null;
@@ -29,16 +46,19 @@ export interface QueryRuntime {
   close(): Promise<void>;
 }
 
-export interface QueryRuntimeOptions {
+export interface ServiceOptions {
   /** Run searches in `config.searchWorkers` worker threads (the service); the CLI searches in-process. */
   searchWorkers?: boolean;
 }
 
-export async function createQueryRuntime(
+/** Distinct chat models kept ready at once; a client cycling through names must not grow memory forever. */
+const MAX_CACHED_ANSWERERS = 8;
+
+export async function createService(
   config: Config,
   log: (message: string) => void = () => {},
-  options: QueryRuntimeOptions = {},
-): Promise<QueryRuntime> {
+  options: ServiceOptions = {},
+): Promise<Service> {
   const client = createOllamaClient({ host: config.ollamaHost, timeoutMs: config.ollamaTimeoutMs });
   const store = openStore(config.db, { exactSearch: config.exactSearch, onUpgrade: log });
   const warnings: string[] = [];
@@ -83,13 +103,25 @@ export async function createQueryRuntime(
     log('Calibrating when to answer "not covered" on this index (once; a few seconds)…');
     await ensureCalibration(store, embedder).catch(() => null);
   } else void ensureCalibration(store, embedder).catch(() => null);
-  const answerer = createAnswerer({
-    retriever,
-    chatModel,
-    limiter: createLimiter(config.chatConcurrency, config.chatQueue),
-    think: config.think,
-    warn: log,
-  });
+  const limiter = createLimiter(config.chatConcurrency, config.chatQueue);
+  const answerer = createAnswerer({ retriever, chatModel, limiter, think: config.think, warn: log });
+  const others = new Map<string, Answerer>();
+  const answererFor = (name: string): Answerer => {
+    if (name === chatModel?.model) return answerer;
+    let other = others.get(name);
+    if (!other) {
+      const model = createOllamaChatModel({
+        client,
+        model: name,
+        host: config.ollamaHost,
+        keepAlive: config.keepAlive,
+      });
+      other = createAnswerer({ retriever, chatModel: model, limiter, think: config.think, warn: log });
+      if (others.size >= MAX_CACHED_ANSWERERS) others.delete(others.keys().next().value as string);
+      others.set(name, other);
+    }
+    return other;
+  };
   return {
     config,
     client,
@@ -98,6 +130,11 @@ export async function createQueryRuntime(
     chatModel,
     retriever,
     answerer,
+    answererFor,
+    probeOllama: async () => {
+      const version = await ollamaReachable(client);
+      return { reachable: version !== null, version };
+    },
     warnings,
     searchPool,
     close: async () => {

@@ -1,5 +1,5 @@
+import { extractTerms } from "../text/terms.js";
 import type { Embedder, EmbedderInfo, EmbedOptions } from "./embedder.js";
-import { extractTerms } from "./text/terms.js";
 
 /**
  * The offline embedder used when no Ollama is reachable: deterministic, in-process and lexical (signed

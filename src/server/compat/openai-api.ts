@@ -2,16 +2,16 @@ import { randomUUID } from "node:crypto";
 import { type Context, Hono } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
 import { z } from "zod";
-import type { AskRequest, AskResult } from "../answer/answerer.js";
-import { ValidationError } from "../errors.js";
-import { estimateTokens } from "../text/tokens.js";
-import { jsonBodyLimit } from "./body-limit.js";
+import type { AskRequest, AskResult } from "../../answer/answerer.js";
+import { ValidationError } from "../../errors.js";
+import { estimateTokens } from "../../text/tokens.js";
+import { jsonBodyLimit } from "../body-limit.js";
+import { startAnswer } from "./answer-events.js";
 import { answerFooter, askFromTurns } from "./chat-turns.js";
-import { startAnswer } from "./face-answer.js";
-import { readFaceBody } from "./face-body.js";
-import type { FaceDeps } from "./face-deps.js";
-import { openAiError } from "./face-errors.js";
-import { answererForName, answeringModel, faceModelNames } from "./face-model.js";
+import type { CompatDeps } from "./deps.js";
+import { openAiError } from "./error-shapes.js";
+import { answererForName, answeringModel, compatModelNames } from "./model-names.js";
+import { readCompatBody } from "./read-body.js";
 import { textStream } from "./text-stream.js";
 
 /**
@@ -47,8 +47,8 @@ function sse(value: object | string): string {
   return `data: ${typeof value === "string" ? value : JSON.stringify(value)}\n\n`;
 }
 
-async function complete(c: Context, deps: FaceDeps) {
-  const body = await readFaceBody(c.req.raw, completionBody);
+async function complete(c: Context, deps: CompatDeps) {
+  const body = await readCompatBody(c.req.raw, completionBody);
   const answerer = answererForName(body.model, deps);
   const ask = askFromTurns(body.messages);
   if (!ask) throw new ValidationError("messages must contain a user message: its text is the question.");
@@ -116,28 +116,28 @@ async function complete(c: Context, deps: FaceDeps) {
   return textStream(events(), "text/event-stream; charset=utf-8", (reason) => run.abort(reason));
 }
 
-export function registerOpenAiFace(app: Hono, deps: FaceDeps): void {
+export function registerOpenAiApi(app: Hono, deps: CompatDeps): void {
   const { config } = deps;
   const created = Math.floor(Date.now() / 1000);
-  const face = new Hono();
-  face.onError((err, c) => {
+  const api = new Hono();
+  api.onError((err, c) => {
     const { status, body, headers } = openAiError(err);
     return c.json(body, status as 500, headers);
   });
   // OpenAI clients always send `Authorization: Bearer <key>`: with GROUNDED_API_KEY set, it must be that key.
-  if (config.apiKey) face.use("/v1/*", bearerAuth({ token: config.apiKey }));
-  face.use("/v1/*", jsonBodyLimit(config));
+  if (config.apiKey) api.use("/v1/*", bearerAuth({ token: config.apiKey }));
+  api.use("/v1/*", jsonBodyLimit(config));
 
   const modelEntry = (id: string) => ({ id, object: "model", created, owned_by: "grounded" });
-  face.get("/v1/models", (c) =>
-    c.json({ object: "list", data: faceModelNames(answeringModel(deps)).map(modelEntry) }),
+  api.get("/v1/models", (c) =>
+    c.json({ object: "list", data: compatModelNames(answeringModel(deps)).map(modelEntry) }),
   );
-  face.get("/v1/models/:model{.+}", (c) => {
+  api.get("/v1/models/:model{.+}", (c) => {
     const id = c.req.param("model");
     answererForName(id, deps); // throws UnknownModelError for a name that is not ours
     return c.json(modelEntry(id));
   });
-  face.post("/v1/chat/completions", (c) => complete(c, deps));
+  api.post("/v1/chat/completions", (c) => complete(c, deps));
 
-  app.route("/", face);
+  app.route("/", api);
 }

@@ -1,10 +1,10 @@
-import type { Embedder, EmbedderInfo, EmbedOptions } from "../embedder.js";
 import { OllamaError } from "../errors.js";
-import type { OllamaClient } from "./client.js";
+import type { OllamaClient } from "../ollama/client.js";
+import { withRetry } from "../ollama/retry.js";
+import type { KeepAlive } from "../ollama/types.js";
+import { modelInfoNumber } from "../ollama/types.js";
+import type { Embedder, EmbedderInfo, EmbedOptions } from "./embedder.js";
 import { embedPrefixes } from "./presets.js";
-import { withRetry } from "./retry.js";
-import type { KeepAlive } from "./types.js";
-import { modelInfoNumber } from "./types.js";
 
 export interface OllamaEmbedderOptions {
   client: OllamaClient;

@@ -19,7 +19,7 @@ async function curlD(url: string, body: string) {
   });
 }
 
-describe("the Ollama face: an unchanged Ollama client asks the documents", () => {
+describe("the Ollama-compatible API: an unchanged Ollama client asks the documents", () => {
   let ollama: OllamaStandIn;
   let tmp: ReturnType<typeof tempDir>;
   let service: RunningService;

@@ -1,6 +1,6 @@
 /**
- * The one interface every embedding backend implements: the Ollama adapter (src/ollama/embedder.ts) and the
- * built-in offline embedder (src/builtin-embedder.ts). Callers never know which one they hold.
+ * The one interface every embedding backend implements: the Ollama adapter (src/embedding/ollama-embedder.ts) and the
+ * built-in offline embedder (src/embedding/builtin-embedder.ts). Callers never know which one they hold.
  */
 export type EmbedRole = "document" | "query";
 

@@ -1,13 +1,13 @@
 import { type Context, Hono } from "hono";
 import { z } from "zod";
-import type { AskRequest, AskResult } from "../answer/answerer.js";
+import type { AskRequest, AskResult } from "../../answer/answerer.js";
+import { startAnswer } from "./answer-events.js";
 import { answerFooter, askFromTurns } from "./chat-turns.js";
-import { startAnswer } from "./face-answer.js";
-import { readFaceBody } from "./face-body.js";
-import type { FaceDeps } from "./face-deps.js";
-import { ollamaError } from "./face-errors.js";
-import { answererForName, answeringModel, chatModelOf } from "./face-model.js";
+import type { CompatDeps } from "./deps.js";
+import { ollamaError } from "./error-shapes.js";
+import { answererForName, answeringModel, chatModelOf } from "./model-names.js";
 import { OLLAMA_API_VERSION, psPayload, showPayload, tagsPayload } from "./ollama-meta.js";
+import { readCompatBody } from "./read-body.js";
 import { textStream } from "./text-stream.js";
 
 /**
@@ -51,7 +51,7 @@ function line(value: object): string {
 
 async function answer(
   c: Context,
-  deps: FaceDeps,
+  deps: CompatDeps,
   name: string,
   ask: AskRequest | null,
   streaming: boolean,
@@ -109,26 +109,26 @@ function prefersHtml(accept: string | undefined): boolean {
   return best > 0 && ranked.some((r) => r.type === "text/html" && r.q === best);
 }
 
-export function registerOllamaFace(app: Hono, deps: FaceDeps): void {
+export function registerOllamaApi(app: Hono, deps: CompatDeps): void {
   const { config } = deps;
   const startedAt = new Date().toISOString();
-  const face = new Hono();
-  face.onError((err, c) => {
+  const api = new Hono();
+  api.onError((err, c) => {
     const { status, body, headers } = ollamaError(err);
     return c.json(body, status as 500, headers);
   });
 
   // Clients probe `/` (and HEAD /) to see whether Ollama is up. A browser gets passed on, so a web page
-  // registered after this face can answer it instead.
-  face.get("/", async (c, next) => {
+  // registered after this one can answer it instead.
+  api.get("/", async (c, next) => {
     if (prefersHtml(c.req.header("accept"))) return next();
     return c.text("Ollama is running");
   });
-  face.get("/api/version", (c) => c.json({ version: OLLAMA_API_VERSION, grounded: deps.version }));
-  face.get("/api/tags", (c) => c.json(tagsPayload(answeringModel(deps), startedAt)));
-  face.get("/api/ps", (c) => c.json(psPayload(answeringModel(deps))));
-  face.post("/api/show", async (c) => {
-    const body = await readFaceBody(
+  api.get("/api/version", (c) => c.json({ version: OLLAMA_API_VERSION, grounded: deps.version }));
+  api.get("/api/tags", (c) => c.json(tagsPayload(answeringModel(deps), startedAt)));
+  api.get("/api/ps", (c) => c.json(psPayload(answeringModel(deps))));
+  api.post("/api/show", async (c) => {
+    const body = await readCompatBody(
       c.req.raw,
       z.looseObject({ model: z.string().optional(), name: z.string().optional() }),
     );
@@ -137,15 +137,15 @@ export function registerOllamaFace(app: Hono, deps: FaceDeps): void {
     const chatModel = answerer.mode === "generative" ? (chatModelOf(name) ?? config.chatModel) : null;
     return c.json(showPayload(name, chatModel, startedAt));
   });
-  face.post("/api/chat", async (c) => {
-    const body = await readFaceBody(c.req.raw, chatBody);
+  api.post("/api/chat", async (c) => {
+    const body = await readCompatBody(c.req.raw, chatBody);
     return answer(c, deps, body.model, askFromTurns(body.messages), body.stream, chatShape);
   });
-  face.post("/api/generate", async (c) => {
-    const body = await readFaceBody(c.req.raw, generateBody);
+  api.post("/api/generate", async (c) => {
+    const body = await readCompatBody(c.req.raw, generateBody);
     const ask = body.prompt.trim() === "" ? null : askFromTurns([{ role: "user", content: body.prompt }]);
     return answer(c, deps, body.model, ask, body.stream, generateShape);
   });
 
-  app.route("/", face);
+  app.route("/", api);
 }

@@ -8,7 +8,7 @@ import { type OllamaStandIn, startOllamaStandIn } from "./stand-in/ollama-stand-
 
 type WithCitations = { citations: Array<Record<string, unknown>> };
 
-describe("the OpenAI face: an unchanged OpenAI client asks the documents", () => {
+describe("the OpenAI-compatible API: an unchanged OpenAI client asks the documents", () => {
   let ollama: OllamaStandIn;
   let tmp: ReturnType<typeof tempDir>;
   let env: Record<string, string>;

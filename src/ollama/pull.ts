@@ -1,6 +1,6 @@
-import { GroundedError } from "../src/errors.js";
-import type { OllamaClient } from "../src/ollama/client.js";
-import type { OllamaPullProgress } from "../src/ollama/types.js";
+import { GroundedError } from "../errors.js";
+import type { OllamaClient } from "./client.js";
+import type { OllamaPullProgress } from "./types.js";
 
 /** Ollama adds `:latest` to a name without a tag, so `bge-m3` and `bge-m3:latest` are one model. */
 export function canonicalModel(name: string): string {

@@ -1,4 +1,4 @@
-import type { EmbedRole } from "../embedder.js";
+import type { EmbedRole } from "./embedder.js";
 
 /**
  * Task prefixes some embedding models were trained with and Ollama does not add (OLLAMA.md, pitfall 3).

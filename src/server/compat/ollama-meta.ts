@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { chatModelOf, faceModelNames } from "./face-model.js";
+import { chatModelOf, compatModelNames } from "./model-names.js";
 
 /**
  * How grounded describes itself to Ollama clients that probe before they chat (/api/tags, /api/show,
@@ -33,7 +33,7 @@ function digest(name: string): string {
 
 export function tagsPayload(chatModel: string | null, startedAt: string) {
   return {
-    models: faceModelNames(chatModel).map((name) => ({
+    models: compatModelNames(chatModel).map((name) => ({
       name,
       model: name,
       modified_at: startedAt,
@@ -46,7 +46,7 @@ export function tagsPayload(chatModel: string | null, startedAt: string) {
 
 /** The configured model is "running" while grounded runs; nothing else is loaded by grounded itself. */
 export function psPayload(chatModel: string | null) {
-  const [name] = faceModelNames(chatModel);
+  const [name] = compatModelNames(chatModel);
   const expires = new Date(Date.now() + 24 * 3600 * 1000).toISOString();
   return {
     models: [

@@ -1,6 +1,6 @@
-import type { AskRequest, AskResult, SourceRef } from "../answer/answerer.js";
-import { sourceLabel } from "../answer/prompt.js";
-import { askSchema } from "./schemas.js";
+import type { AskRequest, AskResult, SourceRef } from "../../answer/answerer.js";
+import { sourceLabel } from "../../answer/prompt.js";
+import { askSchema } from "../schemas.js";
 
 /**
  * Chat clients (Ollama's and OpenAI's) send a whole conversation; grounded answers one question with some
@@ -13,7 +13,7 @@ export interface ChatTurn {
   content?: unknown;
 }
 
-/** The limits of grounded's own /api/ask history, so both doors accept the same amount. */
+/** The limits of grounded's own /api/ask history, so both APIs accept the same amount. */
 const MAX_HISTORY_TURNS = 50;
 const MAX_TURN_CHARS = 20_000;
 
@@ -75,7 +75,7 @@ export function unsupportedNote(result: Pick<AskResult, "sentences">, enabled: b
   return `\n${UNSUPPORTED_NOTE}${flagged.map((s) => quote(s.text)).join("; ")}`;
 }
 
-/** Everything appended to an answer's text on the chat faces: the Sources list and the optional note. */
+/** Everything appended to an answer's text on the compatible chat APIs: the Sources list and the optional note. */
 export function answerFooter(
   result: Pick<AskResult, "citations" | "sentences">,
   flagUnsupported: boolean,

@@ -1,12 +1,12 @@
 import type { ZodType } from "zod";
-import { ValidationError } from "../errors.js";
+import { ValidationError } from "../../errors.js";
 
 /**
- * Read a JSON body on the Ollama and OpenAI doors. Unlike grounded's own API, no Content-Type is required:
+ * Read a JSON body on the Ollama- and OpenAI-compatible APIs. Unlike grounded's own API, no Content-Type is required:
  * Ollama's documented examples use `curl -d`, which sends `application/x-www-form-urlencoded`, and Ollama
  * reads the body as JSON regardless.
  */
-export async function readFaceBody<T>(req: Request, schema: ZodType<T>): Promise<T> {
+export async function readCompatBody<T>(req: Request, schema: ZodType<T>): Promise<T> {
   const text = await req.text();
   if (text.trim() === "") throw new ValidationError("missing request body");
   let data: unknown;

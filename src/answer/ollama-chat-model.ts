@@ -1,7 +1,7 @@
-import type { ChatEvent, ChatMessage, ChatModel, ChatRequestOptions } from "../chat-model.js";
-import type { OllamaClient } from "./client.js";
-import type { KeepAlive } from "./types.js";
-import { modelInfoNumber } from "./types.js";
+import type { OllamaClient } from "../ollama/client.js";
+import type { KeepAlive } from "../ollama/types.js";
+import { modelInfoNumber } from "../ollama/types.js";
+import type { ChatEvent, ChatMessage, ChatModel, ChatRequestOptions } from "./chat-model.js";
 
 export interface OllamaChatModelOptions {
   client: OllamaClient;

@@ -1,33 +1,16 @@
-import { BUILTIN_MODEL, createBuiltinEmbedder } from "./builtin-embedder.js";
-import type { Config } from "./config.js";
-import type { Embedder } from "./embedder.js";
-import { EmbeddingMismatchError, OllamaTimeoutError, OllamaUnavailableError } from "./errors.js";
-import type { OllamaClient } from "./ollama/client.js";
-import { createOllamaEmbedder } from "./ollama/embedder.js";
-import type { IndexInfo } from "./store/store.js";
+import type { Config } from "../config.js";
+import { BUILTIN_MODEL, createBuiltinEmbedder } from "../embedding/builtin-embedder.js";
+import type { Embedder } from "../embedding/embedder.js";
+import { createOllamaEmbedder } from "../embedding/ollama-embedder.js";
+import { EmbeddingMismatchError } from "../errors.js";
+import type { OllamaClient } from "../ollama/client.js";
+import { ollamaReachable } from "../ollama/reachable.js";
+import type { IndexInfo } from "../store/store.js";
 
 export interface EmbedderChoice {
   embedder: Embedder;
   /** Something the user must hear about (the offline fallback, a model other than the configured one). */
   warning: string | null;
-}
-
-/**
- * Ollama's version, or null when nothing answers at its address. Any HTTP answer counts as reachable (an
- * old or unusual server without /api/version still serves the model endpoints); only a refused connection
- * or silence means it is not there.
- */
-export async function ollamaReachable(client: OllamaClient): Promise<string | null> {
-  try {
-    const { version } = await client.version({ signal: AbortSignal.timeout(3000) });
-    return typeof version === "string" ? version : "unknown";
-  } catch (e) {
-    return e instanceof OllamaUnavailableError ||
-      e instanceof OllamaTimeoutError ||
-      (e as Error)?.name === "TimeoutError"
-      ? null
-      : "unknown";
-  }
 }
 
 const fallbackWarning = (host: string, cli: string) =>

@@ -1,6 +1,6 @@
 /**
  * A streaming response from an async generator of already-formatted text (NDJSON lines, server-sent
- * events). The generator writes its own error line, because each face words errors its own way; when the
+ * events). The generator writes its own error line, because each compatible API words errors its own way; when the
  * client goes away the generator is closed and `onCancel` stops the work behind it.
  */
 export function textStream(
