@@ -5,5 +5,5 @@
 import { register } from "tsx/esm/api";
 
 register();
-const { runFromProcess } = await import("../ingest/cli.ts");
+const { runFromProcess } = await import("../cli/main.ts");
 runFromProcess();

@@ -4,7 +4,7 @@
  * `grounded` once it is installed as a command (`npm install -g`, `npx grounded`).
  */
 export function commandForm(env: Record<string, string | undefined>): string {
-  return env.npm_lifecycle_event && /\bingest\/cli\.ts\b/.test(env.npm_lifecycle_script ?? "")
+  return env.npm_lifecycle_event && /\bcli\/main\.ts\b/.test(env.npm_lifecycle_script ?? "")
     ? "npm run grounded --"
     : "grounded";
 }

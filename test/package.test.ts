@@ -48,7 +48,7 @@ describe("the packed package gives a working `grounded` command", () => {
   it("ships the command, the code it runs and the samples, not the tests", () => {
     for (const f of [
       "bin/grounded.mjs",
-      "ingest/cli.ts",
+      "cli/main.ts",
       "src/retrieval/search-worker.mjs",
       "src/server/web/app.js",
     ])

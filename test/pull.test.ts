@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { main } from "../ingest/cli.js";
+import { main } from "../cli/main.js";
 import { cli } from "./helpers/app.js";
 import { type OllamaStandIn, startOllamaStandIn } from "./stand-in/ollama-stand-in.js";
 

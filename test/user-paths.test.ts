@@ -10,7 +10,7 @@ import { tempDir } from "./helpers/tmp.js";
 
 const REPO = path.join(import.meta.dirname, "..");
 // What `npm run grounded -- …` puts in the environment of the script it starts.
-const NPM_RUN = { npm_lifecycle_event: "grounded", npm_lifecycle_script: "tsx ingest/cli.ts" };
+const NPM_RUN = { npm_lifecycle_event: "grounded", npm_lifecycle_script: "tsx cli/main.ts" };
 // Nothing listens on port 9: ingest falls back to the built-in embedder at once.
 const NO_OLLAMA = { OLLAMA_HOST: "127.0.0.1:9" };
 
@@ -107,7 +107,7 @@ describe("messages name the command the way this user runs it", () => {
   it("npm run from a clone gives `npm run grounded --`; anything else `grounded`", () => {
     expect(commandForm(NPM_RUN)).toBe("npm run grounded --");
     expect(
-      commandForm({ npm_lifecycle_event: "ingest", npm_lifecycle_script: "tsx ingest/cli.ts ingest" }),
+      commandForm({ npm_lifecycle_event: "ingest", npm_lifecycle_script: "tsx cli/main.ts ingest" }),
     ).toBe("npm run grounded --");
     expect(commandForm({})).toBe("grounded");
     // `npx grounded`, or grounded started from another project's npm script.

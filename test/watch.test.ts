@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { onceEachFailure } from "../ingest/commands/watch.js";
+import { onceEachFailure } from "../cli/watching.js";
 import { createIndexWriter } from "../ingest/index-writer.js";
 import type { IngestEvent } from "../ingest/pipeline.js";
 import { type FolderWatch, watchFolder } from "../ingest/watch.js";

@@ -6,14 +6,14 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { formatAnswerTable, formatTable } from "../../ingest/commands/eval.js";
+import { formatAnswerTable, formatTable } from "../../cli/commands/eval.js";
 import {
   type AnswerSetResult,
   evaluateAnswers,
   evaluateFollowups,
   type FollowupResult,
-} from "../../ingest/eval/answer-eval.js";
-import { type EvalSetResult, evaluateSet } from "../../ingest/eval/run-eval.js";
+} from "../../cli/eval/answer-eval.js";
+import { type EvalSetResult, evaluateSet } from "../../cli/eval/run-eval.js";
 import { loadConfig } from "../../src/config.js";
 import { createOllamaEmbedder } from "../../src/embedding/ollama-embedder.js";
 import { createOllamaClient } from "../../src/ollama/client.js";

@@ -3,7 +3,7 @@ import { request } from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createServerWriter } from "../../ingest/server-writer.js";
+import { createServerWriter } from "../../cli/server-writer.js";
 import { loadConfig } from "../../src/config.js";
 import { createApp } from "../../src/server/app.js";
 import { type Listening, listen } from "../../src/server/listen.js";

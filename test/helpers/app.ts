@@ -1,8 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
-import { main } from "../../ingest/cli.js";
-import type { Output } from "../../ingest/progress.js";
-import { createServerWriter } from "../../ingest/server-writer.js";
+import { main } from "../../cli/main.js";
+import type { Output } from "../../cli/progress.js";
+import { createServerWriter } from "../../cli/server-writer.js";
 import { type Config, loadConfig } from "../../src/config.js";
 import { createApp } from "../../src/server/app.js";
 import { type Listening, listen } from "../../src/server/listen.js";

@@ -23,7 +23,7 @@ export function spawnIngest(dir: string, env: Record<string, string>): Child {
 
 /** `grounded <args>` in a real child process, so what keeps it alive (or not) is what keeps a user's alive. */
 export function spawnCli(args: string[], env: Record<string, string>): Child {
-  const proc = spawn(process.execPath, ["--import", "tsx", "ingest/cli.ts", ...args], {
+  const proc = spawn(process.execPath, ["--import", "tsx", "cli/main.ts", ...args], {
     cwd: REPO,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -14,7 +14,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { readQuestions } from "../../ingest/eval/run-eval.js";
+import { readQuestions } from "../../cli/eval/run-eval.js";
 import { ingest } from "../../ingest/pipeline.js";
 import { type AskResult, createAnswerer } from "../../src/answer/answerer.js";
 import { createOllamaChatModel } from "../../src/answer/ollama-chat-model.js";

@@ -5,8 +5,8 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { formatAnswerTable } from "../../../ingest/commands/eval.js";
-import { evaluateFollowups, type FollowupResult } from "../../../ingest/eval/answer-eval.js";
+import { formatAnswerTable } from "../../../cli/commands/eval.js";
+import { evaluateFollowups, type FollowupResult } from "../../../cli/eval/answer-eval.js";
 import { loadConfig } from "../../../src/config.js";
 import { createOllamaEmbedder } from "../../../src/embedding/ollama-embedder.js";
 import { createOllamaClient } from "../../../src/ollama/client.js";

@@ -1,7 +1,7 @@
+import { createIndexWriter, type IndexWriter, type IndexWriterOptions } from "../ingest/index-writer.js";
+import { supportedExtensions } from "../ingest/loaders/index.js";
 import type { Uploads } from "../src/server/uploads.js";
 import type { Service } from "../src/service/service.js";
-import { createIndexWriter, type IndexWriter, type IndexWriterOptions } from "./index-writer.js";
-import { supportedExtensions } from "./loaders/index.js";
 
 /**
  * The index writer of a running server, on the server's own store and Ollama client, and the upload hook

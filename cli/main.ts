@@ -98,7 +98,7 @@ export async function main(
   }
 }
 
-/** Run the command line of this process: `npm run grounded`, `tsx ingest/cli.ts`, bin/grounded.mjs. */
+/** Run the command line of this process: `npm run grounded`, `tsx cli/main.ts`, bin/grounded.mjs. */
 export function runFromProcess(): void {
   main(process.argv.slice(2), process.env, output(process.stdout), output(process.stderr)).then((code) => {
     process.exitCode = code;

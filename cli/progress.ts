@@ -1,5 +1,5 @@
-import { supportedExtensions } from "./loaders/index.js";
-import type { IngestEvent, IngestSummary } from "./pipeline.js";
+import { supportedExtensions } from "../ingest/loaders/index.js";
+import type { IngestEvent, IngestSummary } from "../ingest/pipeline.js";
 
 export interface Output {
   write(text: string): void;

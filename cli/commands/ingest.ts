@@ -1,4 +1,6 @@
 import fs from "node:fs";
+import { acquireIngestLock } from "../../ingest/lock.js";
+import { type IngestSummary, ingest } from "../../ingest/pipeline.js";
 import { asTyped } from "../../src/cli-name.js";
 import type { Config } from "../../src/config.js";
 import { ValidationError } from "../../src/errors.js";
@@ -7,10 +9,8 @@ import { selectEmbedder } from "../../src/service/select-embedder.js";
 import { openStore } from "../../src/store/store.js";
 import { parse } from "../args.js";
 import { configFor, type Invocation, userPaths } from "../invocation.js";
-import { acquireIngestLock } from "../lock.js";
-import { type IngestSummary, ingest } from "../pipeline.js";
 import { createProgress, type Output } from "../progress.js";
-import { runWatch } from "./watch.js";
+import { runWatch } from "../watching.js";
 
 export const INGEST_USAGE = `grounded ingest <file-or-folder>... [--prune] [--reindex] [--watch] [--db FILE] [--embed-model NAME] [--ollama-host URL]`;
 

@@ -1,13 +1,13 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { ingest } from "../../ingest/pipeline.js";
 import type { Config } from "../../src/config.js";
 import type { Embedder } from "../../src/embedding/embedder.js";
 import { mergeAdjacent } from "../../src/retrieval/passages.js";
 import { createRetriever } from "../../src/retrieval/retriever.js";
 import type { RetrievalMode } from "../../src/retrieval/types.js";
 import { openStore } from "../../src/store/store.js";
-import { ingest } from "../pipeline.js";
 import { type Hit, judge, type Outcome, type Question, type SetMetrics, summarise } from "./metrics.js";
 
 export interface EvalSetResult {

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { ingest } from "../../ingest/pipeline.js";
 import { type AskResult, createAnswerer } from "../../src/answer/answerer.js";
 import type { ChatModel } from "../../src/answer/chat-model.js";
 import type { Config } from "../../src/config.js";
@@ -11,7 +12,6 @@ import type { HistoryTurn } from "../../src/retrieval/conversation.js";
 import { createRetriever } from "../../src/retrieval/retriever.js";
 import type { Retriever } from "../../src/retrieval/types.js";
 import { openStore, type Store } from "../../src/store/store.js";
-import { ingest } from "../pipeline.js";
 import { normaliseForMatch, percentile, type Question } from "./metrics.js";
 import { readQuestions } from "./run-eval.js";
 

@@ -113,7 +113,7 @@ export function formatAnswerTable(results: AnswerSetResult[], followups: Followu
   return lines.join("\n");
 }
 
-/** `grounded eval --answers`: what /api/ask returns, on half-indexed sets (ingest/eval/answer-eval.ts). */
+/** `grounded eval --answers`: what /api/ask returns, on half-indexed sets (cli/eval/answer-eval.ts). */
 async function runAnswerEval(
   dirs: string[],
   config: Config,

@@ -1,14 +1,14 @@
+import type { IndexWriter } from "../../ingest/index-writer.js";
 import { asTyped } from "../../src/cli-name.js";
 import { createApp } from "../../src/server/app.js";
 import { assertAddressAllowed, type Listening, listen } from "../../src/server/listen.js";
 import { createService } from "../../src/service/service.js";
 import { VERSION } from "../../src/version.js";
 import { parse } from "../args.js";
-import type { IndexWriter } from "../index-writer.js";
 import { configFor, type Invocation, userPaths } from "../invocation.js";
 import { createProgress, type Output } from "../progress.js";
 import { createServerWriter } from "../server-writer.js";
-import { checkWatchRoots, onceEachFailure, startWatches, untilStopped } from "./watch.js";
+import { checkWatchRoots, onceEachFailure, startWatches, untilStopped } from "../watching.js";
 
 /** Run the HTTP service until SIGINT/SIGTERM. */
 export async function runServe(argv: string[], inv: Invocation, out: Output, err: Output): Promise<number> {

@@ -1,13 +1,13 @@
 import fs from "node:fs";
 import path from "node:path";
-import type { Config } from "../../src/config.js";
-import { GroundedError, ValidationError } from "../../src/errors.js";
-import { createOllamaClient } from "../../src/ollama/client.js";
-import { openStore } from "../../src/store/store.js";
-import { createIndexWriter, type IndexWriter } from "../index-writer.js";
-import type { IngestEvent } from "../pipeline.js";
-import { createProgress, type Output } from "../progress.js";
-import { type FolderWatch, watchFolder } from "../watch.js";
+import { createIndexWriter, type IndexWriter } from "../ingest/index-writer.js";
+import type { IngestEvent } from "../ingest/pipeline.js";
+import { type FolderWatch, watchFolder } from "../ingest/watch.js";
+import type { Config } from "../src/config.js";
+import { GroundedError, ValidationError } from "../src/errors.js";
+import { createOllamaClient } from "../src/ollama/client.js";
+import { openStore } from "../src/store/store.js";
+import { createProgress, type Output } from "./progress.js";
 
 /** A folder to watch must exist before anything is opened: fs.watch would fail only after the server is up. */
 export function checkWatchRoots(roots: readonly string[]): void {
