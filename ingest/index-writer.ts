@@ -1,8 +1,8 @@
 import path from "node:path";
 import type { Config } from "../src/config.js";
+import { selectEmbedder } from "../src/embedding/select-embedder.js";
 import { LoaderError } from "../src/errors.js";
 import type { OllamaClient } from "../src/ollama/client.js";
-import { selectEmbedder } from "../src/service/select-embedder.js";
 import type { DocumentRecord, Store } from "../src/store/store.js";
 import { acquireIngestLock } from "./lock.js";
 import { type IngestEvent, type IngestSummary, ingest } from "./pipeline.js";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_OLLAMA_HOST, parseOllamaHost } from "../src/ollama/host.js";
 
-/** The cases of OLLAMA.md's OLLAMA_HOST section, which follows envconfig.Host in ollama/ollama. */
+/** The cases of docs/ollama.md's OLLAMA_HOST section, which follows envconfig.Host in ollama/ollama. */
 describe("parseOllamaHost", () => {
   it.each([
     [undefined, DEFAULT_OLLAMA_HOST],

@@ -5,12 +5,12 @@ import { createOllamaChatModel } from "../../src/answer/ollama-chat-model.js";
 import { asTyped } from "../../src/cli-name.js";
 import type { Config } from "../../src/config.js";
 import type { Embedder } from "../../src/embedding/embedder.js";
+import { selectEmbedder } from "../../src/embedding/select-embedder.js";
 import { ValidationError } from "../../src/errors.js";
 import type { OllamaClient } from "../../src/ollama/client.js";
 import { createOllamaClient } from "../../src/ollama/client.js";
 import { ollamaReachable } from "../../src/ollama/reachable.js";
 import type { RetrievalMode } from "../../src/retrieval/types.js";
-import { selectEmbedder } from "../../src/service/select-embedder.js";
 import { parse } from "../args.js";
 import {
   type AnswerSetResult,

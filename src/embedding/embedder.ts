@@ -5,7 +5,7 @@
 export type EmbedRole = "document" | "query";
 
 export interface EmbedOptions {
-  /** Documents and queries can need different task prefixes (OLLAMA.md, pitfall 3). */
+  /** Documents and queries can need different task prefixes (docs/ollama.md, pitfall 3). */
   role: EmbedRole;
   signal?: AbortSignal;
 }

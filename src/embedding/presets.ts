@@ -1,7 +1,7 @@
 import type { EmbedRole } from "./embedder.js";
 
 /**
- * Task prefixes some embedding models were trained with and Ollama does not add (OLLAMA.md, pitfall 3).
+ * Task prefixes some embedding models were trained with and Ollama does not add (docs/ollama.md, pitfall 3).
  * Without them retrieval quality drops quietly; changing them means re-embedding the whole index.
  */
 export type EmbedPrefixes = Readonly<Record<EmbedRole, string>>;

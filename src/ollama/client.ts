@@ -17,7 +17,7 @@ import type {
 } from "./types.js";
 
 /**
- * A thin client for Ollama's REST API on Node's built-in fetch (OLLAMA.md explains why not the `ollama`
+ * A thin client for Ollama's REST API on Node's built-in fetch (docs/ollama.md explains why not the `ollama`
  * package): every call has a timeout and honours the caller's AbortSignal, and every failure becomes one
  * of the typed errors in src/errors.ts. A caller's abort is passed through untouched (an AbortError).
  */

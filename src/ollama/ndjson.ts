@@ -1,6 +1,6 @@
 /**
- * Newline-delimited JSON from a fetch body. Network reads do not respect line boundaries (OLLAMA.md,
- * "Streaming"): a read can end mid-line and even mid-UTF-8 character, so bytes are decoded with
+ * Newline-delimited JSON from a fetch body. Network reads do not respect line boundaries (docs/ollama.md,
+ * "Streams and errors"): a read can end mid-line and even mid-UTF-8 character, so bytes are decoded with
  * `stream: true` and only complete lines are parsed.
  */
 export class NdjsonParseError extends Error {

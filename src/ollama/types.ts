@@ -1,4 +1,4 @@
-/** The parts of Ollama's wire format grounded reads (OLLAMA.md, "Endpoints"); other fields pass through. */
+/** The parts of Ollama's wire format grounded reads (docs/ollama.md, "Endpoints used"); other fields pass through. */
 
 /** A number of seconds, or a Go duration string such as "30m"; negative keeps the model loaded. */
 export type KeepAlive = number | string;

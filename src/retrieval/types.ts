@@ -16,7 +16,7 @@ export interface RetrieveOptions {
   filter?: { source?: string | undefined } | undefined;
   signal?: AbortSignal;
   /**
-   * Join neighbouring chunks of a section that are both in the results into one passage (src/passages.ts).
+   * Join neighbouring chunks of a section that are both in the results into one passage (passages.ts).
    * Default true; the eval turns it off to judge every prefix of one ranking as its own result list.
    */
   merge?: boolean;
@@ -32,7 +32,7 @@ export interface RetrievedChunk extends StoredChunk {
 
 export interface Retrieval {
   results: RetrievedChunk[];
-  /** Whether the index covers the query, judged against the index's own calibration (src/coverage.ts). */
+  /** Whether the index covers the query, judged against the index's own calibration (coverage.ts). */
   coverage: Coverage;
   /** False when the index does not cover the query (coverage "not_covered"). */
   relevant: boolean;

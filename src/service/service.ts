@@ -4,6 +4,7 @@ import type { ChatModel } from "../answer/chat-model.js";
 import { createOllamaChatModel } from "../answer/ollama-chat-model.js";
 import type { Config } from "../config.js";
 import type { Embedder } from "../embedding/embedder.js";
+import { type EmbedderChoice, selectEmbedder } from "../embedding/select-embedder.js";
 import { createLimiter } from "../limiter.js";
 import { createOllamaClient, type OllamaClient } from "../ollama/client.js";
 import { ollamaReachable } from "../ollama/reachable.js";
@@ -12,7 +13,6 @@ import { createRetriever } from "../retrieval/retriever.js";
 import { createSearchPool, type SearchPool } from "../retrieval/search-pool.js";
 import type { Retriever } from "../retrieval/types.js";
 import { openStore, type Store } from "../store/store.js";
-import { type EmbedderChoice, selectEmbedder } from "./select-embedder.js";
 
 /** What `/health` and `status` say about Ollama right now. */
 export interface OllamaProbe {

@@ -1,4 +1,4 @@
-import type { Db } from "./database.js";
+import type { Database as Db } from "better-sqlite3";
 import { hasVectorTable } from "./vectors.js";
 
 /**

@@ -1,4 +1,4 @@
-import type { Db } from "./database.js";
+import type { Database as Db } from "better-sqlite3";
 import { type CodeSet, createCodeSet } from "./hamming.js";
 import { rotateForCode, signBits } from "./rotation.js";
 

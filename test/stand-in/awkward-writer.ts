@@ -1,7 +1,7 @@
 import type { ServerResponse } from "node:http";
 
 /**
- * Writes a response body in deliberately awkward pieces, as real networks deliver it (OLLAMA.md,
+ * Writes a response body in deliberately awkward pieces, as real networks deliver it (docs/ollama.md,
  * "Streaming"): cuts at arbitrary bytes, across line boundaries and inside multi-byte UTF-8 characters,
  * with small pauses so the client really sees separate reads.
  */

@@ -4,7 +4,7 @@ import { lexicalEmbedding } from "./lexical-embedding.js";
 import { DEFAULT_STAND_IN_MODELS, type OllamaStandIn, startOllamaStandIn } from "./ollama-stand-in.js";
 import { DONT_KNOW, replyPieces, standInReply } from "./stand-in-reply.js";
 
-/** The stand-in must speak OLLAMA.md's protocol, or every test built on it proves nothing. */
+/** The stand-in must speak docs/ollama.md's protocol, or every test built on it proves nothing. */
 let standIn: OllamaStandIn;
 beforeAll(async () => {
   standIn = await startOllamaStandIn({ writeDelayMs: 2 });

@@ -23,7 +23,7 @@ import {
 import type { ReplyMode } from "./stand-in-reply.js";
 
 /**
- * A stand-in Ollama on a real port that speaks the wire protocol of OLLAMA.md: the same endpoints, status
+ * A stand-in Ollama on a real port that speaks the wire protocol of docs/ollama.md: the same endpoints, status
  * codes and error bodies, NDJSON streams cut at awkward byte positions, and lexical embeddings and
  * source-quoting answers that tests can predict. Tests steer it through the returned object.
  */

@@ -1,11 +1,16 @@
 import type { Config } from "../config.js";
-import { BUILTIN_MODEL, createBuiltinEmbedder } from "../embedding/builtin-embedder.js";
-import type { Embedder } from "../embedding/embedder.js";
-import { createOllamaEmbedder } from "../embedding/ollama-embedder.js";
 import { EmbeddingMismatchError } from "../errors.js";
 import type { OllamaClient } from "../ollama/client.js";
 import { ollamaReachable } from "../ollama/reachable.js";
-import type { IndexInfo } from "../store/store.js";
+import { BUILTIN_MODEL, createBuiltinEmbedder } from "./builtin-embedder.js";
+import type { Embedder } from "./embedder.js";
+import { createOllamaEmbedder } from "./ollama-embedder.js";
+
+/** What an index records about the model that built it (the store's `IndexInfo`, or null for a new index). */
+export interface IndexModel {
+  embedModel: string;
+  dimensions: number;
+}
 
 export interface EmbedderChoice {
   embedder: Embedder;
@@ -25,7 +30,7 @@ const fallbackWarning = (host: string, cli: string) =>
 export async function selectEmbedder(
   config: Config,
   client: OllamaClient,
-  index: IndexInfo | null,
+  index: IndexModel | null,
   purpose: "ingest" | "query",
   options: { reindex?: boolean } = {},
 ): Promise<EmbedderChoice> {
