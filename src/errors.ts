@@ -189,6 +189,88 @@ export class ForbiddenOriginError extends GroundedError {
   }
 }
 
+/** The request body is not JSON, or not the JSON object the route expects. */
+export class InvalidJsonError extends ValidationError {
+  constructor(message: string) {
+    super(message, { code: "invalid_json" });
+  }
+}
+
+/** A body sent with a content type the route does not read (`what` says which one it wants). */
+export class UnsupportedMediaTypeError extends ValidationError {
+  constructor(message: string, code = "unsupported_media_type") {
+    super(message, { code, status: 415 });
+  }
+}
+
+/** A JSON request body over GROUNDED_MAX_BODY_BYTES. */
+export class BodyTooLargeError extends GroundedError {
+  constructor(maxBytes: number) {
+    super("body_too_large", `The request body is larger than ${maxBytes} bytes.`, { status: 413 });
+  }
+}
+
+/** An upload over GROUNDED_MAX_UPLOAD_MB. */
+export class FileTooLargeError extends GroundedError {
+  constructor(maxMb: number, cli = "grounded") {
+    super(
+      "file_too_large",
+      `The file is larger than the ${maxMb} MB upload limit. Raise GROUNDED_MAX_UPLOAD_MB, or put the file in a folder and run \`${cli} ingest <folder>\`.`,
+      { status: 413 },
+    );
+  }
+}
+
+/** An upload to an app built without the ingest hook (only `grounded serve` wires it). */
+export class UploadsUnavailableError extends GroundedError {
+  constructor(cli = "grounded") {
+    super(
+      "uploads_unavailable",
+      `This server does not take uploads. Start it with \`${cli} serve\`, or run \`${cli} ingest <folder>\`.`,
+      { status: 501 },
+    );
+  }
+}
+
+/** `grounded pull` could not fetch a model; `cause` is Ollama's error. */
+export class PullFailedError extends GroundedError {
+  constructor(model: string, cause: GroundedError) {
+    super(
+      "pull_failed",
+      `Could not pull "${model}": ${cause.message}. Check the name (ollama.com/library lists them), or choose another with --embed-model / --chat-model.`,
+      { status: 502, exitCode: 1, cause },
+    );
+  }
+}
+
+/** A search worker died under a search; the pool replaces it. */
+export class SearchUnavailableError extends GroundedError {
+  constructor(reason: string) {
+    super("search_unavailable", `A search worker stopped (${reason}) and is being replaced; try again.`, {
+      status: 503,
+    });
+  }
+}
+
+/** The index file cannot be opened or prepared (path, permissions, a damaged file, a failed migration). */
+export class IndexUnavailableError extends GroundedError {
+  constructor(message: string, cause: unknown) {
+    super("index_unavailable", message, { status: 503, exitCode: 2, cause });
+  }
+}
+
+/**
+ * A model name the Ollama- and OpenAI-compatible APIs do not offer (only `grounded` and
+ * `grounded:<chat-model>`); each API words it the way its clients expect.
+ */
+export class UnknownModelError extends NotFoundError {
+  readonly model: string;
+  constructor(model: string) {
+    super(`model '${model}' not found`);
+    this.model = model;
+  }
+}
+
 export function isGroundedError(e: unknown): e is GroundedError {
   return e instanceof GroundedError;
 }

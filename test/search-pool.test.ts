@@ -1,6 +1,6 @@
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GroundedError, ValidationError } from "../src/errors.js";
+import { IndexUnavailableError, SearchUnavailableError, ValidationError } from "../src/errors.js";
 import { createRetriever } from "../src/retrieval/retriever.js";
 import { type IndexSearch, searchIndex } from "../src/retrieval/search-index.js";
 import {
@@ -187,7 +187,7 @@ describe("search pool workers", () => {
   it("replaces a worker that crashes, and the search it ran fails with a 503 instead of hanging", async () => {
     const before = pool.threadIds();
     const crashed = pool.simulateCrash();
-    await expect(crashed).rejects.toBeInstanceOf(GroundedError);
+    await expect(crashed).rejects.toBeInstanceOf(SearchUnavailableError);
     await expect(crashed).rejects.toMatchObject({ code: "search_unavailable", status: 503 });
     const after = pool.threadIds();
     expect(after).toHaveLength(2);
@@ -203,8 +203,9 @@ describe("search pool workers", () => {
 
     const missing = createSearchPool({ file: path.join(tmp.dir, "nowhere", "none.db"), size: 1 });
     try {
+      await expect(missing.search(request("anything"))).rejects.toBeInstanceOf(IndexUnavailableError);
       await expect(missing.search(request("anything"))).rejects.toMatchObject({
-        name: "GroundedError",
+        name: "IndexUnavailableError",
         code: "index_unavailable",
         status: 503,
       });

@@ -1,4 +1,4 @@
-import { GroundedError } from "../errors.js";
+import { GroundedError, PullFailedError } from "../errors.js";
 import type { OllamaClient } from "./client.js";
 import type { OllamaPullProgress } from "./types.js";
 
@@ -31,11 +31,7 @@ export async function pullMissing(
       for await (const progress of client.pull(model)) onProgress(model, progress);
     } catch (e) {
       if (!(e instanceof GroundedError)) throw e;
-      throw new GroundedError(
-        "pull_failed",
-        `Could not pull "${model}": ${e.message}. Check the name (ollama.com/library lists them), or choose another with --embed-model / --chat-model.`,
-        { status: 502, exitCode: 1, cause: e },
-      );
+      throw new PullFailedError(model, e);
     }
     report.pulled.push(model);
   }

@@ -1,7 +1,7 @@
 import { Worker } from "node:worker_threads";
 import Database from "better-sqlite3";
 import * as errors from "../errors.js";
-import { GroundedError } from "../errors.js";
+import { GroundedError, SearchUnavailableError } from "../errors.js";
 import type { Scored } from "./fusion.js";
 import type { IndexSearch, IndexSearchResult, LexicalSide, SearchStep, SearchSteps } from "./search-index.js";
 
@@ -59,15 +59,17 @@ export interface SerializedError {
   name: string;
   message: string;
   stack?: string | undefined;
-  /** Own properties with plain values: code, status, exitCode, host, model, ... */
+  /** Own properties with plain values or lists of them: code, status, exitCode, host, model, allow, ... */
   fields: Record<string, unknown>;
 }
 
 export function serializeError(e: unknown): SerializedError {
   if (!(e instanceof Error)) return { name: "Error", message: String(e), fields: {} };
   const fields: Record<string, unknown> = {};
+  const plain = (v: unknown) => v === null || ["string", "number", "boolean"].includes(typeof v);
   for (const [key, value] of Object.entries(e)) {
-    if (value === null || ["string", "number", "boolean"].includes(typeof value)) fields[key] = value;
+    // Lists of plain values too: MethodNotAllowedError's `allow` becomes the Allow header.
+    if (plain(value) || (Array.isArray(value) && value.every(plain))) fields[key] = value;
   }
   return { name: e.name, message: e.message, stack: e.stack, fields };
 }
@@ -98,12 +100,8 @@ const WORKER_URL = new URL("./search-worker.mjs", import.meta.url);
 /** Wait before replacing a worker that died before it could answer anything (a broken install, say). */
 const RESPAWN_DELAY_MS = 1000;
 
-function unavailable(reason: string): GroundedError {
-  return new GroundedError(
-    "search_unavailable",
-    `A search worker stopped (${reason}) and is being replaced; try again.`,
-    { status: 503 },
-  );
+function unavailable(reason: string): SearchUnavailableError {
+  return new SearchUnavailableError(reason);
 }
 
 interface Job {

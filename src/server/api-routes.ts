@@ -3,7 +3,7 @@ import path from "node:path";
 import type { Hono } from "hono";
 import type { ZodType } from "zod";
 import type { AskEvent } from "../answer/answerer.js";
-import { NotFoundError, ValidationError } from "../errors.js";
+import { InvalidJsonError, NotFoundError, UnsupportedMediaTypeError, ValidationError } from "../errors.js";
 import type { AppDeps } from "./app-deps.js";
 import { documentView } from "./document-view.js";
 import { ndjsonResponse } from "./ndjson-response.js";
@@ -13,12 +13,8 @@ import { uploadsDir } from "./uploads.js";
 async function readJson<T>(req: Request, schema: ZodType<T>): Promise<T> {
   const type = req.headers.get("content-type") ?? "";
   if (!type.toLowerCase().includes("application/json")) {
-    throw new ValidationError(
+    throw new UnsupportedMediaTypeError(
       "Send the request body as JSON with the header Content-Type: application/json.",
-      {
-        code: "unsupported_media_type",
-        status: 415,
-      },
     );
   }
   // Windows PowerShell writes files with a byte-order mark; JSON.parse would reject it.
@@ -27,7 +23,7 @@ async function readJson<T>(req: Request, schema: ZodType<T>): Promise<T> {
   try {
     data = JSON.parse(text);
   } catch {
-    throw new ValidationError("The request body is not valid JSON.", { code: "invalid_json" });
+    throw new InvalidJsonError("The request body is not valid JSON.");
   }
   return schema.parse(data);
 }

@@ -1,19 +1,13 @@
 import { bodyLimit } from "hono/body-limit";
 import type { Config } from "../config.js";
-import { GroundedError } from "../errors.js";
+import { BodyTooLargeError } from "../errors.js";
 
 /** The request body limit for JSON routes (GROUNDED_MAX_BODY_KB), refusing with 413 in grounded's words. */
 export function jsonBodyLimit(config: Config) {
   return bodyLimit({
     maxSize: config.maxBodyBytes,
     onError: () => {
-      throw new GroundedError(
-        "body_too_large",
-        `The request body is larger than ${config.maxBodyBytes} bytes.`,
-        {
-          status: 413,
-        },
-      );
+      throw new BodyTooLargeError(config.maxBodyBytes);
     },
   });
 }

@@ -4,7 +4,12 @@ import path from "node:path";
 import type { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Config } from "../config.js";
-import { GroundedError, ValidationError } from "../errors.js";
+import {
+  FileTooLargeError,
+  UnsupportedMediaTypeError,
+  UploadsUnavailableError,
+  ValidationError,
+} from "../errors.js";
 import type { DocumentRecord, Store } from "../store/store.js";
 import { documentView } from "./document-view.js";
 import { safeUploadName } from "./upload-name.js";
@@ -27,13 +32,8 @@ export function uploadsDir(config: Config): string {
   return path.join(path.dirname(config.db), "uploads");
 }
 
-function tooLarge(config: Config): GroundedError {
-  const mb = Math.round(config.maxUploadBytes / 1024 / 1024);
-  return new GroundedError(
-    "file_too_large",
-    `The file is larger than the ${mb} MB upload limit. Raise GROUNDED_MAX_UPLOAD_MB, or put the file in a folder and run \`${config.cli} ingest <folder>\`.`,
-    { status: 413 },
-  );
+function tooLarge(config: Config): FileTooLargeError {
+  return new FileTooLargeError(Math.round(config.maxUploadBytes / 1024 / 1024), config.cli);
 }
 
 /** `POST /api/documents`: multipart/form-data with one file, saved under the uploads folder and ingested. */
@@ -51,17 +51,10 @@ export function registerUploads(
 
   app.post(UPLOAD_PATH, limit, async (c) => {
     if (!uploads) {
-      throw new GroundedError(
-        "uploads_unavailable",
-        `This server does not take uploads. Start it with \`${config.cli} serve\`, or run \`${config.cli} ingest <folder>\`.`,
-        { status: 501 },
-      );
+      throw new UploadsUnavailableError(config.cli);
     }
     if (!(c.req.header("content-type") ?? "").toLowerCase().startsWith("multipart/form-data")) {
-      throw new ValidationError("Send the file as multipart/form-data with one field named file.", {
-        code: "unsupported_media_type",
-        status: 415,
-      });
+      throw new UnsupportedMediaTypeError("Send the file as multipart/form-data with one field named file.");
     }
     const form = await c.req.parseBody({ all: true });
     const files = Object.values(form)
@@ -73,9 +66,9 @@ export function registerUploads(
     const name = safeUploadName(file.name);
     const ext = name ? path.extname(name).toLowerCase() : "";
     if (!name || !uploads.extensions.includes(ext)) {
-      throw new ValidationError(
+      throw new UnsupportedMediaTypeError(
         `"${file.name}" is not a type grounded can read; upload one of: ${uploads.extensions.join(", ")}.`,
-        { code: "unsupported_file_type", status: 415 },
+        "unsupported_file_type",
       );
     }
 

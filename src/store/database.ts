@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import * as sqliteVec from "sqlite-vec";
-import { GroundedError } from "../errors.js";
+import { IndexUnavailableError } from "../errors.js";
 import { migrate } from "./migrations.js";
 
 export type Db = Database.Database;
@@ -20,10 +20,9 @@ export function openDatabase(
       fileMustExist: options.readonly ?? false,
     });
   } catch (cause) {
-    throw new GroundedError(
-      "index_unavailable",
+    throw new IndexUnavailableError(
       `Cannot open the index ${file}: ${(cause as Error).message}. Check the path (GROUNDED_DB / --db) and its permissions.`,
-      { status: 503, exitCode: 2, cause },
+      cause,
     );
   }
   sqliteVec.load(db);
@@ -37,15 +36,7 @@ export function openDatabase(
     if (!options.readonly) migrate(db, options.onUpgrade);
   } catch (cause) {
     db.close();
-    throw new GroundedError(
-      "index_unavailable",
-      `Cannot prepare the index ${file}: ${(cause as Error).message}`,
-      {
-        status: 503,
-        exitCode: 2,
-        cause,
-      },
-    );
+    throw new IndexUnavailableError(`Cannot prepare the index ${file}: ${(cause as Error).message}`, cause);
   }
   return db;
 }

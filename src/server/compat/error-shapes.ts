@@ -1,8 +1,14 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { BusyError, GroundedError, ModelNotFoundError, NotFoundError } from "../../errors.js";
+import {
+  BusyError,
+  GroundedError,
+  ModelNotFoundError,
+  NotFoundError,
+  UnknownModelError,
+} from "../../errors.js";
 import { errorResponse, toErrorResponse } from "../error-response.js";
-import { COMPAT_MODEL, UnknownModelError } from "./model-names.js";
+import { COMPAT_MODEL } from "./model-names.js";
 
 /**
  * Errors on the Ollama- and OpenAI-compatible APIs, worded as those APIs word them so their clients recognise them.

@@ -1,5 +1,5 @@
 import type { Answerer } from "../../answer/answerer.js";
-import { NotFoundError } from "../../errors.js";
+import { UnknownModelError } from "../../errors.js";
 import type { CompatDeps } from "./deps.js";
 
 /**
@@ -8,15 +8,6 @@ import type { CompatDeps } from "./deps.js";
  * grounded in the index; only the model that writes them changes.
  */
 export const COMPAT_MODEL = "grounded";
-
-/** Thrown for a name that is not one of ours; each compatible API words it the way its clients expect. */
-export class UnknownModelError extends NotFoundError {
-  readonly model: string;
-  constructor(model: string) {
-    super(`model '${model}' not found`);
-    this.model = model;
-  }
-}
 
 /**
  * The chat model that writes the answers of the name `grounded`, or null when answers are extractive

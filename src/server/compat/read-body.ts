@@ -1,5 +1,5 @@
 import type { ZodType } from "zod";
-import { ValidationError } from "../../errors.js";
+import { InvalidJsonError, ValidationError } from "../../errors.js";
 
 /**
  * Read a JSON body on the Ollama- and OpenAI-compatible APIs. Unlike grounded's own API, no Content-Type is required:
@@ -13,12 +13,10 @@ export async function readCompatBody<T>(req: Request, schema: ZodType<T>): Promi
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw new ValidationError(`invalid JSON in the request body: ${(err as Error).message}`, {
-      code: "invalid_json",
-    });
+    throw new InvalidJsonError(`invalid JSON in the request body: ${(err as Error).message}`);
   }
   if (typeof data !== "object" || data === null || Array.isArray(data)) {
-    throw new ValidationError("the request body must be a JSON object", { code: "invalid_json" });
+    throw new InvalidJsonError("the request body must be a JSON object");
   }
   return schema.parse(data);
 }
