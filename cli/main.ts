@@ -1,35 +1,28 @@
 #!/usr/bin/env -S npx tsx
 import { fileURLToPath } from "node:url";
-import { asTyped } from "../src/cli-name.js";
 import { GroundedError } from "../src/errors.js";
-import { assertAddressAllowed } from "../src/server/listen.js";
-import { parse } from "./args.js";
-import { runEval } from "./commands/eval.js";
-import { ingestPaths, runIngest } from "./commands/ingest.js";
-import { runPull } from "./commands/pull.js";
-import { runAsk, runSearch } from "./commands/query.js";
-import { runServe } from "./commands/serve.js";
-import { runStatus } from "./commands/status.js";
-import { configFor, invocationOf } from "./invocation.js";
+import { type Command, overview, runCommand } from "./command.js";
+import { demoCommand } from "./commands/demo.js";
+import { evalCommand } from "./commands/eval.js";
+import { ingestCommand } from "./commands/ingest.js";
+import { pullCommand } from "./commands/pull.js";
+import { askCommand, searchCommand } from "./commands/query.js";
+import { serveCommand } from "./commands/serve.js";
+import { statusCommand } from "./commands/status.js";
+import { invocationOf } from "./invocation.js";
 import type { Output } from "./progress.js";
 
-const USAGE = `grounded: ask questions of your documents, with citations to file and page.
-
-  grounded ingest <file-or-folder>... [--prune] [--reindex]   index documents (PDF, Markdown, text, HTML, DOCX)
-  grounded ingest --watch <folder>...                         index, then keep the index in sync as files change
-  grounded serve [--watch <folder>]...                        start the HTTP service and web page (default http://127.0.0.1:8787)
-  grounded pull                                               pull the configured models Ollama does not have yet
-  grounded ask "<question>" [--k N] [--source PREFIX]         answer from the index, with citations
-  grounded search "<query>" [--k N] [--mode hybrid|vector|lexical]
-  grounded status [--check]                                   index and Ollama state; --check verifies the index
-  grounded eval <set-folder>... [--mode all] [--json]           measure retrieval on a question set
-  grounded demo                                               ingest data/samples, then serve
-
-Common flags: --db FILE --ollama-host URL --embed-model NAME --chat-model NAME --host H --port P --json
-Settings can also come from the environment (OLLAMA_HOST, GROUNDED_DB, ...): see README.md.
-`;
-
-const SAMPLES = fileURLToPath(new URL("../data/samples", import.meta.url));
+/** Every command, in the order `grounded --help` lists them. */
+export const COMMANDS: readonly Command[] = [
+  ingestCommand,
+  serveCommand,
+  pullCommand,
+  askCommand,
+  searchCommand,
+  statusCommand,
+  evalCommand,
+  demoCommand,
+];
 
 function output(stream: NodeJS.WriteStream): Output {
   return { write: (t) => void stream.write(t), isTTY: Boolean(stream.isTTY) };
@@ -42,52 +35,19 @@ export async function main(
   err: Output,
   processCwd: string = process.cwd(),
 ): Promise<number> {
-  const [command, ...rest] = argv;
+  const [name, ...rest] = argv;
   const inv = invocationOf(env, processCwd);
-  const usage = asTyped(USAGE, inv.cli);
+  if (name === undefined || name === "help" || name === "--help" || name === "-h") {
+    out.write(overview(COMMANDS, inv.cli));
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    err.write(`Unknown command "${name}".\n\n${overview(COMMANDS, inv.cli)}`);
+    return 2;
+  }
   try {
-    switch (command) {
-      case "ingest":
-        return await runIngest(rest, inv, out, err);
-      case "serve":
-        return await runServe(rest, inv, out, err);
-      case "pull":
-        return await runPull(rest, inv, out);
-      case "ask":
-        return await runAsk(rest, inv, out, err);
-      case "search":
-        return await runSearch(rest, inv, out, err);
-      case "status":
-        return await runStatus(rest, inv, out);
-      case "eval":
-        return await runEval(rest, inv, out, err);
-      case "demo": {
-        const { values } = parse(rest, {}, "demo", inv.cli);
-        if (values.help) {
-          out.write(
-            asTyped(
-              "grounded demo [--host H] [--port P] [--db FILE] [--chat-model NAME] [--ollama-host URL]\n",
-              inv.cli,
-            ),
-          );
-          return 0;
-        }
-        const config = configFor(inv, values);
-        assertAddressAllowed(config); // refused before the samples are ingested, not after
-        const summary = await ingestPaths(config, [SAMPLES], { prune: true }, out, err);
-        if (summary.failed > 0) return 1;
-        return await runServe(rest, inv, out, err);
-      }
-      case undefined:
-      case "help":
-      case "--help":
-      case "-h":
-        out.write(usage);
-        return command === undefined ? 2 : 0;
-      default:
-        err.write(`Unknown command "${command}".\n\n${usage}`);
-        return 2;
-    }
+    return await runCommand(command, rest, inv, out, err);
   } catch (e) {
     if (e instanceof GroundedError) {
       err.write(`error: ${e.message}\n`);

@@ -1,6 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { usageLine } from "../cli/command.js";
+import { COMMANDS } from "../cli/main.js";
 import { cli } from "./helpers/app.js";
 import { tempDir } from "./helpers/tmp.js";
 
@@ -32,6 +34,26 @@ describe("grounded on the command line", () => {
       expect(r.stderr).toBe("");
     }
     expect(fs.existsSync(env.GROUNDED_DB as string)).toBe(false);
+  });
+
+  it("the overview and every command's --help come from the commands' definitions: each flag with what it does", async () => {
+    const overview = await cli(["--help"], env);
+    expect(overview.code).toBe(0);
+    for (const command of COMMANDS) {
+      expect(overview.stdout).toContain(`grounded ${command.name}`);
+      expect(overview.stdout).toContain(command.summary);
+      const help = await cli([command.name, "--help"], env);
+      expect(help.stdout.split("\n")[0]).toBe(usageLine(command));
+      for (const [flag, def] of Object.entries(command.flags)) {
+        expect(help.stdout).toMatch(
+          new RegExp(`^  --${flag}\\b.*  ${def.help.replace(/[()|]/g, "\\$&")}$`, "m"),
+        );
+      }
+      for (const flag of command.common) expect(help.stdout).toMatch(new RegExp(`^  --${flag}\\b`, "m"));
+    }
+    const unknown = await cli(["frobnicate"], env);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^Unknown command "frobnicate"\.\n\ngrounded: ask questions/);
   });
 
   it("an unknown flag or a flag without its value is said plainly, with the help that lists the flags", async () => {

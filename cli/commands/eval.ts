@@ -2,7 +2,6 @@ import fs from "node:fs";
 import path from "node:path";
 import type { ChatModel } from "../../src/answer/chat-model.js";
 import { createOllamaChatModel } from "../../src/answer/ollama-chat-model.js";
-import { asTyped } from "../../src/cli-name.js";
 import type { Config } from "../../src/config.js";
 import type { Embedder } from "../../src/embedding/embedder.js";
 import { selectEmbedder } from "../../src/embedding/select-embedder.js";
@@ -11,7 +10,7 @@ import type { OllamaClient } from "../../src/ollama/client.js";
 import { createOllamaClient } from "../../src/ollama/client.js";
 import { ollamaReachable } from "../../src/ollama/reachable.js";
 import type { RetrievalMode } from "../../src/retrieval/types.js";
-import { parse } from "../args.js";
+import { defineCommand, usageLine } from "../command.js";
 import {
   type AnswerSetResult,
   evaluateAnswers,
@@ -19,11 +18,8 @@ import {
   type FollowupResult,
 } from "../eval/answer-eval.js";
 import { type EvalSetResult, evaluateSet } from "../eval/run-eval.js";
-import { configFor, type Invocation, userPaths } from "../invocation.js";
+import { configFor, userPaths } from "../invocation.js";
 import type { Output } from "../progress.js";
-
-export const EVAL_USAGE =
-  "grounded eval <set-folder>... [--mode hybrid|vector|lexical|all] [--limit N] [--answers] [--json]";
 
 const pct = (x: number | null) => (x === null ? "  -  " : x.toFixed(3));
 
@@ -39,56 +35,65 @@ export function formatTable(results: EvalSetResult[]): string {
 }
 
 /** `grounded eval <set>...`: measure retrieval on question sets in ../shared/eval's format. */
-export async function runEval(argv: string[], inv: Invocation, out: Output, err: Output): Promise<number> {
-  const { values, positionals: typed } = parse(
-    argv,
-    { mode: { type: "string" }, limit: { type: "string" }, answers: { type: "boolean" } },
-    "eval",
-    inv.cli,
-  );
-  const positionals = userPaths(inv, typed);
-  if (values.help || positionals.length === 0) {
-    (values.help ? out : err).write(`${asTyped(EVAL_USAGE, inv.cli)}\n`);
-    return values.help ? 0 : 2;
-  }
-  const modeArg = values.mode ?? "hybrid";
-  const modes: RetrievalMode[] =
-    modeArg === "all" ? ["lexical", "vector", "hybrid"] : [modeArg as RetrievalMode];
-  if (!modes.every((m) => ["hybrid", "vector", "lexical"].includes(m)))
-    throw new ValidationError(`--mode ${modeArg}: use hybrid, vector, lexical or all.`);
-  const limit = values.limit === undefined ? undefined : Number(values.limit);
-  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1))
-    throw new ValidationError("--limit must be a positive whole number.");
-  for (const dir of positionals) {
-    if (!fs.existsSync(path.join(dir, "questions.jsonl")) || !fs.existsSync(path.join(dir, "docs"))) {
-      throw new ValidationError(
-        `${dir} is not an evaluation set: it needs docs/ and questions.jsonl (see README "Measuring retrieval").`,
-      );
+export const evalCommand = defineCommand({
+  name: "eval",
+  args: "<set-folder>...",
+  summary: "measure retrieval (and with --answers, the answers) on question sets",
+  flags: {
+    mode: {
+      type: "string",
+      value: "hybrid|vector|lexical|all",
+      help: "which search to measure (default hybrid)",
+    },
+    limit: { type: "string", value: "N", help: "ask at most N questions of each set" },
+    answers: { type: "boolean", help: "also measure what /api/ask returns: refusals, citations, follow-ups" },
+  },
+  common: ["json"],
+  async run({ values, positionals: typed, inv, out, err }) {
+    const positionals = userPaths(inv, typed);
+    if (positionals.length === 0) {
+      err.write(`${usageLine(evalCommand, inv.cli)}\n`);
+      return 2;
     }
-  }
-  const config = configFor(inv, values);
-  const client = createOllamaClient({ host: config.ollamaHost, timeoutMs: config.ollamaTimeoutMs });
-  const { embedder, warning } = await selectEmbedder(config, client, null, "ingest");
-  if (warning) err.write(`note: ${warning}\n`);
-  err.write(`Embedding model: ${embedder.model}\n`);
-  if (values.answers)
-    return runAnswerEval(positionals, config, client, embedder, limit, Boolean(values.json), out, err);
-  const results: EvalSetResult[] = [];
-  for (const dir of positionals) {
-    const progress = (done: number, total: number, label: string) => {
-      if (err.isTTY) err.write(`\r\x1b[2K${label}: ${done}/${total} questions`);
-    };
-    results.push(...(await evaluateSet(dir, config, embedder, modes, progress, limit)));
-    if (err.isTTY) err.write("\r\x1b[2K");
-    else err.write(`${path.basename(path.resolve(dir))}: done\n`);
-  }
-  out.write(
-    values.json
-      ? `${JSON.stringify({ embedModel: embedder.model, results }, null, 2)}\n`
-      : `${formatTable(results)}\n`,
-  );
-  return 0;
-}
+    const modeArg = values.mode ?? "hybrid";
+    const modes: RetrievalMode[] =
+      modeArg === "all" ? ["lexical", "vector", "hybrid"] : [modeArg as RetrievalMode];
+    if (!modes.every((m) => ["hybrid", "vector", "lexical"].includes(m)))
+      throw new ValidationError(`--mode ${modeArg}: use hybrid, vector, lexical or all.`);
+    const limit = values.limit === undefined ? undefined : Number(values.limit);
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1))
+      throw new ValidationError("--limit must be a positive whole number.");
+    for (const dir of positionals) {
+      if (!fs.existsSync(path.join(dir, "questions.jsonl")) || !fs.existsSync(path.join(dir, "docs"))) {
+        throw new ValidationError(
+          `${dir} is not an evaluation set: it needs docs/ and questions.jsonl (see README "Measuring retrieval").`,
+        );
+      }
+    }
+    const config = configFor(inv, values);
+    const client = createOllamaClient({ host: config.ollamaHost, timeoutMs: config.ollamaTimeoutMs });
+    const { embedder, warning } = await selectEmbedder(config, client, null, "ingest");
+    if (warning) err.write(`note: ${warning}\n`);
+    err.write(`Embedding model: ${embedder.model}\n`);
+    if (values.answers)
+      return runAnswerEval(positionals, config, client, embedder, limit, Boolean(values.json), out, err);
+    const results: EvalSetResult[] = [];
+    for (const dir of positionals) {
+      const progress = (done: number, total: number, label: string) => {
+        if (err.isTTY) err.write(`\r\x1b[2K${label}: ${done}/${total} questions`);
+      };
+      results.push(...(await evaluateSet(dir, config, embedder, modes, progress, limit)));
+      if (err.isTTY) err.write("\r\x1b[2K");
+      else err.write(`${path.basename(path.resolve(dir))}: done\n`);
+    }
+    out.write(
+      values.json
+        ? `${JSON.stringify({ embedModel: embedder.model, results }, null, 2)}\n`
+        : `${formatTable(results)}\n`,
+    );
+    return 0;
+  },
+});
 
 export function formatAnswerTable(results: AnswerSetResult[], followups: FollowupResult[]): string {
   const head =

@@ -1,59 +1,54 @@
 import fs from "node:fs";
 import { acquireIngestLock } from "../../ingest/lock.js";
 import { type IngestSummary, ingest } from "../../ingest/pipeline.js";
-import { asTyped } from "../../src/cli-name.js";
 import type { Config } from "../../src/config.js";
 import { selectEmbedder } from "../../src/embedding/select-embedder.js";
 import { ValidationError } from "../../src/errors.js";
 import { createOllamaClient } from "../../src/ollama/client.js";
 import { openStore } from "../../src/store/store.js";
-import { parse } from "../args.js";
-import { configFor, type Invocation, userPaths } from "../invocation.js";
+import { defineCommand, usageLine } from "../command.js";
+import { configFor, userPaths } from "../invocation.js";
 import { createProgress, type Output } from "../progress.js";
 import { runWatch } from "../watching.js";
 
-export const INGEST_USAGE = `grounded ingest <file-or-folder>... [--prune] [--reindex] [--watch] [--db FILE] [--embed-model NAME] [--ollama-host URL]`;
-
 /** Ingest the given paths into the index; the exit code is 0 when every file succeeded, 1 when some failed. */
-export async function runIngest(argv: string[], inv: Invocation, out: Output, err: Output): Promise<number> {
-  const { values, positionals } = parse(
-    argv,
-    {
-      prune: { type: "boolean" },
-      reindex: { type: "boolean" },
-      watch: { type: "boolean" },
-    },
-    "ingest",
-    inv.cli,
-  );
-  if (values.help) {
-    out.write(`${asTyped(INGEST_USAGE, inv.cli)}\n`);
-    return 0;
-  }
-  if (positionals.length === 0)
-    throw new ValidationError(
-      `Name at least one file or folder to ingest.\nUsage: ${asTyped(INGEST_USAGE, inv.cli)}`,
+export const ingestCommand = defineCommand({
+  name: "ingest",
+  args: "<file-or-folder>...",
+  summary:
+    "index documents (PDF, Markdown, text, HTML, DOCX); --watch keeps the index in sync as files change",
+  flags: {
+    prune: { type: "boolean", help: "remove documents whose files are gone from the folders given" },
+    reindex: { type: "boolean", help: "embed everything again (after changing the embedding model)" },
+    watch: { type: "boolean", help: "after indexing, keep watching the folders and index changes" },
+  },
+  common: ["db", "embed-model", "ollama-host", "json"],
+  async run({ values, positionals, inv, out, err }) {
+    if (positionals.length === 0)
+      throw new ValidationError(
+        `Name at least one file or folder to ingest.\nUsage: ${usageLine(ingestCommand, inv.cli)}`,
+      );
+    // A mistyped path is a usage error, found before the index (or its lock) is created.
+    const roots = userPaths(inv, positionals);
+    const missing = roots.filter((p) => !fs.existsSync(p));
+    if (missing.length)
+      throw new ValidationError(
+        `${missing.join(", ")} ${missing.length === 1 ? "does" : "do"} not exist. Check the path; nothing was ingested.`,
+      );
+    const config = configFor(inv, values);
+    // Watching starts with a full sync (which also prunes), so no separate first run.
+    if (values.watch) return runWatch(config, roots, out, err);
+    const summary = await ingestPaths(
+      config,
+      roots,
+      { prune: values.prune, reindex: values.reindex },
+      out,
+      err,
     );
-  // A mistyped path is a usage error, found before the index (or its lock) is created.
-  const roots = userPaths(inv, positionals);
-  const missing = roots.filter((p) => !fs.existsSync(p));
-  if (missing.length)
-    throw new ValidationError(
-      `${missing.join(", ")} ${missing.length === 1 ? "does" : "do"} not exist. Check the path; nothing was ingested.`,
-    );
-  const config = configFor(inv, values);
-  // Watching starts with a full sync (which also prunes), so no separate first run.
-  if (values.watch) return runWatch(config, roots, out, err);
-  const summary = await ingestPaths(
-    config,
-    roots,
-    { prune: values.prune, reindex: values.reindex },
-    out,
-    err,
-  );
-  if (values.json) out.write(`${JSON.stringify(summary)}\n`);
-  return summary.failed > 0 ? 1 : 0;
-}
+    if (values.json) out.write(`${JSON.stringify(summary)}\n`);
+    return summary.failed > 0 ? 1 : 0;
+  },
+});
 
 export async function ingestPaths(
   config: Config,

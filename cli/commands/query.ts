@@ -1,17 +1,12 @@
 import type { AskEvent } from "../../src/answer/answerer.js";
 import { sourceLabel } from "../../src/answer/prompt.js";
-import { asTyped } from "../../src/cli-name.js";
 import { ValidationError } from "../../src/errors.js";
 import type { RetrievalMode } from "../../src/retrieval/types.js";
 import { createService } from "../../src/service/service.js";
-import { parse } from "../args.js";
+import type { ConfigFlags } from "../args.js";
+import { defineCommand } from "../command.js";
 import { configFor, type Invocation } from "../invocation.js";
 import type { Output } from "../progress.js";
-
-const ASK_USAGE =
-  'grounded ask "<question>" [--k N] [--source PREFIX] [--json] [--db FILE] [--chat-model NAME] [--ollama-host URL]';
-const SEARCH_USAGE =
-  'grounded search "<query>" [--k N] [--mode hybrid|vector|lexical] [--source PREFIX] [--json] [--db FILE] [--ollama-host URL]';
 
 function positiveInt(raw: string | undefined, fallback: number, name: string): number {
   if (raw === undefined) return fallback;
@@ -22,17 +17,25 @@ function positiveInt(raw: string | undefined, fallback: number, name: string): n
 }
 
 /** `grounded ask "<question>"`: streams the answer to the terminal, then lists the cited sources. */
-export async function runAsk(argv: string[], inv: Invocation, out: Output, err: Output): Promise<number> {
-  const { values, positionals } = parse(
-    argv,
-    { k: { type: "string" }, source: { type: "string" } },
-    "ask",
-    inv.cli,
-  );
-  if (values.help) {
-    out.write(`${asTyped(ASK_USAGE, inv.cli)}\n`);
-    return 0;
-  }
+export const askCommand = defineCommand({
+  name: "ask",
+  args: '"<question>"',
+  summary: "answer from the index, with citations",
+  flags: {
+    k: { type: "string", value: "N", help: "how many passages to answer from (default 6)" },
+    source: { type: "string", value: "PREFIX", help: "only documents whose path starts with PREFIX" },
+  },
+  common: ["json", "db", "chat-model", "ollama-host"],
+  run: ({ values, positionals, inv, out, err }) => runAsk(values, positionals, inv, out, err),
+});
+
+async function runAsk(
+  values: { k?: string; source?: string; json?: boolean } & ConfigFlags,
+  positionals: string[],
+  inv: Invocation,
+  out: Output,
+  err: Output,
+): Promise<number> {
   const question = positionals.join(" ").trim();
   if (!question) throw new ValidationError(`Ask a question: ${inv.cli} ask "How do I descale the kettle?"`);
   const runtime = await createService(configFor(inv, values), (m) => err.write(`warning: ${m}\n`));
@@ -65,17 +68,26 @@ export async function runAsk(argv: string[], inv: Invocation, out: Output, err: 
 }
 
 /** `grounded search "<query>"`: retrieval only, no chat model. */
-export async function runSearch(argv: string[], inv: Invocation, out: Output, err: Output): Promise<number> {
-  const { values, positionals } = parse(
-    argv,
-    { k: { type: "string" }, source: { type: "string" }, mode: { type: "string" } },
-    "search",
-    inv.cli,
-  );
-  if (values.help) {
-    out.write(`${asTyped(SEARCH_USAGE, inv.cli)}\n`);
-    return 0;
-  }
+export const searchCommand = defineCommand({
+  name: "search",
+  args: '"<query>"',
+  summary: "the passages that match, without an answer",
+  flags: {
+    k: { type: "string", value: "N", help: "how many results (default 10)" },
+    mode: { type: "string", value: "hybrid|vector|lexical", help: "how to search (default hybrid)" },
+    source: { type: "string", value: "PREFIX", help: "only documents whose path starts with PREFIX" },
+  },
+  common: ["json", "db", "ollama-host"],
+  run: ({ values, positionals, inv, out, err }) => runSearch(values, positionals, inv, out, err),
+});
+
+async function runSearch(
+  values: { k?: string; source?: string; mode?: string; json?: boolean } & ConfigFlags,
+  positionals: string[],
+  inv: Invocation,
+  out: Output,
+  err: Output,
+): Promise<number> {
   const query = positionals.join(" ").trim();
   if (!query) throw new ValidationError(`Give a search query: ${inv.cli} search "descaling"`);
   const mode = (values.mode ?? "hybrid") as RetrievalMode;

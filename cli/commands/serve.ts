@@ -1,27 +1,39 @@
 import type { IndexWriter } from "../../ingest/index-writer.js";
-import { asTyped } from "../../src/cli-name.js";
 import { createApp } from "../../src/server/app.js";
 import { assertAddressAllowed, type Listening, listen } from "../../src/server/listen.js";
 import { createService } from "../../src/service/service.js";
 import { VERSION } from "../../src/version.js";
-import { parse } from "../args.js";
+import type { ConfigFlags } from "../args.js";
+import { defineCommand } from "../command.js";
 import { configFor, type Invocation, userPaths } from "../invocation.js";
 import { createProgress, type Output } from "../progress.js";
 import { createServerWriter } from "../server-writer.js";
 import { checkWatchRoots, onceEachFailure, startWatches, untilStopped } from "../watching.js";
 
 /** Run the HTTP service until SIGINT/SIGTERM. */
-export async function runServe(argv: string[], inv: Invocation, out: Output, err: Output): Promise<number> {
-  const { values } = parse(argv, { watch: { type: "string", multiple: true } }, "serve", inv.cli);
-  if (values.help) {
-    out.write(
-      asTyped(
-        "grounded serve [--watch FOLDER]... [--host H] [--port P] [--db FILE] [--chat-model NAME] [--ollama-host URL]\n",
-        inv.cli,
-      ),
-    );
-    return 0;
-  }
+export const serveCommand = defineCommand({
+  name: "serve",
+  args: "",
+  summary: "start the HTTP service and web page (default http://127.0.0.1:8787)",
+  flags: {
+    watch: {
+      type: "string",
+      multiple: true,
+      value: "FOLDER",
+      help: "keep the index in sync with FOLDER while serving",
+    },
+  },
+  common: ["host", "port", "db", "chat-model", "ollama-host"],
+  run: ({ values, inv, out, err }) => serve(values, inv, out, err),
+});
+
+/** Serve (also what `demo` runs after ingesting the samples). */
+export async function serve(
+  values: { watch?: string[] | undefined } & ConfigFlags,
+  inv: Invocation,
+  out: Output,
+  err: Output,
+): Promise<number> {
   const config = configFor(inv, values);
   const roots = userPaths(inv, values.watch ?? []);
   // What can be refused without opening anything is refused first.

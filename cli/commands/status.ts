@@ -1,70 +1,70 @@
 import fs from "node:fs";
-import { asTyped } from "../../src/cli-name.js";
 import { createOllamaClient } from "../../src/ollama/client.js";
 import { ollamaReachable } from "../../src/ollama/reachable.js";
 import { checkIndex } from "../../src/store/check.js";
 import { openStore } from "../../src/store/store.js";
-import { parse } from "../args.js";
-import { configFor, type Invocation } from "../invocation.js";
-import type { Output } from "../progress.js";
+import { defineCommand } from "../command.js";
+import { configFor } from "../invocation.js";
 
 /** `grounded status [--check]`: the index and Ollama, and with --check the index's invariants. */
-export async function runStatus(argv: string[], inv: Invocation, out: Output): Promise<number> {
-  const { values } = parse(argv, { check: { type: "boolean" } }, "status", inv.cli);
-  if (values.help) {
-    out.write(asTyped("grounded status [--check] [--json] [--db FILE] [--ollama-host URL]\n", inv.cli));
-    return 0;
-  }
-  const config = configFor(inv, values);
-  const client = createOllamaClient({ host: config.ollamaHost, timeoutMs: config.ollamaTimeoutMs });
-  const version = await ollamaReachable(client);
-  let models: string[] = [];
-  if (version) models = (await client.tags().catch(() => ({ models: [] }))).models.map((m) => m.name);
-  const exists = fs.existsSync(config.db);
-  const store = exists ? openStore(config.db) : null;
-  try {
-    const counts = store?.counts() ?? { documents: 0, chunks: 0 };
-    const info = store?.indexInfo() ?? null;
-    const problems = values.check && store ? checkIndex(store.db) : [];
-    const status = {
-      index: {
-        file: config.db,
-        exists,
-        ...counts,
-        embedModel: info?.embedModel ?? null,
-        dimensions: info?.dimensions ?? null,
-      },
-      ollama: { host: config.ollamaHost, reachable: version !== null, version, models },
-      embedModel: config.embedModel,
-      chatModel: config.chatModel,
-      ...(values.check ? { check: { ok: problems.length === 0, problems } } : {}),
-    };
-    if (values.json) {
-      out.write(`${JSON.stringify(status, null, 2)}\n`);
-    } else {
-      const has = (m: string) => models.some((x) => x === m || x === `${m}:latest`);
-      out.write(
-        `index   ${config.db}${exists ? "" : ` (not created yet: run ${config.cli} ingest <folder>)`}\n` +
-          `        ${counts.documents} documents, ${counts.chunks} chunks, embeddings: ${info ? `${info.embedModel} (${info.dimensions} dims)` : "none yet"}\n` +
-          `ollama  ${config.ollamaHost}: ${version ? `reachable, version ${version}` : "NOT reachable (start it with `ollama serve`)"}\n`,
-      );
-      if (version) {
-        for (const m of [config.embedModel, config.chatModel].filter(
-          (x) => x !== "builtin" && x !== "none",
-        )) {
-          out.write(`        ${m}: ${has(m) ? "pulled" : `not pulled (run \`ollama pull ${m}\`)`}\n`);
+export const statusCommand = defineCommand({
+  name: "status",
+  args: "",
+  summary: "index and Ollama state; --check verifies the index",
+  flags: { check: { type: "boolean", help: "verify the index's invariants (exit 1 if any fails)" } },
+  common: ["json", "db", "ollama-host"],
+  async run({ values, inv, out }) {
+    const config = configFor(inv, values);
+    const client = createOllamaClient({ host: config.ollamaHost, timeoutMs: config.ollamaTimeoutMs });
+    const version = await ollamaReachable(client);
+    let models: string[] = [];
+    if (version) models = (await client.tags().catch(() => ({ models: [] }))).models.map((m) => m.name);
+    const exists = fs.existsSync(config.db);
+    const store = exists ? openStore(config.db) : null;
+    try {
+      const counts = store?.counts() ?? { documents: 0, chunks: 0 };
+      const info = store?.indexInfo() ?? null;
+      const problems = values.check && store ? checkIndex(store.db) : [];
+      const status = {
+        index: {
+          file: config.db,
+          exists,
+          ...counts,
+          embedModel: info?.embedModel ?? null,
+          dimensions: info?.dimensions ?? null,
+        },
+        ollama: { host: config.ollamaHost, reachable: version !== null, version, models },
+        embedModel: config.embedModel,
+        chatModel: config.chatModel,
+        ...(values.check ? { check: { ok: problems.length === 0, problems } } : {}),
+      };
+      if (values.json) {
+        out.write(`${JSON.stringify(status, null, 2)}\n`);
+      } else {
+        const has = (m: string) => models.some((x) => x === m || x === `${m}:latest`);
+        out.write(
+          `index   ${config.db}${exists ? "" : ` (not created yet: run ${config.cli} ingest <folder>)`}\n` +
+            `        ${counts.documents} documents, ${counts.chunks} chunks, embeddings: ${info ? `${info.embedModel} (${info.dimensions} dims)` : "none yet"}\n` +
+            `ollama  ${config.ollamaHost}: ${version ? `reachable, version ${version}` : "NOT reachable (start it with `ollama serve`)"}\n`,
+        );
+        if (version) {
+          for (const m of [config.embedModel, config.chatModel].filter(
+            (x) => x !== "builtin" && x !== "none",
+          )) {
+            out.write(`        ${m}: ${has(m) ? "pulled" : `not pulled (run \`ollama pull ${m}\`)`}\n`);
+          }
+        }
+        if (values.check) {
+          out.write(
+            problems.length === 0
+              ? "check   ok: every chunk has its vector and FTS row, no duplicates\n"
+              : `check   ${problems.length} problem(s):\n${problems.map((p) => `        - ${p}`).join("\n")}\n`,
+          );
         }
       }
-      if (values.check) {
-        out.write(
-          problems.length === 0
-            ? "check   ok: every chunk has its vector and FTS row, no duplicates\n"
-            : `check   ${problems.length} problem(s):\n${problems.map((p) => `        - ${p}`).join("\n")}\n`,
-        );
-      }
+      return values.check && problems.length > 0 ? 1 : 0;
+    } finally {
+      store?.close();
     }
-    return values.check && problems.length > 0 ? 1 : 0;
-  } finally {
-    store?.close();
-  }
-}
+  },
+});
