@@ -1,5 +1,5 @@
+import type { IngestEvent, IngestSummary } from "../ingest/ingest-report.js";
 import { supportedExtensions } from "../ingest/loaders/index.js";
-import type { IngestEvent, IngestSummary } from "../ingest/pipeline.js";
 
 export interface Output {
   write(text: string): void;

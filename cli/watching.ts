@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { createIndexWriter, type IndexWriter } from "../ingest/index-writer.js";
-import type { IngestEvent } from "../ingest/pipeline.js";
+import type { IngestEvent } from "../ingest/ingest-report.js";
 import { type FolderWatch, watchFolder } from "../ingest/watch.js";
 import type { Config } from "../src/config.js";
 import { GroundedError, ValidationError } from "../src/errors.js";

@@ -4,8 +4,9 @@ import { selectEmbedder } from "../src/embedding/select-embedder.js";
 import { LoaderError } from "../src/errors.js";
 import type { OllamaClient } from "../src/ollama/client.js";
 import type { DocumentRecord, Store } from "../src/store/store.js";
+import type { IngestEvent, IngestSummary } from "./ingest-report.js";
 import { acquireIngestLock } from "./lock.js";
-import { type IngestEvent, type IngestSummary, ingest } from "./pipeline.js";
+import { ingest } from "./pipeline.js";
 import { moveRenamed } from "./renames.js";
 import { walk } from "./walk.js";
 

@@ -1,31 +1,16 @@
-import { createHash } from "node:crypto";
 import path from "node:path";
 import type { Config } from "../src/config.js";
-import { type Chunk, contextLine, embeddingText } from "../src/document.js";
-import type { Embedder } from "../src/embedding/embedder.js";
+import { embeddingText } from "../src/document.js";
+import type { Embedder, EmbedderInfo } from "../src/embedding/embedder.js";
 import { EmbeddingMismatchError, EmptyFileError, GroundedError, ModelNotFoundError } from "../src/errors.js";
 import { ensureCalibration } from "../src/retrieval/calibration.js";
-import type { ChunkToStore, Store } from "../src/store/store.js";
+import type { Store } from "../src/store/store.js";
 import { createBatcher } from "./batcher.js";
-import { chunkDocument } from "./chunker.js";
-import { parseFile, readAhead, readFileChecked } from "./loaders/index.js";
+import { createCommitQueue } from "./commit-queue.js";
+import { type FileJob, type PrepareOptions, prepareFile } from "./file-job.js";
+import { createIngestReport, type IngestEvent, type IngestSummary } from "./ingest-report.js";
+import { readingAhead } from "./read-ahead.js";
 import { sourceFor, walk } from "./walk.js";
-
-export type FileStatus = "added" | "updated" | "unchanged" | "failed" | "skipped" | "removed";
-
-export type IngestEvent =
-  | {
-      type: "file";
-      status: FileStatus;
-      source: string;
-      path: string;
-      chunks?: number;
-      /** Why a file failed or was skipped. */
-      reason?: string;
-      /** How an added or updated file was read, when the user should know (a legacy encoding). */
-      note?: string;
-    }
-  | { type: "progress"; files: number; chunksQueued: number; chunksEmbedded: number };
 
 export interface IngestOptions {
   roots: string[];
@@ -34,28 +19,10 @@ export interface IngestOptions {
   signal?: AbortSignal;
   onEvent?: (event: IngestEvent) => void;
   /**
-   * Recalibrate the "not covered" decision when the index changed enough (src/retrieval/calibration.ts). Default true;
-   * the batching benchmark turns it off to time embedding alone.
+   * Recalibrate the "not covered" decision when the index changed enough (src/retrieval/calibration.ts).
+   * Default true; the batching benchmark turns it off to time embedding alone.
    */
   calibrate?: boolean;
-}
-
-export interface IngestSummary {
-  added: number;
-  updated: number;
-  unchanged: number;
-  removed: number;
-  failed: number;
-  /** Files with nothing to index (empty), listed one by one; they do not fail the run. */
-  skipped: number;
-  chunks: number;
-  seconds: number;
-  embedRequests: number;
-  failures: Array<{ source: string; reason: string }>;
-  skips: Array<{ source: string; reason: string }>;
-  notes: Array<{ source: string; note: string }>;
-  /** Files in the folders that are not of a supported type, by extension (".png", "" for none). */
-  otherFiles: Record<string, number>;
 }
 
 export interface IngestDeps {
@@ -64,192 +31,72 @@ export interface IngestDeps {
   config: Config;
 }
 
-interface FileJob {
-  path: string;
-  source: string;
-  root: string;
-  hash: string;
-  bytes: number;
-  title: string | null;
-  format: string;
-  pages: number | null;
-  existed: boolean;
-  note: string | undefined;
-  chunks: Chunk[];
-  contexts: string[];
-  vectors: Array<Float32Array | undefined>;
-  remaining: number;
-  failed: boolean;
+/** Record the model in the index (a reindex with another model starts the index afresh). */
+function prepareIndex(store: Store, info: EmbedderInfo, reindex: boolean): void {
+  const current = store.indexInfo();
+  const wanted = { embedModel: info.model, dimensions: info.dimensions };
+  if (reindex && current && (current.embedModel !== info.model || current.dimensions !== info.dimensions))
+    store.reset(wanted);
+  else store.ensureIndexInfo(wanted);
 }
 
-/** Files whose reading has started while earlier files are loaded, chunked and stored. */
-const READ_AHEAD_FILES = 4;
+/** Chunks stay well inside the embedding model's context: room is left for the context line and prefix. */
+function chunkSizes(config: Config, contextLength: number): PrepareOptions["chunking"] {
+  const maxTokens = Math.max(32, Math.min(Math.max(config.chunkTokens, 512), contextLength - 96));
+  const targetTokens = Math.min(config.chunkTokens, maxTokens);
+  return {
+    targetTokens,
+    overlapTokens: Math.min(config.chunkOverlapTokens, Math.floor(targetTokens / 2)),
+    maxTokens,
+  };
+}
+
+const reasonOf = (error: unknown) => (error instanceof GroundedError ? error.message : String(error));
+const embeddingFailed = (error: unknown) =>
+  `embedding failed, the previous version stays in the index: ${reasonOf(error)}`;
 
 /**
- * The walked files, each with its bytes already being read (readAhead), up to READ_AHEAD_FILES ahead of
- * the one being processed, so waiting on the disk overlaps with grounded's own work. Order is kept, and a
- * walk error surfaces after the files walked before it, as without read-ahead.
+ * Walk the roots and bring the index in line with them: each changed file is loaded and chunked, its chunks
+ * embedded in batches that cross file boundaries (batcher.ts), and the whole document swapped in once its
+ * last vector arrives (commit-queue.ts). Unchanged files are skipped by content hash; `prune` removes
+ * documents whose files are gone. A file that fails is reported and the run goes on; a missing model or a
+ * dimension mismatch stops it.
  */
-async function* readingAhead(
-  files: AsyncIterable<string>,
-  maxBytes: number,
-): AsyncGenerator<{ file: string; bytes: Promise<Buffer | null> }> {
-  const ahead: Array<{ file: string; bytes: Promise<Buffer | null> }> = [];
-  try {
-    for await (const file of files) {
-      ahead.push({ file, bytes: readAhead(file, maxBytes) });
-      if (ahead.length > READ_AHEAD_FILES) yield ahead.shift() as (typeof ahead)[number];
-    }
-  } catch (error) {
-    while (ahead.length) yield ahead.shift() as (typeof ahead)[number];
-    throw error;
-  }
-  while (ahead.length) yield ahead.shift() as (typeof ahead)[number];
-}
-
-/** Chunks stored per transaction while ingesting (see `flush` in ingest()). */
-const COMMIT_CHUNKS = 512;
-/** Longest a complete document waits to be committed, while more work arrives. */
-const COMMIT_MS = 1000;
-
 export async function ingest(
   { store, embedder, config }: IngestDeps,
   options: IngestOptions,
 ): Promise<IngestSummary> {
   const started = performance.now();
-  const emit = options.onEvent ?? (() => {});
-  const summary: IngestSummary = {
-    added: 0,
-    updated: 0,
-    unchanged: 0,
-    removed: 0,
-    failed: 0,
-    skipped: 0,
-    chunks: 0,
-    seconds: 0,
-    embedRequests: 0,
-    failures: [],
-    skips: [],
-    notes: [],
-    otherFiles: {},
-  };
+  const report = createIngestReport(store, options.onEvent);
   const info = await embedder.info(options.signal);
-  const current = store.indexInfo();
-  if (
-    options.reindex &&
-    current &&
-    (current.embedModel !== info.model || current.dimensions !== info.dimensions)
-  ) {
-    store.reset({ embedModel: info.model, dimensions: info.dimensions });
-  } else {
-    store.ensureIndexInfo({ embedModel: info.model, dimensions: info.dimensions });
-  }
-
+  prepareIndex(store, info, options.reindex ?? false);
   let dimensions = info.dimensions;
-
-  // Chunks stay well inside the embedding model's context: room is left for the context line and prefix.
-  const maxTokens = Math.max(32, Math.min(Math.max(config.chunkTokens, 512), info.contextLength - 96));
-  const targetTokens = Math.min(config.chunkTokens, maxTokens);
-  const overlapTokens = Math.min(config.chunkOverlapTokens, Math.floor(targetTokens / 2));
+  const prepare: PrepareOptions = {
+    store,
+    model: info.model,
+    reindex: options.reindex ?? false,
+    maxFileBytes: config.maxFileBytes,
+    chunking: chunkSizes(config, info.contextLength),
+  };
 
   let files = 0;
   let chunksQueued = 0;
   let chunksEmbedded = 0;
   let fatal: unknown = null;
-  const fail = (source: string, filePath: string, reason: string) => {
-    summary.failed++;
-    summary.failures.push({ source, reason });
-    emit({ type: "file", status: "failed", source, path: filePath, reason });
-  };
-  /** An empty file: nothing to index. A version indexed when it still had text goes, as the text has. */
-  const skip = (source: string, filePath: string, reason: string) => {
-    const old = store.documentByPath(filePath);
-    if (old) store.deleteDocument(old.id);
-    const why = old ? `${reason}; its earlier version was removed from the index` : reason;
-    summary.skipped++;
-    summary.skips.push({ source, reason: why });
-    emit({ type: "file", status: "skipped", source, path: filePath, reason: why });
-  };
-  const other = (file: string) => {
-    const ext = path.extname(file).toLowerCase();
-    summary.otherFiles[ext] = (summary.otherFiles[ext] ?? 0) + 1;
-  };
-
-  /** Store whole documents in one transaction, then report them (only once they are safely stored). */
-  const commit = (...jobs: FileJob[]) => {
-    store.replaceDocuments(jobs.map(toStore));
-    jobs.forEach(report);
-  };
-  const toStore = (job: FileJob) => ({
-    doc: {
-      path: job.path,
-      source: job.source,
-      root: job.root,
-      title: job.title,
-      format: job.format,
-      hash: job.hash,
-      bytes: job.bytes,
-      pages: job.pages,
-      embedModel: info.model,
-    },
-    chunks: job.chunks.map(
-      (c, i): ChunkToStore => ({
-        ...c,
-        context: job.contexts[i] ?? "",
-        vector: job.vectors[i] as Float32Array,
+  const progress = () => report.emit({ type: "progress", files, chunksQueued, chunksEmbedded });
+  const commits = createCommitQueue({
+    store,
+    embedModel: info.model,
+    onStored: (job) =>
+      report.stored({
+        source: job.source,
+        path: job.path,
+        chunks: job.chunks.length,
+        existed: job.existed,
+        note: job.note,
       }),
-    ),
+    onFailed: (job, error) => report.failed(job.source, job.path, embeddingFailed(error)),
   });
-
-  /**
-   * Documents whose vectors are all in, waiting to be committed together. They are committed when the
-   * batcher is about to wait on the model (idle time: a commit then cannot hold up a response and the next
-   * request), or once COMMIT_CHUNKS chunks or COMMIT_MS have gathered when the model keeps up (one
-   * transaction, one WAL commit and one FTS5 segment, per COMMIT_CHUNKS chunks instead of one per embedding
-   * batch). Each document is still whole or absent after a crash; at most the last second of work is redone.
-   */
-  let pending: FileJob[] = [];
-  let pendingChunks = 0;
-  let pendingSince = 0;
-  const flush = () => {
-    if (pending.length === 0) return;
-    const jobs = pending;
-    pending = [];
-    pendingChunks = 0;
-    try {
-      commit(...jobs);
-    } catch (error) {
-      // Storing failed (e.g. disk full): those files failed, the run goes on and says so.
-      for (const job of jobs) {
-        job.failed = true;
-        const why = error instanceof GroundedError ? error.message : String(error);
-        fail(job.source, job.path, `embedding failed, the previous version stays in the index: ${why}`);
-      }
-    }
-  };
-  const complete = (jobs: FileJob[]) => {
-    if (pending.length === 0) pendingSince = performance.now();
-    for (const job of jobs) {
-      pending.push(job);
-      pendingChunks += job.chunks.length;
-    }
-    if (pendingChunks >= COMMIT_CHUNKS || performance.now() - pendingSince >= COMMIT_MS) flush();
-  };
-  const report = (job: FileJob) => {
-    const chunks = job.chunks;
-    summary.chunks += chunks.length;
-    if (job.existed) summary.updated++;
-    else summary.added++;
-    if (job.note) summary.notes.push({ source: job.source, note: job.note });
-    emit({
-      type: "file",
-      status: job.existed ? "updated" : "added",
-      source: job.source,
-      path: job.path,
-      chunks: chunks.length,
-      ...(job.note ? { note: job.note } : {}),
-    });
-  };
 
   const batcher = createBatcher<FileJob>({
     batchSize: config.embedBatchSize,
@@ -273,11 +120,11 @@ export async function ingest(
         chunksEmbedded++;
         if (job.remaining === 0 && !job.failed) done.push(job);
       });
-      if (done.length) complete(done);
-      emit({ type: "progress", files, chunksQueued, chunksEmbedded });
+      if (done.length) commits.complete(done);
+      progress();
     },
     // Waiting on the model: store what is complete now, while no response can be held up by it.
-    beforeWait: () => flush(),
+    beforeWait: () => commits.flush(),
     onError(items, error) {
       const stopsTheRun =
         error instanceof ModelNotFoundError ||
@@ -287,11 +134,34 @@ export async function ingest(
       for (const job of new Set(items.map((i) => i.owner))) {
         if (job.failed) continue;
         job.failed = true;
-        const why = error instanceof GroundedError ? error.message : String(error);
-        fail(job.source, job.path, `embedding failed, the previous version stays in the index: ${why}`);
+        report.failed(job.source, job.path, embeddingFailed(error));
       }
     },
   });
+
+  /** One walked file: unchanged, failed, skipped, stored at once (no chunks) or queued for embedding. */
+  const ingestFile = async (file: string, root: string, bytes: Promise<Buffer | null>) => {
+    const source = sourceFor(root, file);
+    let job: FileJob | null;
+    try {
+      job = await prepareFile(file, source, root, bytes, prepare);
+    } catch (e) {
+      const reason = e instanceof GroundedError ? e.message.replace(`${file}: `, "") : String(e);
+      if (e instanceof EmptyFileError) report.skipped(source, file, reason);
+      else report.failed(source, file, reason);
+      return;
+    }
+    if (!job) return report.unchanged(source, file);
+    if (job.chunks.length === 0) return commits.commitNow(job);
+    chunksQueued += job.chunks.length;
+    const chunks = job.chunks.map((c, index) => ({
+      text: embeddingText(job.contexts[index] ?? "", c.text),
+      owner: job,
+      index,
+    }));
+    await batcher.push(chunks);
+    progress();
+  };
 
   try {
     for (const rootArg of options.roots) {
@@ -300,101 +170,43 @@ export async function ingest(
       let walkedAll = true;
       try {
         for await (const { file, bytes } of readingAhead(
-          walk(root, { onOther: other }),
+          walk(root, { onOther: report.other }),
           config.maxFileBytes,
         )) {
           if (fatal) break;
           options.signal?.throwIfAborted();
           seen.add(file);
           files++;
-          const source = sourceFor(root, file);
-          const job = await prepare(file, source, root, bytes).catch((e: unknown) => {
-            const reason = e instanceof GroundedError ? e.message.replace(`${file}: `, "") : String(e);
-            if (e instanceof EmptyFileError) skip(source, file, reason);
-            else fail(source, file, reason);
-            return null;
-          });
-          if (!job) continue;
-          if (job.chunks.length === 0) {
-            commit(job);
-            continue;
-          }
-          chunksQueued += job.chunks.length;
-          await batcher.push(
-            job.chunks.map((c, index) => ({
-              text: embeddingText(job.contexts[index] ?? "", c.text),
-              owner: job,
-              index,
-            })),
-          );
-          emit({ type: "progress", files, chunksQueued, chunksEmbedded });
+          await ingestFile(file, root, bytes);
         }
       } catch (e) {
         if ((e as Error)?.name === "AbortError") throw e;
         walkedAll = false;
-        fail(
+        report.failed(
           rootArg,
           root,
           e instanceof GroundedError ? e.message : `cannot be read: ${(e as Error).message}`,
         );
       }
       // A file named under two roots is then seen as stored by the second.
-      flush();
+      commits.flush();
       if (options.prune && walkedAll && !fatal) {
         for (const doc of store.documentsUnder(root)) {
           if (seen.has(doc.path)) continue;
           store.deleteDocument(doc.id);
-          summary.removed++;
-          emit({ type: "file", status: "removed", source: doc.source, path: doc.path });
+          report.removed(doc.source, doc.path);
         }
       }
     }
     await batcher.drain();
   } finally {
     // Whatever happens (an abort, a fatal error), documents that are complete get stored.
-    flush();
+    commits.flush();
   }
-  summary.embedRequests = batcher.requests;
+  report.summary.embedRequests = batcher.requests;
   if (fatal) throw fatal;
   // The "not covered" decision is calibrated on the index itself; remeasured when it has changed enough.
   if (options.calibrate !== false) await ensureCalibration(store, embedder, options.signal);
-  summary.seconds = (performance.now() - started) / 1000;
-  return summary;
-
-  async function prepare(
-    file: string,
-    source: string,
-    root: string,
-    readAhead: Promise<Buffer | null>,
-  ): Promise<FileJob | null> {
-    // Size, emptiness and read errors are checked (and worded) once, by the loader's reader.
-    const bytes = (await readAhead) ?? (await readFileChecked(file, config.maxFileBytes));
-    const hash = createHash("sha256").update(bytes).digest("hex");
-    const existing = store.documentByPath(file);
-    if (existing && existing.hash === hash && existing.embedModel === info.model && !options.reindex) {
-      summary.unchanged++;
-      emit({ type: "file", status: "unchanged", source, path: file });
-      return null;
-    }
-    const doc = await parseFile(file, bytes);
-    const chunks = chunkDocument(doc, { targetTokens, overlapTokens, maxTokens });
-    const pages = doc.format === "pdf" ? Math.max(0, ...doc.sections.map((s) => s.page ?? 0)) : null;
-    return {
-      path: file,
-      source,
-      root,
-      hash,
-      bytes: bytes.length,
-      title: doc.title,
-      format: doc.format,
-      pages,
-      existed: existing !== undefined,
-      note: doc.note,
-      chunks,
-      contexts: chunks.map((c) => contextLine(doc.title, file, c.headingPath)),
-      vectors: new Array(chunks.length),
-      remaining: chunks.length,
-      failed: false,
-    };
-  }
+  report.summary.seconds = (performance.now() - started) / 1000;
+  return report.summary;
 }

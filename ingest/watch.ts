@@ -1,8 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { IndexWriter } from "./index-writer.js";
+import type { IngestSummary } from "./ingest-report.js";
 import { supportedExtensions } from "./loaders/index.js";
-import type { IngestSummary } from "./pipeline.js";
 
 export interface WatchOptions {
   /** Quiet time after the last change before the index is synced (default 500 ms). */

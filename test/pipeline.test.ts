@@ -1,7 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type IngestEvent, ingest } from "../ingest/pipeline.js";
+import type { IngestEvent } from "../ingest/ingest-report.js";
+import { ingest } from "../ingest/pipeline.js";
 import { loadConfig } from "../src/config.js";
 import { createBuiltinEmbedder } from "../src/embedding/builtin-embedder.js";
 import { checkIndex } from "../src/store/check.js";

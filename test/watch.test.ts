@@ -3,7 +3,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { onceEachFailure } from "../cli/watching.js";
 import { createIndexWriter } from "../ingest/index-writer.js";
-import type { IngestEvent } from "../ingest/pipeline.js";
+import type { IngestEvent } from "../ingest/ingest-report.js";
 import { type FolderWatch, watchFolder } from "../ingest/watch.js";
 import { loadConfig } from "../src/config.js";
 import { createOllamaClient } from "../src/ollama/client.js";

@@ -1,6 +1,7 @@
 import fs from "node:fs";
+import type { IngestSummary } from "../../ingest/ingest-report.js";
 import { acquireIngestLock } from "../../ingest/lock.js";
-import { type IngestSummary, ingest } from "../../ingest/pipeline.js";
+import { ingest } from "../../ingest/pipeline.js";
 import type { Config } from "../../src/config.js";
 import { selectEmbedder } from "../../src/embedding/select-embedder.js";
 import { ValidationError } from "../../src/errors.js";

@@ -1,0 +1,67 @@
+import type { Store } from "../src/store/store.js";
+import { type FileJob, toStoredDocument } from "./file-job.js";
+
+/** Chunks stored per transaction while ingesting. */
+const COMMIT_CHUNKS = 512;
+/** Longest a complete document waits to be committed, while more work arrives. */
+const COMMIT_MS = 1000;
+
+export interface CommitQueue {
+  /** Documents whose vectors are all in: committed now or with the next ones (see below). */
+  complete(jobs: FileJob[]): void;
+  /** Commit what is waiting. */
+  flush(): void;
+  /** Commit one document at once (one without chunks, which waits on nothing). */
+  commitNow(job: FileJob): void;
+}
+
+/**
+ * Documents whose vectors are all in, waiting to be committed together. They are committed when the
+ * batcher is about to wait on the model (idle time: a commit then cannot hold up a response and the next
+ * request), or once COMMIT_CHUNKS chunks or COMMIT_MS have gathered when the model keeps up (one
+ * transaction, one WAL commit and one FTS5 segment, per COMMIT_CHUNKS chunks instead of one per embedding
+ * batch). Each document is still whole or absent after a crash; at most the last second of work is redone.
+ * A document is reported (`onStored`) only once it is safely stored; when storing fails (a full disk, say)
+ * its documents fail (`onFailed`) and the run goes on.
+ */
+export function createCommitQueue(options: {
+  store: Store;
+  embedModel: string;
+  onStored(job: FileJob): void;
+  onFailed(job: FileJob, error: unknown): void;
+}): CommitQueue {
+  const { store, embedModel } = options;
+  let pending: FileJob[] = [];
+  let pendingChunks = 0;
+  let pendingSince = 0;
+  const commit = (jobs: FileJob[]) => {
+    store.replaceDocuments(jobs.map((job) => toStoredDocument(job, embedModel)));
+    jobs.forEach(options.onStored);
+  };
+  const flush = () => {
+    if (pending.length === 0) return;
+    const jobs = pending;
+    pending = [];
+    pendingChunks = 0;
+    try {
+      commit(jobs);
+    } catch (error) {
+      for (const job of jobs) {
+        job.failed = true;
+        options.onFailed(job, error);
+      }
+    }
+  };
+  return {
+    flush,
+    commitNow: (job) => commit([job]),
+    complete(jobs) {
+      if (pending.length === 0) pendingSince = performance.now();
+      for (const job of jobs) {
+        pending.push(job);
+        pendingChunks += job.chunks.length;
+      }
+      if (pendingChunks >= COMMIT_CHUNKS || performance.now() - pendingSince >= COMMIT_MS) flush();
+    },
+  };
+}
