@@ -1,19 +1,44 @@
+// @ts-check
 // grounded's web page: ask, read the streamed answer, open its citations, manage documents.
 // Plain browser JavaScript served as is; every piece of server data is inserted as text, never as HTML.
 
 import { renderMarkdown } from "./markdown.js";
 
+/** @typedef {import("./events").SourceRef} SourceRef */
+/** @typedef {import("./events").CheckedSentence} CheckedSentence */
+/** @typedef {import("./events").AskEvent} AskEvent */
+/** @typedef {import("./events").AskResult} AskResult */
+/** @typedef {import("./events").ErrorBody} ErrorBody */
+/** @typedef {import("./events").HistoryTurn} HistoryTurn */
+/** @typedef {import("./events").DocumentView} DocumentView */
+/** @typedef {import("./events").Health} Health */
+/** @typedef {{ n: number, start: number, end: number }} Evidence */
+
 const KEY_STORE = "grounded.apiKey";
-const $ = (id) => document.getElementById(id);
+/**
+ * The element with this id; the page's HTML has every id the script uses, so a missing one is a bug.
+ * @template {HTMLElement} [T=HTMLElement]
+ * @param {string} id
+ * @returns {T}
+ */
+const $ = (id) => {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`the page has no #${id}`);
+  return /** @type {T} */ (el);
+};
 
 class ApiError extends Error {}
 
+/** @returns {Record<string, string>} */
 function authHeaders() {
   const key = localStorage.getItem(KEY_STORE);
   return key ? { Authorization: `Bearer ${key}` } : {};
 }
 
-/** The words of an error answer: grounded's `{error:{code,message}}`, or the HTTP status. */
+/**
+ * The words of an error answer: grounded's `{error:{code,message}}`, or the HTTP status.
+ * @param {Response} res
+ */
 async function errorMessage(res) {
   if (res.status === 401) {
     showKeyForm("This server needs an API key. Type it below; it is kept in this browser only.");
@@ -22,7 +47,7 @@ async function errorMessage(res) {
       : "This server needs an API key: type it in the API key box.";
   }
   try {
-    const body = await res.json();
+    const body = /** @type {ErrorBody} */ (await res.json());
     if (body?.error?.message) return body.error.message;
   } catch {
     // Not JSON: fall back to the status line.
@@ -30,6 +55,10 @@ async function errorMessage(res) {
   return `The server answered ${res.status} ${res.statusText}.`;
 }
 
+/**
+ * @param {string} path
+ * @param {RequestInit & { headers?: Record<string, string> }} [init]
+ */
 async function api(path, init = {}) {
   let res;
   try {
@@ -41,22 +70,35 @@ async function api(path, init = {}) {
   return res;
 }
 
+/**
+ * @param {HTMLElement} el
+ * @param {string} text shown, or nothing (the element hides)
+ */
 function show(el, text) {
   el.textContent = text;
   el.hidden = !text;
 }
 
+/** @param {{ source: string, page: number | null }} ref */
 function where(ref) {
   return ref.page ? `${ref.source}, page ${ref.page}` : ref.source;
 }
 
 // ---- API key ----
 
+/** @param {string} [hint] */
 function showKeyForm(hint) {
   $("key-form").hidden = false;
   if (hint) $("key-hint").textContent = hint;
   $("key-input").focus();
 }
+
+/**
+ * A text field of the page.
+ * @param {string} id
+ * @returns {HTMLInputElement | HTMLTextAreaElement}
+ */
+const field = (id) => $(id);
 
 $("key-toggle").addEventListener("click", () => {
   const form = $("key-form");
@@ -66,25 +108,32 @@ $("key-toggle").addEventListener("click", () => {
 
 $("key-form").addEventListener("submit", (event) => {
   event.preventDefault();
-  const key = $("key-input").value.trim();
+  const key = field("key-input").value.trim();
   if (key) localStorage.setItem(KEY_STORE, key);
   else localStorage.removeItem(KEY_STORE);
-  $("key-input").value = "";
+  field("key-input").value = "";
   $("key-form").hidden = true;
   loadDocuments();
 });
 
 // ---- asking ----
 
+/** @type {SourceRef[]} */
 let sources = [];
 
+/** @type {Record<CheckedSentence["support"], string>} */
 const SUPPORT_TEXT = {
+  supported: "",
   weak: "Only partly found in the cited source",
   unsupported: "Not found in the cited source",
   uncited: "Cites no source",
 };
 
-/** A `[n]` button that opens source n, marking `evidence` in it when given. */
+/**
+ * A `[n]` button that opens source n, marking `evidence` in it when given.
+ * @param {SourceRef} ref
+ * @param {Evidence | null} [evidence]
+ */
 function citeButton(ref, evidence = null) {
   const button = document.createElement("button");
   button.type = "button";
@@ -99,6 +148,7 @@ function citeButton(ref, evidence = null) {
  * The finished answer, sentence by sentence as the server checked it: a sentence its sources do not
  * support is marked (and says why on hover), and its citations open the passage with the supporting text
  * highlighted.
+ * @param {CheckedSentence[]} sentences
  */
 function renderChecked(sentences) {
   const box = $("answer");
@@ -117,7 +167,10 @@ function renderChecked(sentences) {
   }
 }
 
-/** Answer text with each `[n]` marker as a button that opens source n. */
+/**
+ * Answer text with each `[n]` marker as a button that opens source n.
+ * @param {string} text
+ */
 function renderAnswer(text) {
   const box = $("answer");
   box.replaceChildren();
@@ -125,17 +178,22 @@ function renderAnswer(text) {
   let last = 0;
   for (const match of text.matchAll(marker)) {
     box.append(text.slice(last, match.index));
-    for (const n of match[1].split(",").map((s) => Number(s.trim()))) {
+    for (const n of (match[1] ?? "").split(",").map((s) => Number(s.trim()))) {
       const ref = sources.find((s) => s.n === n);
       if (ref) box.append(citeButton(ref));
     }
-    last = match.index + match[0].length;
+    last = (match.index ?? 0) + match[0].length;
   }
   box.append(text.slice(last));
 }
 
+/**
+ * @param {SourceRef[]} citations
+ * @param {CheckedSentence[]} [sentences]
+ */
 function renderCitations(citations, sentences = []) {
   // A source in the list opens at the text that supports the first sentence citing it.
+  /** @param {number} n */
   const evidenceFor = (n) => sentences.find((s) => s.evidence?.n === n)?.evidence ?? null;
   const list = $("citations");
   list.replaceChildren();
@@ -154,7 +212,11 @@ function renderCitations(citations, sentences = []) {
 // Markdown sources are shown formatted (markdown.js); other text keeps its line breaks as written.
 const MARKDOWN = /\.(md|markdown)$/i;
 
-/** Show source `ref`; `evidence` ({start, end} in its text) is the span that supports a sentence, marked. */
+/**
+ * Show source `ref`; `evidence` ({start, end} in its text) is the span that supports a sentence, marked.
+ * @param {SourceRef} ref
+ * @param {Evidence | null} [evidence]
+ */
 function openPassage(ref, evidence = null) {
   $("passage-where").textContent = `[${ref.n}] ${where(ref)}`;
   show($("passage-heading"), ref.heading ?? "");
@@ -179,9 +241,15 @@ $("passage-close").addEventListener("click", () => {
   $("passage").hidden = true;
 });
 
-/** Read an NDJSON body line by line as it arrives. */
+/**
+ * Read an NDJSON body line by line as it arrives.
+ * @param {ReadableStream<Uint8Array>} body
+ * @returns {AsyncGenerator<AskEvent>}
+ */
 async function* ndjson(body) {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  const reader = body
+    .pipeThrough(/** @type {TransformStream<Uint8Array, string>} */ (new TextDecoderStream()))
+    .getReader();
   let buffer = "";
   for (;;) {
     const { value, done } = await reader.read();
@@ -202,15 +270,18 @@ async function* ndjson(body) {
  * The conversation so far: earlier questions and answers go with the next question as `history`, so a
  * follow-up ("And what happens if I do not?") is searched for what it means. Kept to the last few turns.
  */
+/** @type {HistoryTurn[]} */
 let conversation = [];
 const HISTORY_TURNS = 6;
 
+/** @type {Record<AskResult["coverage"], string>} */
 const COVERAGE_TEXT = {
   answered: "",
   partial: "The documents may cover this only in part: check the cited passages.",
   not_covered: "The documents do not cover this question.",
 };
 
+/** @param {AskResult["coverage"]} coverage */
 function showCoverage(coverage) {
   const el = $("coverage");
   el.className = `coverage ${coverage}`;
@@ -232,8 +303,9 @@ $("new-conversation").addEventListener("click", () => {
   $("question").focus();
 });
 
+/** @param {string} question */
 async function ask(question) {
-  const button = $("ask-button");
+  const button = /** @type {HTMLButtonElement} */ ($("ask-button"));
   button.disabled = true;
   button.textContent = "Asking…";
   show($("ask-error"), "");
@@ -253,6 +325,7 @@ async function ask(question) {
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ question, stream: true, history }),
     });
+    if (!res.body) throw new ApiError("The server sent no answer.");
     for await (const event of ndjson(res.body)) {
       if (event.type === "sources") sources = event.sources;
       else if (event.type === "delta") {
@@ -279,7 +352,7 @@ async function ask(question) {
 
 $("ask-form").addEventListener("submit", (event) => {
   event.preventDefault();
-  const question = $("question").value.trim();
+  const question = field("question").value.trim();
   if (question) ask(question);
 });
 
@@ -287,12 +360,13 @@ $("question").addEventListener("keydown", (event) => {
   // Enter asks, Shift+Enter starts a new line; not while an input method is composing (Chinese, Japanese).
   if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
     event.preventDefault();
-    $("ask-form").requestSubmit();
+    /** @type {HTMLFormElement} */ ($("ask-form")).requestSubmit();
   }
 });
 
 // ---- documents ----
 
+/** @param {DocumentView} doc */
 function describe(doc) {
   const parts = [doc.format.toUpperCase()];
   if (doc.pages) parts.push(`${doc.pages} page${doc.pages === 1 ? "" : "s"}`);
@@ -302,11 +376,12 @@ function describe(doc) {
 
 async function loadDocuments() {
   show($("docs-error"), "");
+  /** @type {DocumentView[]} */
   let documents;
   try {
     documents = (await (await api("/api/documents")).json()).documents;
   } catch (error) {
-    show($("docs-error"), error.message);
+    show($("docs-error"), error instanceof Error ? error.message : String(error));
     return;
   }
   loadStatus();
@@ -336,6 +411,7 @@ async function loadDocuments() {
   }
 }
 
+/** @param {DocumentView} doc */
 async function removeDocument(doc) {
   if (!confirm(`Remove ${doc.source} from the index? The file itself stays where it is.`)) return;
   try {
@@ -343,12 +419,12 @@ async function removeDocument(doc) {
     await loadDocuments();
     $("upload-status").textContent = `Removed ${doc.source}.`;
   } catch (error) {
-    show($("docs-error"), error.message);
+    show($("docs-error"), error instanceof Error ? error.message : String(error));
   }
 }
 
 $("upload-input").addEventListener("change", async (event) => {
-  const input = event.target;
+  const input = /** @type {HTMLInputElement} */ (event.target);
   const file = input.files?.[0];
   if (!file) return;
   show($("docs-error"), "");
@@ -362,7 +438,7 @@ $("upload-input").addEventListener("change", async (event) => {
     $("upload-status").textContent = `Indexed ${doc.source}: ${chunks} chunk${chunks === 1 ? "" : "s"}.`;
   } catch (error) {
     $("upload-status").textContent = "";
-    show($("docs-error"), `${file.name} was not added: ${error.message}`);
+    show($("docs-error"), `${file.name} was not added: ${error instanceof Error ? error.message : error}`);
   } finally {
     input.value = "";
   }
@@ -372,7 +448,7 @@ $("upload-input").addEventListener("change", async (event) => {
 
 async function loadStatus() {
   try {
-    const health = await (await fetch("/health")).json();
+    const health = /** @type {Health} */ (await (await fetch("/health")).json());
     const answers =
       health.mode.answer === "generative"
         ? `answers by ${health.chatModel}`
