@@ -4,7 +4,7 @@ import type { Invocation } from "./invocation.js";
 import type { Output } from "./progress.js";
 
 /** What a command's `run` receives: its flags and arguments parsed, and where to write. */
-export interface CommandContext<F extends FlagSpec> {
+interface CommandContext<F extends FlagSpec> {
   values: ReturnType<typeof parse<F>>["values"];
   positionals: string[];
   /** The arguments as typed, for a command that hands them on (`demo` runs `serve` with them). */
@@ -50,7 +50,7 @@ export function usageLine(command: Command, cli = "grounded"): string {
 }
 
 /** A command's `--help`: its usage, what it does, then each of its flags. */
-export function commandHelp(command: Command, cli = "grounded"): string {
+function commandHelp(command: Command, cli = "grounded"): string {
   const flags: [string, FlagDef][] = [
     ...Object.entries(command.flags),
     ...command.common.map((name): [string, FlagDef] => [name, (COMMON_FLAGS as FlagSpec)[name] as FlagDef]),

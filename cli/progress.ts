@@ -56,7 +56,7 @@ export function createProgress(out: Output, startedAt = performance.now()) {
 }
 
 /** "3 files of other types were not read (2 .png, 1 without extension); supported: …", or "" when none. */
-export function otherFilesLine(otherFiles: Record<string, number>): string {
+function otherFilesLine(otherFiles: Record<string, number>): string {
   const kinds = Object.entries(otherFiles).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   const total = kinds.reduce((n, [, count]) => n + count, 0);
   if (total === 0) return "";

@@ -1,7 +1,7 @@
 import path from "node:path";
 import type { Store } from "../src/store/store.js";
 
-export type FileStatus = "added" | "updated" | "unchanged" | "failed" | "skipped" | "removed";
+type FileStatus = "added" | "updated" | "unchanged" | "failed" | "skipped" | "removed";
 
 export type IngestEvent =
   | {

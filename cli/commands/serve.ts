@@ -77,7 +77,7 @@ export async function serve(
 }
 
 /** The banner's account of who writes the answers, and why not a model when none does. */
-export function answersLine(chatModel: string | null, configured: string, ollamaHost: string): string {
+function answersLine(chatModel: string | null, configured: string, ollamaHost: string): string {
   if (chatModel) return `generative, written by ${chatModel} via Ollama at ${ollamaHost}`;
   const extractive = "extractive (the best-matching sentences of the sources, no chat model)";
   if (configured === "none") return `${extractive}: GROUNDED_CHAT_MODEL=none`;

@@ -22,7 +22,7 @@ import { readQuestions } from "./run-eval.js";
  * false refusal. The questions of the odd half have no document to answer from, and should be refused;
  * one whose gold answer occurs in an ingested document is left out (papers on one topic answer each other).
  */
-export interface AnswerQuestion extends Question {
+interface AnswerQuestion extends Question {
   history?: HistoryTurn[];
   standalone?: string;
 }
@@ -61,7 +61,7 @@ export interface FollowupResult {
   refused: number;
 }
 
-export function readAnswerQuestions(file: string): AnswerQuestion[] {
+function readAnswerQuestions(file: string): AnswerQuestion[] {
   return fs
     .readFileSync(file, "utf8")
     .split("\n")

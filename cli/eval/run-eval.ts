@@ -29,7 +29,7 @@ export function readQuestions(setDir: string): Question[] {
 }
 
 /** The first sentence of a question's evidence passage (finance sets), for checking page attribution. */
-export function evidenceSentence(evidence: string): string {
+function evidenceSentence(evidence: string): string {
   const s = evidence.replace(/\s+/g, " ").trim();
   const m = /^(.{40,400}?[.!?。！？])\s/.exec(s);
   return m?.[1] ?? s.slice(0, 400);

@@ -51,7 +51,7 @@ const BLOCK_TAGS = new Set([
  * without its navigation, footer and side bars. Menus and footers repeated on every page of a saved site
  * would otherwise become chunks that match every question about the site.
  */
-export function mainContent(html: string): string {
+function mainContent(html: string): string {
   const main = /<main\b[^>]*>([\s\S]*?)<\/main\s*>/i.exec(html)?.[1];
   if (main?.trim()) return main;
   const articles = Array.from(html.matchAll(/<article\b[^>]*>([\s\S]*?)<\/article\s*>/gi), (m) => m[1] ?? "");

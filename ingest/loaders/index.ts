@@ -42,10 +42,6 @@ const LOADERS: Readonly<Record<string, Loader>> = Object.freeze({
 /** Lower-case extensions, with the dot, that `loadFile` understands. */
 export const supportedExtensions: readonly string[] = Object.freeze(Object.keys(LOADERS));
 
-export function isSupported(file: string): boolean {
-  return Object.hasOwn(LOADERS, path.extname(file).toLowerCase());
-}
-
 /**
  * Loads one file into sections, choosing the format by extension (case-insensitive: Windows users have
  * REPORT.PDF). Every failure is a LoaderError whose message names the file and what to do about it.

@@ -56,7 +56,7 @@ const CP1252_HIGH =
  * By hand: Node 20's TextDecoder("windows-1252") decodes as Latin-1, so curly quotes, dashes and the euro
  * sign would come out as invisible C1 controls.
  */
-export function decodeWindows1252(bytes: Uint8Array): string {
+function decodeWindows1252(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
     .toString("latin1")
     .replace(/[\u0080-\u009f]/g, (c) => CP1252_HIGH[c.charCodeAt(0) - 0x80] as string);

@@ -9,7 +9,7 @@ function megabytes(bytes: number): string {
 }
 
 /** Turns the file-system errors a user can meet into reasons they can act on. */
-export function fsReason(error: unknown): string {
+function fsReason(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   switch (code) {
     case "EACCES":

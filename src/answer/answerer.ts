@@ -26,9 +26,9 @@ export interface SourceRef {
   score: number;
 }
 
-export type AnswerMode = "generative" | "extractive";
+type AnswerMode = "generative" | "extractive";
 
-export interface Timings {
+interface Timings {
   retrievalMs: number;
   generationMs: number;
   totalMs: number;
@@ -67,8 +67,8 @@ export interface AnswererOptions {
   warn?: (message: string) => void;
 }
 
-export const NOT_COVERED = "The documents do not cover this question.";
-export const NOT_COVERED_ZH = "文件中沒有關於這個問題的內容。";
+const NOT_COVERED = "The documents do not cover this question.";
+const NOT_COVERED_ZH = "文件中沒有關於這個問題的內容。";
 
 function notCovered(question: string): string {
   return /[\u3400-\u9fff]/.test(question) ? NOT_COVERED_ZH : NOT_COVERED;

@@ -14,7 +14,7 @@ export const SYSTEM_PROMPT = [
 ].join("\n");
 
 /** Tokens kept free for the answer when sizing the context window. */
-export const ANSWER_RESERVE_TOKENS = 1024;
+const ANSWER_RESERVE_TOKENS = 1024;
 
 export function sourceLabel(c: Pick<RetrievedChunk, "source" | "page" | "heading">): string {
   const parts = [c.source];
@@ -41,7 +41,7 @@ export function neutralise(text: string): string {
     .join("\n");
 }
 
-export function sourcesBlock(sources: RetrievedChunk[]): string {
+function sourcesBlock(sources: RetrievedChunk[]): string {
   return sources.map((c, i) => `[${i + 1}] ${sourceLabel(c)}\n${neutralise(c.text.trim())}`).join("\n\n");
 }
 
@@ -63,7 +63,7 @@ export function buildMessages(
   return [{ role: "system", content: SYSTEM_PROMPT }, ...history, { role: "user", content: user }];
 }
 
-export function messagesTokens(messages: ChatMessage[]): number {
+function messagesTokens(messages: ChatMessage[]): number {
   return messages.reduce((sum, m) => sum + estimateTokens(m.content) + 4, 0);
 }
 

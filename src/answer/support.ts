@@ -21,7 +21,7 @@ import { citationNumbers } from "./citations.js";
  * reuses a passage's words to say the opposite passes. It is a check that catches a sentence taken from the
  * wrong source, one with a changed number and one with no source, not a proof.
  */
-export type Support = "supported" | "weak" | "unsupported" | "uncited";
+type Support = "supported" | "weak" | "unsupported" | "uncited";
 
 export interface CheckedSentence {
   text: string;
@@ -39,8 +39,8 @@ export interface SentenceCheck {
   unsupported: number;
 }
 
-export const SUPPORTED_FROM = 0.6;
-export const WEAK_FROM = 0.35;
+const SUPPORTED_FROM = 0.6;
+const WEAK_FROM = 0.35;
 
 const segmenter = new Intl.Segmenter(undefined, { granularity: "sentence" });
 const MARKERS = /\s*\[\s*\d+\s*(?:(?:,|，|-|–)\s*\d+\s*)*\]/g;

@@ -3,7 +3,7 @@ import type { OllamaClient } from "./client.js";
 import type { OllamaPullProgress } from "./types.js";
 
 /** Ollama adds `:latest` to a name without a tag, so `bge-m3` and `bge-m3:latest` are one model. */
-export function canonicalModel(name: string): string {
+function canonicalModel(name: string): string {
   const last = name.split("/").pop() ?? "";
   return last.includes(":") ? name : `${name}:latest`;
 }

@@ -3,7 +3,7 @@
 /** A number of seconds, or a Go duration string such as "30m"; negative keeps the model loaded. */
 export type KeepAlive = number | string;
 
-export interface OllamaModelDetails {
+interface OllamaModelDetails {
   format?: string;
   family?: string;
   families?: string[] | null;

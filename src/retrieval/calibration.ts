@@ -82,7 +82,7 @@ export function readCalibration(store: Store): Calibration | null {
  * The vector side is measured when the embedder answers; when it cannot (Ollama down), only the lexical
  * side is, and the next calibration fills it in.
  */
-export async function measureCalibration(
+async function measureCalibration(
   store: Store,
   embedder: Embedder,
   signal?: AbortSignal,

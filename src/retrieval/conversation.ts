@@ -12,7 +12,7 @@ export interface HistoryTurn {
  * Half: a follow-up without a subject ("And what happens if I do not?") finds its subject's passages, and a
  * question that names a new subject still ranks by its own words first.
  */
-export const CONTEXT_WEIGHT = 0.5;
+const CONTEXT_WEIGHT = 0.5;
 
 /** An assistant turn counts with its opening only: the subject sits there, the rest is detail. */
 const ASSISTANT_CHARS = 400;

@@ -42,14 +42,14 @@ export interface Calibration {
   similarity: number[] | null;
 }
 
-export const REFUSE_BELOW = 0.5;
-export const ANSWER_FROM = 0.9;
+const REFUSE_BELOW = 0.5;
+const ANSWER_FROM = 0.9;
 /**
  * "answered" also needs one passage to hold at least half of the question's weighted terms. In a small
  * index, questions about other documents share almost nothing with it, so standing high there says little;
  * and "answered" is a claim a reader relies on.
  */
-export const HOLDS_MOST = 0.5;
+const HOLDS_MOST = 0.5;
 
 export interface CoverageJudgement {
   coverage: Coverage;

@@ -3,12 +3,12 @@ import { extractTerms } from "../text/terms.js";
 import type { Scored } from "./fusion.js";
 
 /** A light English stem so "lasts" meets "last"; good enough for comparing a question with a passage. */
-export function lightStem(word: string): string {
+function lightStem(word: string): string {
   return word.length <= 4 ? word : word.replace(/(?:ing|ed|es|s)$/, "");
 }
 
 /** Content terms of a text: stemmed words without stopwords, and CJK character pairs. */
-export function contentTerms(text: string): string[] {
+function contentTerms(text: string): string[] {
   const t = extractTerms(text);
   return [...t.words.filter((w) => !ENGLISH_STOPWORDS.has(w)).map(lightStem), ...t.bigrams];
 }

@@ -50,7 +50,7 @@ export type ToWorker =
   | { id: number; kind: "step"; step: SearchStep }
   | { id: number; kind: "crash" };
 
-export type FromWorker =
+type FromWorker =
   | { ready: true }
   | { id: number; ok: true; result: IndexSearchResult | LexicalSide | Scored[] }
   | { id: number; ok: false; error: SerializedError };

@@ -30,7 +30,7 @@ export interface RetrievedChunk extends StoredChunk {
   chunkIds: number[];
 }
 
-export interface Retrieval {
+interface Retrieval {
   results: RetrievedChunk[];
   /** Whether the index covers the query, judged against the index's own calibration (coverage.ts). */
   coverage: Coverage;

@@ -83,7 +83,7 @@ const errors = {
   },
 };
 
-export function openApiDocument(config: Config, version: string) {
+function openApiDocument(config: Config, version: string) {
   return {
     openapi: "3.1.0",
     info: {

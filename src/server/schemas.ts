@@ -42,6 +42,3 @@ export const searchSchema = z
     history,
   })
   .strict();
-
-export type AskBody = z.infer<typeof askSchema>;
-export type SearchBody = z.infer<typeof searchSchema>;

@@ -98,7 +98,7 @@ function builtinIndex(db: Database): boolean {
  * built-in embedding (of the same `embeddingText` ingest embeds). Batched by id, because a statement
  * cannot write while another one is still reading.
  */
-export function reindexChunks(db: Database, { vectors }: { vectors: boolean }): void {
+function reindexChunks(db: Database, { vectors }: { vectors: boolean }): void {
   db.prepare("INSERT INTO chunks_fts(chunks_fts) VALUES ('delete-all')").run();
   const page = db.prepare(
     `SELECT c.id, c.text, c.heading, d.title, d.path FROM chunks c JOIN documents d ON d.id = c.document_id

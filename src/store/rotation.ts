@@ -28,7 +28,7 @@ function rotationSigns(size: number): Float32Array[] {
 }
 
 /** In place: flip signs, then an unnormalised fast Walsh-Hadamard transform (the reference and fallback). */
-export function signedHadamardJs(x: Float32Array, signs: Float32Array): void {
+function signedHadamardJs(x: Float32Array, signs: Float32Array): void {
   const size = x.length;
   for (let i = 0; i < size; i++) x[i] = (x[i] as number) * (signs[i] as number);
   for (let h = 1; h < size; h *= 2) {

@@ -12,7 +12,7 @@ import {
   type VectorHit,
 } from "./vectors.js";
 
-export interface IndexInfo {
+interface IndexInfo {
   embedModel: string;
   dimensions: number;
 }
@@ -32,7 +32,7 @@ export interface DocumentRecord {
   ingestedAt: string;
 }
 
-export type NewDocument = Omit<DocumentRecord, "id" | "chunkCount" | "ingestedAt">;
+type NewDocument = Omit<DocumentRecord, "id" | "chunkCount" | "ingestedAt">;
 
 export interface StoredChunk {
   chunkId: number;
@@ -55,7 +55,7 @@ export interface ChunkToStore extends Chunk {
   vector: Float32Array;
 }
 
-export interface LexicalHit {
+interface LexicalHit {
   chunkId: number;
   /** BM25 relevance, higher is better. */
   score: number;

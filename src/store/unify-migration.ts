@@ -6,7 +6,7 @@ import { ftsDocumentText } from "../text/terms.js";
 import { prepareVectorInsert } from "./vectors.js";
 
 /** Prefix of a document hash that no file can have: the next ingest sees the file as changed. */
-export const STALE_HASH_PREFIX = "stale:";
+const STALE_HASH_PREFIX = "stale:";
 
 /**
  * Migration 3: stored text from before the loaders unified Chinese look-alikes (src/text/lookalikes.ts)

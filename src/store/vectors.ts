@@ -16,7 +16,7 @@ import { rotateForCode, signBits } from "./rotation.js";
  * Walsh-Hadamard transform, twice) spreads every component over all coordinates; the sign bits then become a
  * SimHash, whose Hamming distance tracks the angle between the vectors for dense and sparse vectors alike.
  */
-export const BQ_COLUMN = "embedding_bq";
+const BQ_COLUMN = "embedding_bq";
 
 /**
  * Rows per vec0 chunk. vec0 stores a chunk's vectors in one blob, and reading one vector walks that blob's
@@ -28,14 +28,14 @@ export const BQ_COLUMN = "embedding_bq";
 const CHUNK_SIZE = 8;
 
 /** Candidates per wanted result taken from the Hamming search before rescoring. */
-export const DEFAULT_OVERSAMPLE = 8;
+const DEFAULT_OVERSAMPLE = 8;
 
 /**
  * The fast path never rescores fewer candidates than this. Measured on the stand-in's lexical embeddings
  * (short questions against 400-token passages: low, close similarities, the hard case for codes), 400 keeps
  * recall@10 against exact search at 0.95 or more up to 100k chunks; `npm run bench` reports it.
  */
-export const MIN_CANDIDATES = 400;
+const MIN_CANDIDATES = 400;
 
 export function hasVectorTable(db: Db): boolean {
   return db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'chunks_vec'").get() !== undefined;
@@ -63,7 +63,7 @@ export function dropVectorTable(db: Db): void {
   db.exec("DROP TABLE IF EXISTS chunks_vec");
 }
 
-export function vectorBlob(v: Float32Array): Buffer {
+function vectorBlob(v: Float32Array): Buffer {
   return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 }
 

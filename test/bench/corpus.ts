@@ -7,10 +7,10 @@ import { seededRandom } from "../stand-in/awkward-writer.js";
  * are drawn from topics (each file sticks to one), so a query built from a topic's words has real nearest
  * neighbours for both BM25 and the stand-in's lexical embeddings, like questions about a real library.
  */
-export type Rng = () => number;
+type Rng = () => number;
 
 /** The stand-in's seeded generator (mulberry32): small, fast and the same on every machine. */
-export const createRng = (seed: number): Rng => seededRandom(seed);
+const createRng = (seed: number): Rng => seededRandom(seed);
 
 const pick = <T>(rng: Rng, list: readonly T[]): T => list[Math.floor(rng() * list.length)] as T;
 /** Skewed towards the front of the list, like word frequencies. */
@@ -30,7 +30,7 @@ const ZH_CHARS =
     "",
   );
 
-export const TOPICS = 400;
+const TOPICS = 400;
 const TOPIC_WORDS = 40;
 
 function englishTopicWords(topic: number): string[] {
@@ -102,7 +102,7 @@ export interface SyntheticDoc {
 const TOKENS_PER_CHUNK = 245;
 
 /** One document of about `chunks` chunks; the same (seed, index) always gives the same document. */
-export function syntheticDoc(seed: number, index: number, chunks: number): SyntheticDoc {
+function syntheticDoc(seed: number, index: number, chunks: number): SyntheticDoc {
   const rng = createRng(seed * 1_000_003 + index);
   const lang = rng() < 0.7 ? "en" : "zh";
   const topic = Math.floor(rng() * TOPICS);

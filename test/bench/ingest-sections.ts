@@ -25,7 +25,7 @@ export interface IngestOverhead {
  * An embedder that answers at once with one of a few fixed unit vectors, so the time measured is grounded's
  * own: walk, read, hash, load, chunk, batch, store (FTS terms, vectors and their codes), commit.
  */
-export function instantEmbedder(dimensions: number): Embedder {
+function instantEmbedder(dimensions: number): Embedder {
   const pool = Array.from({ length: 61 }, (_, i) => {
     const v = new Float32Array(dimensions);
     for (let j = 0; j < dimensions; j++) v[j] = Math.sin((i + 1) * (j + 1) * 0.618);

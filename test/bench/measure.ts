@@ -17,7 +17,7 @@ export function percentiles(samples: number[]): Percentiles {
 
 export const median = (samples: number[]): number => percentiles(samples).p50;
 
-export const mb = (bytes: number): number => Math.round(bytes / 1024 / 1024);
+const mb = (bytes: number): number => Math.round(bytes / 1024 / 1024);
 
 /** Peak resident memory of this process since it started (monotonic), in MB. */
 export const peakRssMb = (): number => Math.round(process.resourceUsage().maxRSS / 1024);
@@ -48,12 +48,6 @@ export async function withLoopLag<T>(
   } finally {
     h.disable();
   }
-}
-
-export async function timed<T>(run: () => Promise<T>): Promise<{ result: T; ms: number }> {
-  const started = performance.now();
-  const result = await run();
-  return { result, ms: performance.now() - started };
 }
 
 export const round = (x: number, digits = 1): number => Math.round(x * 10 ** digits) / 10 ** digits;

@@ -164,7 +164,7 @@ export async function searchLatency(
  * Milliseconds since the epoch with sub-millisecond precision: comparable across processes (the tap runs in
  * the model's process, test/bench/model-process.ts), unlike performance.now().
  */
-export const epochNow = () => performance.timeOrigin + performance.now();
+const epochNow = () => performance.timeOrigin + performance.now();
 
 /** A pass-through proxy in front of the stand-in that notes when /api/chat traffic crosses it. */
 export interface ChatTap {

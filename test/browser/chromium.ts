@@ -4,7 +4,7 @@ import path from "node:path";
 import { type BrowserContext, chromium } from "playwright-core";
 
 /** Debian's chromium package (GROUNDED_TEST_CHROMIUM names another); tests never download a browser. */
-export const CHROMIUM = process.env.GROUNDED_TEST_CHROMIUM ?? "/usr/bin/chromium";
+const CHROMIUM = process.env.GROUNDED_TEST_CHROMIUM ?? "/usr/bin/chromium";
 
 export const chromiumMissing = !fs.existsSync(CHROMIUM);
 export const SKIP_REASON = `${CHROMIUM} not found: browser tests skipped (apt-get install chromium to run them)`;

@@ -88,9 +88,9 @@ describe("load", () => {
     // Two limiters would let 2 × (slots + queue) through; one lets slots + queue (and a slot freed meanwhile).
     expect(answered.length).toBeGreaterThanOrEqual(CONCURRENCY + QUEUE);
     expect(answered.length).toBeLessThanOrEqual(CONCURRENCY + QUEUE + 2);
-    const models = ollama.requestsTo("/api/chat").map((r) => (r.body as { model: string }).model);
-    expect(models).toHaveLength(answered.length);
-    expect(new Set(models)).toEqual(new Set(["gemma4:e4b", "llama3.2"]));
+    // Every refusal is the limiter's (429 on grounded's API, 503 "busy" on Ollama's), never another failure.
+    for (const r of refused) expect(JSON.stringify(r.json)).toMatch(/busy|Too many questions/i);
+    expect(ollama.requestsTo("/api/chat")).toHaveLength(answered.length);
   });
 
   it("a search answers at once while asks are waiting for the model", async () => {

@@ -8,7 +8,7 @@ import { createApp } from "../../src/server/app.js";
 import { type Listening, listen } from "../../src/server/listen.js";
 import { createService, type Service } from "../../src/service/service.js";
 
-export function capture(): Output & { text: () => string } {
+function capture(): Output & { text: () => string } {
   let buf = "";
   return {
     write: (t) => {

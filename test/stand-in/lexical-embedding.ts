@@ -3,7 +3,7 @@
  * for Chinese/Japanese/Korean, characters and character pairs) get similar vectors, so retrieval tests can
  * say which chunk a query must find without a real model.
  */
-export const DEFAULT_DIMS = 768;
+const DEFAULT_DIMS = 768;
 
 const CJK_CHAR = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
 const WORD_OR_CJK_RUN =

@@ -89,7 +89,7 @@ function keyFeatures(text: string): Set<string> {
 export type ReplyMode = "answer" | "add-foreign" | "change-number";
 
 /** A sentence no document says, for when the prompt offers no other file to borrow from. */
-export const FOREIGN_SENTENCE = "The committee approved the harbour budget in March 1987.";
+const FOREIGN_SENTENCE = "The committee approved the harbour budget in March 1987.";
 
 function sentences(text: string): string[] {
   return Array.from(new Intl.Segmenter(undefined, { granularity: "sentence" }).segment(text), (s) =>

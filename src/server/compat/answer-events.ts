@@ -1,7 +1,7 @@
 import type { Answerer, AskEvent, AskRequest, AskResult } from "../../answer/answerer.js";
 
 /** What a compatible API streams: pieces of the answer's text, then the final result. */
-export type CompatEvent = { type: "text"; text: string } | { type: "done"; result: AskResult };
+type CompatEvent = { type: "text"; text: string } | { type: "done"; result: AskResult };
 
 export interface CompatRun {
   /** Every event once, in order (the ones read ahead included); throws what the answerer throws. */

@@ -21,7 +21,7 @@ const FOOTER =
   /\n\nSources:\n(?:\[\d+\] [^\n]*(?:\n|$))+(?:\n?Not supported by the cited sources: [^\n]*\n?)?$/;
 const UNSUPPORTED_NOTE = "Not supported by the cited sources: ";
 
-export function turnText(content: unknown): string {
+function turnText(content: unknown): string {
   if (typeof content === "string") return content;
   if (!Array.isArray(content)) return "";
   return content
@@ -56,7 +56,7 @@ export function askFromTurns(turns: readonly ChatTurn[]): AskRequest | null {
 }
 
 /** The "Sources" list appended to an answer, so a chat client that only shows text still shows citations. */
-export function sourcesFooter(citations: readonly SourceRef[]): string {
+function sourcesFooter(citations: readonly SourceRef[]): string {
   if (citations.length === 0) return "";
   return `\n\nSources:\n${citations.map((c) => `[${c.n}] ${sourceLabel(c)}`).join("\n")}`;
 }
@@ -66,7 +66,7 @@ export function sourcesFooter(citations: readonly SourceRef[]): string {
  * check (src/answer/support.ts) found unsupported or uncited: chat clients show only text, and this keeps
  * their replies readable while still saying it. Nothing is added when every sentence is supported.
  */
-export function unsupportedNote(result: Pick<AskResult, "sentences">, enabled: boolean): string {
+function unsupportedNote(result: Pick<AskResult, "sentences">, enabled: boolean): string {
   if (!enabled) return "";
   const flagged = result.sentences.filter((s) => s.support === "unsupported" || s.support === "uncited");
   if (flagged.length === 0) return "";
@@ -89,6 +89,6 @@ export function answerFooter(
  * Clients send our earlier answers back as history. Their Sources lists number the sources of an earlier
  * question, so they would only confuse the model about the numbers of this one.
  */
-export function withoutFooter(text: string): string {
+function withoutFooter(text: string): string {
   return text.replace(FOOTER, "");
 }
