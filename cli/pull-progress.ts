@@ -1,4 +1,4 @@
-import type { OllamaPullProgress } from "../src/ollama/types.js";
+import type { OllamaPullProgress } from "../src/ollama/wire.js";
 import type { Output } from "./progress.js";
 
 const BAR = 24;

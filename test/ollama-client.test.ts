@@ -13,7 +13,7 @@ import {
   OllamaUnavailableError,
 } from "../src/errors.js";
 import { createOllamaClient } from "../src/ollama/client.js";
-import { modelInfoNumber } from "../src/ollama/types.js";
+import { modelInfoNumber } from "../src/ollama/wire.js";
 import { type OllamaStandIn, startOllamaStandIn } from "./stand-in/ollama-stand-in.js";
 
 let standIn: OllamaStandIn;

@@ -1,6 +1,6 @@
 import { BUILTIN_MODEL } from "../../src/embedding/builtin-embedder.js";
 import { createOllamaClient } from "../../src/ollama/client.js";
-import { pullMissing } from "../../src/ollama/pull.js";
+import { pullMissing } from "../../src/ollama/pull-models.js";
 import { defineCommand } from "../command.js";
 import { configFor } from "../invocation.js";
 import { createPullProgress } from "../pull-progress.js";

@@ -1,6 +1,6 @@
 import type { OllamaClient } from "../ollama/client.js";
-import type { KeepAlive } from "../ollama/types.js";
-import { modelInfoNumber } from "../ollama/types.js";
+import type { KeepAlive } from "../ollama/wire.js";
+import { modelInfoNumber } from "../ollama/wire.js";
 import type { ChatEvent, ChatMessage, ChatModel, ChatRequestOptions } from "./chat-model.js";
 
 export interface OllamaChatModelOptions {

@@ -1,8 +1,8 @@
 import { OllamaError } from "../errors.js";
 import type { OllamaClient } from "../ollama/client.js";
 import { withRetry } from "../ollama/retry.js";
-import type { KeepAlive } from "../ollama/types.js";
-import { modelInfoNumber } from "../ollama/types.js";
+import type { KeepAlive } from "../ollama/wire.js";
+import { modelInfoNumber } from "../ollama/wire.js";
 import type { Embedder, EmbedderInfo, EmbedOptions } from "./embedder.js";
 import { embedPrefixes } from "./presets.js";
 

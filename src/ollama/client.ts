@@ -14,7 +14,7 @@ import type {
   OllamaPullProgress,
   OllamaShowResponse,
   OllamaTagsResponse,
-} from "./types.js";
+} from "./wire.js";
 
 /**
  * A thin client for Ollama's REST API on Node's built-in fetch (docs/ollama.md explains why not the `ollama`

@@ -1,6 +1,6 @@
 import { GroundedError, PullFailedError } from "../errors.js";
 import type { OllamaClient } from "./client.js";
-import type { OllamaPullProgress } from "./types.js";
+import type { OllamaPullProgress } from "./wire.js";
 
 /** Ollama adds `:latest` to a name without a tag, so `bge-m3` and `bge-m3:latest` are one model. */
 function canonicalModel(name: string): string {
