@@ -1,37 +1,20 @@
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, postJson, type RunningService, readNdjson, startService } from "./helpers/app.js";
-import { writeCorpus } from "./helpers/corpus.js";
-import { tempDir } from "./helpers/tmp.js";
-import {
-  DEFAULT_STAND_IN_MODELS,
-  type OllamaStandIn,
-  startOllamaStandIn,
-} from "./stand-in/ollama-stand-in.js";
+import { postJson, readNdjson } from "./helpers/app.js";
+import { type IndexedService, startIndexedService } from "./helpers/indexed-service.js";
+import { DEFAULT_STAND_IN_MODELS, type OllamaStandIn } from "./stand-in/ollama-stand-in.js";
 
 describe("end to end against a stand-in Ollama: ingest a folder, ask over HTTP, get cited file and page", () => {
   let ollama: OllamaStandIn;
-  let tmp: ReturnType<typeof tempDir>;
-  let service: RunningService;
-  let env: Record<string, string>;
-  let docs: string;
+  let service: IndexedService;
 
   beforeAll(async () => {
-    ollama = await startOllamaStandIn();
-    tmp = tempDir();
-    docs = path.join(tmp.dir, "docs");
-    writeCorpus(docs);
-    env = { OLLAMA_HOST: ollama.url, GROUNDED_DB: path.join(tmp.dir, "index.db"), GROUNDED_EMBED_BATCH: "4" };
-    const r = await cli(["ingest", docs], env);
-    expect(r.stderr).toBe("");
-    expect(r.code).toBe(0);
-    service = await startService(env);
+    service = await startIndexedService({ env: { GROUNDED_EMBED_BATCH: "4" } });
+    ollama = service.ollama;
+    expect(service.ingested.stderr).toBe("");
   });
 
   afterAll(async () => {
     await service?.close();
-    await ollama?.close();
-    tmp?.cleanup();
   });
 
   it("ingest embedded every chunk in batches through /api/embed with the configured model", () => {

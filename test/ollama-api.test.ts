@@ -1,14 +1,8 @@
-import path from "node:path";
 import { Ollama } from "ollama";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, type RunningService, readNdjson, startService } from "./helpers/app.js";
-import { writeCorpus } from "./helpers/corpus.js";
-import { tempDir } from "./helpers/tmp.js";
-import {
-  type OllamaStandIn,
-  PULLABLE_STAND_IN_MODELS,
-  startOllamaStandIn,
-} from "./stand-in/ollama-stand-in.js";
+import { readNdjson } from "./helpers/app.js";
+import { type IndexedService, startIndexedService } from "./helpers/indexed-service.js";
+import { type OllamaStandIn, PULLABLE_STAND_IN_MODELS } from "./stand-in/ollama-stand-in.js";
 
 /** What `curl -d '<json>'` sends, as in Ollama's docs/api.md: no JSON content type. */
 async function curlD(url: string, body: string) {
@@ -21,26 +15,17 @@ async function curlD(url: string, body: string) {
 
 describe("the Ollama-compatible API: an unchanged Ollama client asks the documents", () => {
   let ollama: OllamaStandIn;
-  let tmp: ReturnType<typeof tempDir>;
-  let service: RunningService;
+  let service: IndexedService;
   let client: Ollama;
 
   beforeAll(async () => {
-    ollama = await startOllamaStandIn();
-    tmp = tempDir();
-    const docs = path.join(tmp.dir, "docs");
-    writeCorpus(docs);
-    const env = { OLLAMA_HOST: ollama.url, GROUNDED_DB: path.join(tmp.dir, "index.db") };
-    const r = await cli(["ingest", docs], env);
-    expect(r.code).toBe(0);
-    service = await startService(env);
+    service = await startIndexedService();
+    ollama = service.ollama;
     client = new Ollama({ host: service.url });
   });
 
   afterAll(async () => {
     await service?.close();
-    await ollama?.close();
-    tmp?.cleanup();
   });
 
   it("a follow-up in the messages is searched in its conversation, and the answer says its coverage", async () => {

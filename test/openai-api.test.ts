@@ -1,36 +1,25 @@
-import path from "node:path";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, postJson, type RunningService, startService } from "./helpers/app.js";
-import { writeCorpus } from "./helpers/corpus.js";
-import { tempDir } from "./helpers/tmp.js";
-import { type OllamaStandIn, startOllamaStandIn } from "./stand-in/ollama-stand-in.js";
+import { postJson, startService } from "./helpers/app.js";
+import { type IndexedService, startIndexedService } from "./helpers/indexed-service.js";
+import type { OllamaStandIn } from "./stand-in/ollama-stand-in.js";
 
 type WithCitations = { citations: Array<Record<string, unknown>> };
 
 describe("the OpenAI-compatible API: an unchanged OpenAI client asks the documents", () => {
   let ollama: OllamaStandIn;
-  let tmp: ReturnType<typeof tempDir>;
   let env: Record<string, string>;
-  let service: RunningService;
+  let service: IndexedService;
   let client: OpenAI;
 
   beforeAll(async () => {
-    ollama = await startOllamaStandIn();
-    tmp = tempDir();
-    const docs = path.join(tmp.dir, "docs");
-    writeCorpus(docs);
-    env = { OLLAMA_HOST: ollama.url, GROUNDED_DB: path.join(tmp.dir, "index.db") };
-    const r = await cli(["ingest", docs], env);
-    expect(r.code).toBe(0);
-    service = await startService(env);
+    service = await startIndexedService();
+    ({ ollama, env } = service);
     client = new OpenAI({ baseURL: `${service.url}/v1`, apiKey: "unused", maxRetries: 0 });
   });
 
   afterAll(async () => {
     await service?.close();
-    await ollama?.close();
-    tmp?.cleanup();
   });
 
   it("a chat completion: a cited answer with a Sources list, citations and usage", async () => {

@@ -1,10 +1,7 @@
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { askResultSchema, documentsSchema, searchResultSchema } from "../src/server/openapi.js";
-import { cli, postJson, type RunningService, startService } from "./helpers/app.js";
-import { writeCorpus } from "./helpers/corpus.js";
-import { tempDir } from "./helpers/tmp.js";
-import { type OllamaStandIn, startOllamaStandIn } from "./stand-in/ollama-stand-in.js";
+import { postJson } from "./helpers/app.js";
+import { type IndexedService, startIndexedService } from "./helpers/indexed-service.js";
 
 type Schema = {
   type?: string;
@@ -23,26 +20,16 @@ type OpenApiDoc = {
 };
 
 describe("GET /openapi.json describes grounded's own API as the validators enforce it", () => {
-  let ollama: OllamaStandIn;
-  let tmp: ReturnType<typeof tempDir>;
-  let service: RunningService;
+  let service: IndexedService;
   let doc: OpenApiDoc;
 
   beforeAll(async () => {
-    ollama = await startOllamaStandIn();
-    tmp = tempDir();
-    const docs = path.join(tmp.dir, "docs");
-    writeCorpus(docs);
-    const env = { OLLAMA_HOST: ollama.url, GROUNDED_DB: path.join(tmp.dir, "index.db") };
-    expect((await cli(["ingest", docs], env)).code).toBe(0);
-    service = await startService(env);
+    service = await startIndexedService();
     doc = (await (await fetch(`${service.url}/openapi.json`)).json()) as OpenApiDoc;
   });
 
   afterAll(async () => {
     await service?.close();
-    await ollama?.close();
-    tmp?.cleanup();
   });
 
   /** The request body schema of an operation, following its $ref into components. */

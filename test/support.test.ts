@@ -1,11 +1,8 @@
-import path from "node:path";
 import { Ollama } from "ollama";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { answerSentences, checkSentences } from "../src/answer/support.js";
-import { cli, postJson, type RunningService, startService } from "./helpers/app.js";
-import { writeCorpus } from "./helpers/corpus.js";
-import { tempDir } from "./helpers/tmp.js";
-import { type OllamaStandIn, startOllamaStandIn } from "./stand-in/ollama-stand-in.js";
+import { postJson } from "./helpers/app.js";
+import { type IndexedService, startIndexedService } from "./helpers/indexed-service.js";
 
 const KETTLE =
   "## Descaling\n\nLimescale builds up faster in hard water. Descale the Kettle K2 **once a month** in a hard-water area, or\nevery three months where the water is soft. The descale light turns orange after 100 boils as a reminder.";
@@ -78,29 +75,18 @@ describe("the sentence check (src/answer/support.ts)", () => {
 });
 
 describe("sentences over HTTP", () => {
-  let ollama: OllamaStandIn;
-  let tmp: ReturnType<typeof tempDir>;
-  let service: RunningService;
+  let service: IndexedService;
 
   beforeAll(async () => {
     // A model that adds a sentence from another file, cited as the first sentence's source.
-    ollama = await startOllamaStandIn({ replyMode: "add-foreign" });
-    tmp = tempDir();
-    const docs = path.join(tmp.dir, "docs");
-    writeCorpus(docs);
-    const env = {
-      OLLAMA_HOST: ollama.url,
-      GROUNDED_DB: path.join(tmp.dir, "index.db"),
-      GROUNDED_FLAG_UNSUPPORTED: "1",
-    };
-    expect((await cli(["ingest", docs], env)).code).toBe(0);
-    service = await startService(env);
+    service = await startIndexedService({
+      standIn: { replyMode: "add-foreign" },
+      env: { GROUNDED_FLAG_UNSUPPORTED: "1" },
+    });
   });
 
   afterAll(async () => {
     await service?.close();
-    await ollama?.close();
-    tmp?.cleanup();
   });
 
   it("/api/ask returns every sentence checked, and counts the unsupported", async () => {

@@ -15,7 +15,7 @@ import type { Retriever } from "../retrieval/types.js";
 import { openStore, type Store } from "../store/store.js";
 
 /** What `/health` and `status` say about Ollama right now. */
-export interface OllamaProbe {
+interface OllamaProbe {
   reachable: boolean;
   version: string | null;
 }

@@ -1,10 +1,6 @@
-import path from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, type RunningService, startService } from "../helpers/app.js";
-import { writeCorpus } from "../helpers/corpus.js";
-import { tempDir } from "../helpers/tmp.js";
-import { type OllamaStandIn, startOllamaStandIn } from "../stand-in/ollama-stand-in.js";
+import { type IndexedService, startIndexedService } from "../helpers/indexed-service.js";
 import { chromiumMissing, launchChromium, SKIP_REASON } from "./chromium.js";
 
 if (chromiumMissing) console.warn(SKIP_REASON);
@@ -15,20 +11,12 @@ if (chromiumMissing) console.warn(SKIP_REASON);
  * Access checks are off, so the server's own checks are what is tested (other browsers lack them).
  */
 describe.skipIf(chromiumMissing)("another site's page in headless Chromium", () => {
-  let ollama: OllamaStandIn;
-  let tmp: ReturnType<typeof tempDir>;
-  let service: RunningService;
+  let service: IndexedService;
   let browser: Awaited<ReturnType<typeof launchChromium>>;
   let port: number;
 
   beforeAll(async () => {
-    ollama = await startOllamaStandIn();
-    tmp = tempDir();
-    const docs = path.join(tmp.dir, "docs");
-    writeCorpus(docs);
-    const env = { OLLAMA_HOST: ollama.url, GROUNDED_DB: path.join(tmp.dir, "index.db") };
-    expect((await cli(["ingest", docs], env)).code).toBe(0);
-    service = await startService(env);
+    service = await startIndexedService();
     port = Number(new URL(service.url).port);
     browser = await launchChromium([
       "--host-resolver-rules=MAP rebind.example 127.0.0.1",
@@ -39,8 +27,6 @@ describe.skipIf(chromiumMissing)("another site's page in headless Chromium", () 
   afterAll(async () => {
     await browser?.close();
     await service?.close();
-    await ollama?.close();
-    tmp?.cleanup();
   });
 
   /** A page at http://attacker.example/ (served by Playwright, not the network). */

@@ -2,9 +2,8 @@ import fs from "node:fs";
 import path from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, type RunningService, startService } from "../helpers/app.js";
-import { writeCorpus } from "../helpers/corpus.js";
-import { tempDir } from "../helpers/tmp.js";
+import { type RunningService, startService } from "../helpers/app.js";
+import { type IndexedService, startIndexedService } from "../helpers/indexed-service.js";
 import { type OllamaStandIn, startOllamaStandIn } from "../stand-in/ollama-stand-in.js";
 import { chromiumMissing, launchChromium, SKIP_REASON } from "./chromium.js";
 
@@ -20,8 +19,7 @@ async function text(page: Page, selector: string): Promise<string> {
 
 describe.skipIf(chromiumMissing)("the web page in headless Chromium", () => {
   let ollama: OllamaStandIn;
-  let tmp: ReturnType<typeof tempDir>;
-  let service: RunningService;
+  let service: IndexedService;
   let locked: RunningService;
   let browser: Awaited<ReturnType<typeof launchChromium>>;
   let context: BrowserContext;
@@ -29,16 +27,11 @@ describe.skipIf(chromiumMissing)("the web page in headless Chromium", () => {
 
   beforeAll(async () => {
     // Slow writes, so the answer arrives in visibly separate pieces.
-    ollama = await startOllamaStandIn({ writeDelayMs: 15 });
-    tmp = tempDir();
-    const docs = path.join(tmp.dir, "docs");
-    writeCorpus(docs);
-    const env = { OLLAMA_HOST: ollama.url, GROUNDED_DB: path.join(tmp.dir, "index.db") };
-    expect((await cli(["ingest", docs], env)).code).toBe(0);
-    service = await startService(env);
+    service = await startIndexedService({ standIn: { writeDelayMs: 15 } });
+    ollama = service.ollama;
     locked = await startService({
       OLLAMA_HOST: ollama.url,
-      GROUNDED_DB: path.join(tmp.dir, "locked.db"),
+      GROUNDED_DB: path.join(service.dir, "locked.db"),
       GROUNDED_API_KEY: "s3cret-key",
     });
     browser = await launchChromium();
@@ -50,10 +43,8 @@ describe.skipIf(chromiumMissing)("the web page in headless Chromium", () => {
 
   afterAll(async () => {
     await browser?.close();
-    await service?.close();
     await locked?.close();
-    await ollama?.close();
-    tmp?.cleanup();
+    await service?.close();
   });
 
   it("serves the page to a browser and the Ollama text to an Ollama client at the same /", async () => {
@@ -137,7 +128,7 @@ describe.skipIf(chromiumMissing)("the web page in headless Chromium", () => {
     const mixing = await startOllamaStandIn({ replyMode: "add-foreign" });
     const mixed = await startService({
       OLLAMA_HOST: mixing.url,
-      GROUNDED_DB: path.join(tmp.dir, "index.db"),
+      GROUNDED_DB: path.join(service.dir, "index.db"),
     });
     try {
       const other = await context.newPage();

@@ -1,12 +1,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, postJson, type RunningService, startService } from "../helpers/app.js";
+import { postJson } from "../helpers/app.js";
 import { spawnIngest, until } from "../helpers/child-ingest.js";
-import { writeCorpus } from "../helpers/corpus.js";
-import { tempDir } from "../helpers/tmp.js";
+import { type IndexedService, startIndexedService } from "../helpers/indexed-service.js";
 import { PULLABLE_STAND_IN_MODELS } from "../stand-in/models.js";
-import { type OllamaStandIn, startOllamaStandIn } from "../stand-in/ollama-stand-in.js";
+import type { OllamaStandIn } from "../stand-in/ollama-stand-in.js";
 
 const CONCURRENCY = 2;
 const QUEUE = 4;
@@ -14,29 +13,20 @@ const QUEUE = 4;
 /** Many questions at once against a slow model: a bounded queue, 429 past it, search unaffected. */
 describe("load", () => {
   let ollama: OllamaStandIn;
-  let tmp: ReturnType<typeof tempDir>;
-  let service: RunningService;
+  let service: IndexedService;
   let env: Record<string, string>;
   const question = "How long is the warranty?";
 
   beforeAll(async () => {
     // Slow stream writes: each answer takes a few hundred milliseconds, like a model on a small machine.
-    ollama = await startOllamaStandIn({ writeDelayMs: 2 });
-    tmp = tempDir();
-    writeCorpus(path.join(tmp.dir, "docs"));
-    env = {
-      OLLAMA_HOST: ollama.url,
-      GROUNDED_DB: path.join(tmp.dir, "index.db"),
-      GROUNDED_CHAT_CONCURRENCY: String(CONCURRENCY),
-      GROUNDED_CHAT_QUEUE: String(QUEUE),
-    };
-    expect((await cli(["ingest", path.join(tmp.dir, "docs")], env)).code).toBe(0);
-    service = await startService(env);
+    service = await startIndexedService({
+      standIn: { writeDelayMs: 2 },
+      env: { GROUNDED_CHAT_CONCURRENCY: String(CONCURRENCY), GROUNDED_CHAT_QUEUE: String(QUEUE) },
+    });
+    ({ ollama, env } = service);
   });
   afterAll(async () => {
     await service?.close();
-    await ollama?.close();
-    tmp?.cleanup();
   });
 
   it("50 concurrent asks: a bounded number reach the model, the rest get 429 with Retry-After, none fail", async () => {
@@ -118,7 +108,7 @@ describe("load", () => {
 
   it("serving while an ingest runs in another process: no errors, new documents appear", async () => {
     ollama.reset();
-    const more = path.join(tmp.dir, "more");
+    const more = path.join(service.dir, "more");
     fs.mkdirSync(more);
     for (let i = 0; i < 8; i++) {
       fs.writeFileSync(

@@ -1,8 +1,6 @@
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, postJson, type RunningService, readNdjson, startService } from "../helpers/app.js";
-import { writeCorpus } from "../helpers/corpus.js";
-import { tempDir } from "../helpers/tmp.js";
+import { postJson, readNdjson } from "../helpers/app.js";
+import { type IndexedService, startIndexedService } from "../helpers/indexed-service.js";
 import { type OllamaStandIn, startOllamaStandIn } from "../stand-in/ollama-stand-in.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -26,31 +24,24 @@ const askStream = (url: string, question: string, signal?: AbortSignal) =>
 /** Ollama failing under a running service: clear 503s, search keeps working, streams end cleanly. */
 describe("the service when Ollama fails", () => {
   let ollama: OllamaStandIn;
-  let tmp: ReturnType<typeof tempDir>;
-  let service: RunningService;
-  let env: Record<string, string>;
+  let service: IndexedService;
   const question = "How long is the warranty?";
 
   beforeAll(async () => {
     // Slow stream writes, so a client can hang up while the answer is still coming.
-    ollama = await startOllamaStandIn({ writeDelayMs: 4 });
-    tmp = tempDir();
-    writeCorpus(path.join(tmp.dir, "docs"));
-    env = {
-      OLLAMA_HOST: ollama.url,
-      GROUNDED_DB: path.join(tmp.dir, "index.db"),
-      GROUNDED_RETRY_BASE_MS: "20",
-      // One question at a time and none waiting: a slot that leaked would turn the next ask into a 429.
-      GROUNDED_CHAT_CONCURRENCY: "1",
-      GROUNDED_CHAT_QUEUE: "0",
-    };
-    expect((await cli(["ingest", path.join(tmp.dir, "docs")], env)).code).toBe(0);
-    service = await startService(env);
+    service = await startIndexedService({
+      standIn: { writeDelayMs: 4 },
+      env: {
+        GROUNDED_RETRY_BASE_MS: "20",
+        // One question at a time and none waiting: a slot that leaked would turn the next ask into a 429.
+        GROUNDED_CHAT_CONCURRENCY: "1",
+        GROUNDED_CHAT_QUEUE: "0",
+      },
+    });
+    ollama = service.ollama;
   });
   afterAll(async () => {
     await service?.close();
-    await ollama?.close();
-    tmp?.cleanup();
   });
 
   it("a chat model that is not pulled: 503 naming the host and the ollama pull that fixes it", async () => {

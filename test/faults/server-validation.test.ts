@@ -1,33 +1,16 @@
 import http from "node:http";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, type RunningService, startService } from "../helpers/app.js";
-import { writeCorpus } from "../helpers/corpus.js";
-import { tempDir } from "../helpers/tmp.js";
-import { type OllamaStandIn, startOllamaStandIn } from "../stand-in/ollama-stand-in.js";
+import { type IndexedService, startIndexedService } from "../helpers/indexed-service.js";
 
 /** Every bad request is a 4xx with `{error:{code,message}}`: never a 500, never a stack trace. */
 describe("request validation", () => {
-  let ollama: OllamaStandIn;
-  let tmp: ReturnType<typeof tempDir>;
-  let service: RunningService;
+  let service: IndexedService;
 
   beforeAll(async () => {
-    ollama = await startOllamaStandIn();
-    tmp = tempDir();
-    writeCorpus(path.join(tmp.dir, "docs"));
-    const env = {
-      OLLAMA_HOST: ollama.url,
-      GROUNDED_DB: path.join(tmp.dir, "index.db"),
-      GROUNDED_MAX_BODY_KB: "16",
-    };
-    expect((await cli(["ingest", path.join(tmp.dir, "docs")], env)).code).toBe(0);
-    service = await startService(env);
+    service = await startIndexedService({ env: { GROUNDED_MAX_BODY_KB: "16" } });
   });
   afterAll(async () => {
     await service?.close();
-    await ollama?.close();
-    tmp?.cleanup();
   });
 
   async function send(method: string, route: string, body?: string, type = "application/json") {
