@@ -259,6 +259,17 @@ export class IndexUnavailableError extends GroundedError {
   }
 }
 
+/** A document whose file now lies outside the folder it was indexed from (a link, an edited index). */
+export class ForbiddenFileError extends GroundedError {
+  constructor(source: string) {
+    super(
+      "forbidden_file",
+      `The file of "${source}" is not served: it is not a regular file inside the folder it was indexed from (a link to elsewhere, or the index was changed). Ingest the folder again.`,
+      { status: 403 },
+    );
+  }
+}
+
 /**
  * A model name the Ollama- and OpenAI-compatible APIs do not offer (only `grounded` and
  * `grounded:<chat-model>`); each API words it the way its clients expect.

@@ -44,6 +44,7 @@ describe("GET /openapi.json describes grounded's own API as the validators enfor
       "/api/ask",
       "/api/documents",
       "/api/documents/{id}",
+      "/api/documents/{id}/file",
       "/api/search",
       "/health",
     ]);

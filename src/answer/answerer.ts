@@ -19,6 +19,8 @@ export interface SourceRef {
   source: string;
   page: number | null;
   heading: string | null;
+  /** The document it comes from (`GET /api/documents/:id/file` serves its original file). */
+  documentId: number;
   chunkId: number;
   /** Every chunk the passage spans (neighbours retrieved together are one passage). */
   chunkIds: number[];
@@ -80,6 +82,7 @@ function toRef(c: RetrievedChunk, i: number): SourceRef {
     source: c.source,
     page: c.page,
     heading: c.heading,
+    documentId: c.documentId,
     chunkId: c.chunkId,
     chunkIds: c.chunkIds,
     text: c.text,

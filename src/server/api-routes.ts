@@ -29,6 +29,7 @@ async function readJson<T>(req: Request, schema: ZodType<T>): Promise<T> {
 }
 
 function searchResult(r: {
+  documentId: number;
   chunkId: number;
   chunkIds: number[];
   source: string;
@@ -38,6 +39,7 @@ function searchResult(r: {
   score: number;
 }) {
   return {
+    documentId: r.documentId,
     chunkId: r.chunkId,
     chunkIds: r.chunkIds,
     source: r.source,

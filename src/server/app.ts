@@ -9,6 +9,7 @@ import { jsonBodyLimit } from "./body-limit.js";
 import { errorResponseFor, unknownRouteError } from "./compat/error-shapes.js";
 import { registerOllamaApi } from "./compat/ollama-api.js";
 import { registerOpenAiApi } from "./compat/openai-api.js";
+import { registerDocumentFile } from "./document-file.js";
 import { corsOrigins, hostOriginGuard } from "./host-origin.js";
 import { registerOpenApi } from "./openapi.js";
 import { registerUploads, UPLOAD_PATH } from "./uploads.js";
@@ -40,6 +41,7 @@ export function createApp(deps: AppDeps): Hono {
   );
 
   registerApiRoutes(app, deps);
+  registerDocumentFile(app, deps);
   // Ollama's and OpenAI's APIs and the OpenAPI document; each words its own errors.
   registerOllamaApi(app, deps);
   registerOpenAiApi(app, deps);

@@ -14,6 +14,10 @@ const sourceRef = z.object({
   source: z.string().describe("The file, relative to the ingested folder"),
   page: z.number().int().nullable(),
   heading: z.string().nullable(),
+  documentId: z
+    .number()
+    .int()
+    .describe("The document it comes from: GET /api/documents/{id}/file opens the original file"),
   chunkId: z.number().int().describe("The passage's first chunk"),
   chunkIds: z
     .array(z.number().int())
@@ -137,6 +141,22 @@ function openApiDocument(config: Config, version: string) {
             "200": { description: "Deleted" },
             ...errors,
             "404": { description: "No document with this id", content: json("Error") },
+          },
+        },
+      },
+      "/api/documents/{id}/file": {
+        get: {
+          summary:
+            "The document's original file, read-only (PDF, Markdown and text inline; HTML and DOCX as downloads)",
+          parameters: [{ name: "id", in: "path", required: true, schema: { type: "integer", minimum: 0 } }],
+          responses: {
+            "200": { description: "The file as it is on disk" },
+            ...errors,
+            "403": {
+              description: "The file is no longer a regular file inside the folder it was indexed from",
+              content: json("Error"),
+            },
+            "404": { description: "No document with this id, or its file is gone", content: json("Error") },
           },
         },
       },

@@ -80,6 +80,14 @@ describe.skipIf(chromiumMissing)("the web page in headless Chromium", () => {
     expect(await text(page, "#passage-text mark")).toContain("tomato beds every morning");
     expect(await text(page, "#citations")).toContain("greenhouse.pdf, page 2");
     await page.screenshot({ path: path.join(ARTIFACTS, "web-page.png"), fullPage: true });
+
+    // The citation opens the evidence itself: the PDF, in a new tab, at the cited page.
+    expect(await text(page, "#passage-open")).toBe("Open the PDF at page 2");
+    const [tab] = await Promise.all([context.waitForEvent("page"), page.click("#passage-open")]);
+    await expect
+      .poll(() => tab.url(), { timeout: 10_000 })
+      .toMatch(/^blob:http:\/\/127\.0\.0\.1:\d+\/[0-9a-f-]+#page=2$/);
+    await tab.close();
   });
 
   it("asks in Traditional Chinese and cites the Chinese file", async () => {
@@ -159,6 +167,19 @@ describe.skipIf(chromiumMissing)("the web page in headless Chromium", () => {
     expect(await text(page, "#passage-text")).not.toContain("#");
     expect(await page.locator("#passage-text :is(h4, h5)").count()).toBeGreaterThan(0);
     expect(await text(page, "#passage-text p")).toContain("every four weeks");
+
+    // The whole file, fetched from /api/documents/:id/file, with the cited passage marked and in view.
+    expect(await text(page, "#passage-open")).toBe("Show the whole file");
+    await page.click("#passage-open");
+    await page.waitForSelector("#passage-text.whole-file mark");
+    expect(await text(page, "#passage-where")).toContain("kettle.md, the whole file");
+    expect(await text(page, "#passage-text")).toContain("Keep the receipt");
+    // One <mark> per block the passage spans (its heading, its paragraph).
+    expect((await page.locator("#passage-text mark").allTextContents()).join(" ")).toContain(
+      "every four weeks",
+    );
+    expect(await text(page, "#passage-note")).toBe("The cited passage is marked.");
+    expect(await page.locator("#passage-text mark").first().isVisible()).toBe(true);
   });
 
   it("renders Markdown by building nodes: bold, italics, lists, a marked span across them, markup as text", async () => {

@@ -29,5 +29,6 @@ export function errorSamples(): errors.GroundedError[] {
     new errors.SearchUnavailableError("exit code 1"),
     new errors.IndexUnavailableError("Cannot open the index /nope/x.db.", new Error("SQLITE_CANTOPEN")),
     new errors.UnknownModelError("llama9"),
+    new errors.ForbiddenFileError("notes/link.md"),
   ];
 }

@@ -211,6 +211,25 @@ function renderCitations(citations, sentences = []) {
 
 // Markdown sources are shown formatted (markdown.js); other text keeps its line breaks as written.
 const MARKDOWN = /\.(md|markdown)$/i;
+const PLAIN_TEXT = /\.(txt|text)$/i;
+const PDF = /\.pdf$/i;
+
+/** The source shown in the passage panel, for its "Open" button. @type {SourceRef | null} */
+let shownRef = null;
+
+/**
+ * What "Open" does for a source: a PDF opens in the browser's viewer at the cited page, a text or Markdown
+ * file is shown whole in the panel, scrolled to the passage, and anything else is downloaded.
+ * @param {SourceRef} ref
+ */
+function openLabel(ref) {
+  if (PDF.test(ref.source)) return ref.page ? `Open the PDF at page ${ref.page}` : "Open the PDF";
+  if (MARKDOWN.test(ref.source) || PLAIN_TEXT.test(ref.source)) return "Show the whole file";
+  return "Download the file";
+}
+
+/** @param {string} source */
+const fileName = (source) => source.split(/[\\/]/).pop() || "document";
 
 /**
  * Show source `ref`; `evidence` ({start, end} in its text) is the span that supports a sentence, marked.
@@ -218,10 +237,16 @@ const MARKDOWN = /\.(md|markdown)$/i;
  * @param {Evidence | null} [evidence]
  */
 function openPassage(ref, evidence = null) {
+  shownRef = ref;
+  const open = $("passage-open");
+  open.textContent = openLabel(ref);
+  open.hidden = typeof ref.documentId !== "number";
+  show($("passage-note"), "");
   $("passage-where").textContent = `[${ref.n}] ${where(ref)}`;
   show($("passage-heading"), ref.heading ?? "");
   const box = $("passage-text");
   box.replaceChildren();
+  box.classList.remove("whole-file");
   const mark = evidence && evidence.n === ref.n && evidence.end > evidence.start ? evidence : null;
   box.classList.toggle("markdown", MARKDOWN.test(ref.source));
   if (MARKDOWN.test(ref.source)) {
@@ -239,6 +264,85 @@ function openPassage(ref, evidence = null) {
 
 $("passage-close").addEventListener("click", () => {
   $("passage").hidden = true;
+});
+
+/**
+ * Where `passage` stands in `text`: exactly, or by its opening words (a file can differ from the indexed
+ * text in spaces and line ends). Null when it is not there (the file changed since it was indexed).
+ * @param {string} text
+ * @param {string} passage
+ * @returns {{ start: number, end: number } | null}
+ */
+function locate(text, passage) {
+  const exact = text.indexOf(passage);
+  if (exact >= 0) return { start: exact, end: exact + passage.length };
+  const opening = passage.trim().slice(0, 60);
+  const at = opening ? text.indexOf(opening) : -1;
+  return at >= 0 ? { start: at, end: Math.min(text.length, at + passage.trim().length) } : null;
+}
+
+/** Text around a passage shown when the whole file is very long, on either side. */
+const AROUND = 50_000;
+
+/**
+ * The whole text file of `ref` in the panel, the cited passage marked and scrolled into view.
+ * @param {SourceRef} ref
+ * @param {string} raw
+ */
+function showWholeFile(ref, raw) {
+  let text = raw.replace(/\r\n?/g, "\n");
+  let span = locate(text, ref.text);
+  let cut = "";
+  if (text.length > 4 * AROUND && span) {
+    const from = Math.max(0, span.start - AROUND);
+    text = text.slice(from, span.end + AROUND);
+    span = { start: span.start - from, end: span.end - from };
+    cut = " (a long file: the part around the passage is shown)";
+  }
+  const box = $("passage-text");
+  box.replaceChildren();
+  box.classList.add("whole-file");
+  box.classList.toggle("markdown", MARKDOWN.test(ref.source));
+  if (MARKDOWN.test(ref.source)) renderMarkdown(box, text, span);
+  else if (span) {
+    const el = document.createElement("mark");
+    el.textContent = text.slice(span.start, span.end);
+    box.append(text.slice(0, span.start), el, text.slice(span.end));
+  } else box.textContent = text;
+  $("passage-where").textContent = `[${ref.n}] ${ref.source}, the whole file`;
+  $("passage-open").hidden = true;
+  show(
+    $("passage-note"),
+    span
+      ? `The cited passage is marked${cut}.`
+      : "The passage is not in the file as it is now: it changed after it was indexed.",
+  );
+  box.querySelector("mark")?.scrollIntoView({ block: "center" });
+}
+
+$("passage-open").addEventListener("click", async () => {
+  const ref = shownRef;
+  if (!ref) return;
+  const url = `/api/documents/${ref.documentId}/file`;
+  const textual = MARKDOWN.test(ref.source) || PLAIN_TEXT.test(ref.source);
+  // Opened now, at the click, so no pop-up blocker stops it; it is pointed at the file once that arrives.
+  const win = PDF.test(ref.source) ? window.open("", "_blank") : null;
+  try {
+    const res = await api(url);
+    if (textual) return showWholeFile(ref, await res.text());
+    const blob = URL.createObjectURL(await res.blob());
+    if (win) {
+      win.location.href = ref.page ? `${blob}#page=${ref.page}` : blob;
+      return;
+    }
+    const link = document.createElement("a");
+    link.href = blob;
+    link.download = fileName(ref.source);
+    link.click();
+  } catch (error) {
+    win?.close();
+    show($("passage-note"), error instanceof Error ? error.message : String(error));
+  }
 });
 
 /**

@@ -7,6 +7,7 @@ export interface SourceRef {
   source: string;
   page: number | null;
   heading: string | null;
+  documentId: number;
   chunkId: number;
   chunkIds: number[];
   text: string;
