@@ -1,5 +1,6 @@
 import type { PDFParse } from "pdf-parse";
 import type { OcrEngine } from "./ocr.js";
+import { trackedCanvases } from "./page-canvas.js";
 
 export interface PdfOcrOptions {
   engine: OcrEngine;
@@ -35,10 +36,10 @@ export interface PageText {
  * and recognised by the engine's workers while the next page renders. A recognised text replaces the text
  * layer only when it holds more: with auto that keeps a short title page's own text, with force a page
  * whose image held nothing keeps its text layer. Returns the texts in page order, and how many pages were
- * recognised.
+ * recognised. `data` is the PDF (copied: pdf.js may take the buffer it is given).
  */
 export async function recognizePages(
-  parser: PDFParse,
+  data: Uint8Array,
   pages: readonly PageText[],
   options: PdfOcrOptions,
 ): Promise<{ texts: string[]; recognized: number }> {
@@ -48,6 +49,24 @@ export async function recognizePages(
     .filter(({ page }) => options.mode === "force" || letters(page.text) < MIN_TEXT_CHARS);
   if (chosen.length === 0) return { texts, recognized: 0 };
 
+  const { PDFParse: Parser } = await import("pdf-parse");
+  const canvases = await trackedCanvases();
+  const parser = new Parser({ data: new Uint8Array(data), verbosity: 0, CanvasFactory: canvases.Factory });
+  try {
+    return await recognize(parser, chosen, texts, options, canvases.release);
+  } finally {
+    canvases.release();
+    await parser.destroy().catch(() => undefined);
+  }
+}
+
+async function recognize(
+  parser: PDFParse,
+  chosen: Array<{ page: PageText; index: number }>,
+  texts: string[],
+  options: PdfOcrOptions,
+  releaseCanvases: () => void,
+): Promise<{ texts: string[]; recognized: number }> {
   const info = await parser.getInfo({ parsePageInfo: true, partial: chosen.map((c) => c.page.num) });
   const sizes = new Map(info.pages.map((p) => [p.pageNumber, p]));
   // One page rendering while every worker recognises one: memory stays a few page images whatever the size.
@@ -65,6 +84,8 @@ export async function recognizePages(
       imageDataUrl: false,
       imageBuffer: true,
     });
+    // The PNG is made: free the page's canvas now, not whenever the GC gets to its native memory.
+    releaseCanvases();
     const image = shot.pages[0]?.data;
     if (!image) continue;
     const job: Promise<void> = options.engine
@@ -76,12 +97,8 @@ export async function recognizePages(
           options.onPage?.({ page: page.num, done, total: chosen.length });
         },
         (error: unknown) => {
-          failure ??= new Error(
-            `page ${page.num}: ${error instanceof Error ? error.message : String(error)}`,
-            {
-              cause: error,
-            },
-          );
+          const why = error instanceof Error ? error.message : String(error);
+          failure ??= new Error(`page ${page.num}: ${why}`, { cause: error });
         },
       )
       .finally(() => inFlight.delete(job));

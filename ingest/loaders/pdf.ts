@@ -40,9 +40,7 @@ export async function loadPdf(
     const result = await parser.getText();
     pages = result.pages;
     title = await readTitle(parser);
-    if (options.ocr) pages = await withOcr(parser, pages, options.ocr, file);
   } catch (error) {
-    if (error instanceof LoaderError || (error as Error)?.name === "AbortError") throw error;
     const name = error instanceof Error ? error.name : "";
     if (name === "PasswordException") {
       throw new LoaderError(file, "is password-protected; remove the password and ingest again", error);
@@ -51,6 +49,7 @@ export async function loadPdf(
   } finally {
     await parser.destroy().catch(() => undefined);
   }
+  if (options.ocr) pages = await withOcr(data, pages, options.ocr, file);
 
   const sections: Section[] = [];
   let offset = 0;
@@ -81,15 +80,15 @@ export async function loadPdf(
   return { format: "pdf", title, sections };
 }
 
-/** The pages with their recognised text; a failure names the page and keeps the run going. */
+/** The pages with their recognised text; a failure is this file's LoaderError, naming the page. */
 async function withOcr(
-  parser: PDFParse,
+  data: Uint8Array,
   pages: { num: number; text: string }[],
   ocr: PdfOcrOptions,
   file: string,
 ): Promise<{ num: number; text: string }[]> {
   try {
-    const { texts } = await recognizePages(parser, pages, ocr);
+    const { texts } = await recognizePages(data, pages, ocr);
     return pages.map((page, i) => ({ num: page.num, text: texts[i] ?? page.text }));
   } catch (error) {
     if ((error as Error)?.name === "AbortError") throw error;
