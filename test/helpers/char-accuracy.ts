@@ -14,12 +14,20 @@ export function editDistance(a: string, b: string): number {
   return prev[y.length] ?? 0;
 }
 
-/** Runs of white space as one space, line breaks included: OCR's line breaks are not what is measured. */
-const squeeze = (text: string) => text.replace(/\s+/g, " ").trim();
+/**
+ * Runs of white space as one space, line breaks included (OCR's line breaks are not what is measured), or
+ * no white space at all, for Chinese, where spaces carry nothing.
+ */
+const squeeze = (text: string, spaces: "squeeze" | "ignore") =>
+  spaces === "ignore" ? text.replace(/\s+/g, "") : text.replace(/\s+/g, " ").trim();
 
 /** 1 − edit distance / length of the truth, on white-space-squeezed text (0 when worse than nothing). */
-export function charAccuracy(truth: string, recognised: string): number {
-  const t = squeeze(truth);
-  const r = squeeze(recognised);
+export function charAccuracy(
+  truth: string,
+  recognised: string,
+  spaces: "squeeze" | "ignore" = "squeeze",
+): number {
+  const t = squeeze(truth, spaces);
+  const r = squeeze(recognised, spaces);
   return t.length === 0 ? (r.length === 0 ? 1 : 0) : Math.max(0, 1 - editDistance(t, r) / [...t].length);
 }

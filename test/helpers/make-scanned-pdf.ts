@@ -29,6 +29,44 @@ export interface RenderScanOptions {
   /** Page size in inches; default a quarter of a Letter page, which keeps the tests fast. */
   widthIn?: number;
   heightIn?: number;
+  /** A scanner's flaws: the page turned by this many degrees, grey specks, JPEG quality (default 90). */
+  skewDeg?: number;
+  specksPerMegapixel?: number;
+  jpegQuality?: number;
+}
+
+/** The same flaws for the same page every run (a small linear congruential generator). */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+/** Lines that fit the page's text width: words wrapped at spaces, text without spaces (CJK) anywhere. */
+export function wrapParagraphs(paragraphs: string[], options: RenderScanOptions = {}): string[] {
+  const dpi = options.dpi ?? 200;
+  const widthIn = options.widthIn ?? 4.25;
+  const maxWidth = (widthIn - 2 * (widthIn >= 8 ? 1 : 0.5)) * dpi;
+  const ctx = createCanvas(10, 10).getContext("2d");
+  ctx.font = `${Math.round(((options.fontPt ?? 12) * dpi) / 72)}px "${options.font ?? "sans-serif"}"`;
+  const lines: string[] = [];
+  for (const paragraph of paragraphs) {
+    if (lines.length) lines.push("");
+    const units = paragraph.includes(" ")
+      ? paragraph.split(" ").map((w, i) => (i ? ` ${w}` : w))
+      : [...paragraph];
+    let line = "";
+    for (const unit of units) {
+      if (line && ctx.measureText(line + unit).width > maxWidth) {
+        lines.push(line);
+        line = unit.trimStart();
+      } else line += unit;
+    }
+    if (line) lines.push(line);
+  }
+  return lines;
 }
 
 /** Black text on white, one line per entry, left-aligned with a one-inch margin (half for small pages). */
@@ -45,10 +83,22 @@ export function renderScan(lines: string[], options: RenderScanOptions = {}): Sc
   ctx.fillStyle = "#000000";
   ctx.font = `${fontPx}px "${options.font ?? "sans-serif"}"`;
   ctx.textBaseline = "top";
+  if (options.skewDeg) {
+    ctx.translate(width / 2, height / 2);
+    ctx.rotate((options.skewDeg * Math.PI) / 180);
+    ctx.translate(-width / 2, -height / 2);
+  }
   lines.forEach((line, i) => {
     ctx.fillText(line, margin, margin + i * Math.round(fontPx * 1.5));
   });
-  return { kind: "scan", jpeg: canvas.toBuffer("image/jpeg", 90), width, height, dpi };
+  ctx.resetTransform();
+  const next = random(lines.join("").length + 1);
+  const specks = Math.round(((options.specksPerMegapixel ?? 0) * width * height) / 1e6);
+  for (let i = 0; i < specks; i++) {
+    ctx.fillStyle = `rgba(0,0,0,${0.2 + 0.5 * next()})`;
+    ctx.fillRect(next() * width, next() * height, 1 + next() * 2, 1 + next() * 2);
+  }
+  return { kind: "scan", jpeg: canvas.toBuffer("image/jpeg", options.jpegQuality ?? 90), width, height, dpi };
 }
 
 /**
