@@ -132,19 +132,23 @@ export function createOcrEngine(options: OcrEngineOptions): OcrEngine {
 const CJK =
   "\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Script=Bopomofo}\\u3000-\\u303f\\uff01-\\uff60";
 const BETWEEN_CJK = new RegExp(`(?<=[${CJK}])[ \\t]+(?=[${CJK}])`, "gu");
-/** Tesseract reads a full-width comma as "," and sets it apart: "歸還 , 每本" becomes "歸還,每本". */
+/** Tesseract reads a full-width comma as "," and sets it apart: "歸還 , 每本" becomes "歸還，每本". */
 const BEFORE_PUNCT = new RegExp(`(?<=[${CJK}])[ \\t]+(?=[,.;:!?])`, "gu");
 const AFTER_PUNCT = new RegExp(`(?<=[${CJK}][,.;:!?])[ \\t]+(?=[${CJK}])`, "gu");
+const HALF_WIDTH_PUNCT = new RegExp(`(?<=[${CJK}])[,;:!?](?=[${CJK}])`, "gu");
+const FULL_WIDTH: Record<string, string> = { ",": "，", ";": "；", ":": "：", "!": "！", "?": "？" };
 
 /**
  * Tesseract's text as grounded stores text: normalised like every loader's, without the spaces it puts
- * between CJK characters (spaces between Latin words stay), trailing spaces and runs of blank lines.
+ * between CJK characters (spaces between Latin words stay), with the full-width form of punctuation it read
+ * as ASCII between two CJK characters, and without trailing spaces and runs of blank lines.
  */
 export function cleanOcrText(text: string): string {
   return normalizeText(text)
     .replace(BETWEEN_CJK, "")
     .replace(BEFORE_PUNCT, "")
     .replace(AFTER_PUNCT, "")
+    .replace(HALF_WIDTH_PUNCT, (p) => FULL_WIDTH[p] ?? p)
     .replace(/[ \t]+$/gm, "")
     .replace(/\n{3,}/g, "\n\n")
     .trim();
