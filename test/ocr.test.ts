@@ -121,6 +121,14 @@ describe("scanned PDFs, read by real OCR", () => {
     expect(progress).toEqual([{ page: 2, done: 1, total: 1 }]);
   });
 
+  it("keeps a short text layer that OCR reads no better (a title page)", async () => {
+    const file = await write("title.pdf", makeScannedPdf([{ kind: "text", lines: ["Chapter 3"] }]));
+    const progress: OcrPageProgress[] = [];
+    const doc = await load(file, progress);
+    expect(progress).toEqual([{ page: 1, done: 1, total: 1 }]);
+    expect(doc.sections.map((s) => s.text)).toEqual(["Chapter 3"]);
+  });
+
   it("recognises every page when forced", async () => {
     const file = await write(
       "forced.pdf",
@@ -140,6 +148,24 @@ describe("scanned PDFs, read by real OCR", () => {
     expect((error as LoaderError).message).toMatch(
       /has no text layer and OCR \(eng\+chi_tra\) found no text on its 1 page either; .*GROUNDED_OCR_LANGS.*run OCR on it yourself, e\.g\. ocrmypdf/,
     );
+  });
+
+  it("turns a failed recognition into this file's error, naming the page", async () => {
+    const file = await write(
+      "crash.pdf",
+      makeScannedPdf([{ kind: "text", lines: ENGLISH_1 }, renderScan([])]),
+    );
+    const crashing: OcrEngine = {
+      langs: "eng",
+      workers: 1,
+      recognize: () => Promise.reject(new Error("worker crashed")),
+      close: async () => {},
+    };
+    const error = await loadFile(file, { maxBytes: MB, ocr: { engine: crashing, mode: "auto" } }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(LoaderError);
+    expect((error as LoaderError).message).toMatch(/could not be read by OCR \(page 2: worker crashed\)/);
   });
 
   it("without OCR, a scan keeps today's error", async () => {
