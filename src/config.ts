@@ -57,7 +57,7 @@ export interface Config {
   readonly cli: string;
 }
 
-export type OcrMode = "off" | "auto" | "force";
+type OcrMode = "off" | "auto" | "force";
 
 /** Where paths are read from: the user's folder for paths they give, `base` for the default index. */
 export interface ConfigDirs {

@@ -18,9 +18,9 @@ export interface OcrPageProgress {
 }
 
 /** Fewer letters and digits than this is "almost no text": a scanner's stamp, a page number, a blank page. */
-export const MIN_TEXT_CHARS = 20;
+const MIN_TEXT_CHARS = 20;
 /** Pages are rendered at this resolution, what tesseract reads best... */
-export const RENDER_DPI = 300;
+const RENDER_DPI = 300;
 /** ...unless the page is so large that the image would pass this many pixels (an A0 plan, a long receipt). */
 const MAX_PIXELS = 36_000_000;
 

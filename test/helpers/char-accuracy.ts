@@ -1,5 +1,5 @@
 /** Edit distance (insertions, deletions, substitutions) between two strings, by code point. */
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   const x = [...a];
   const y = [...b];
   let prev = Array.from({ length: y.length + 1 }, (_, j) => j);
