@@ -31,6 +31,16 @@ export function createProgress(out: Output, startedAt = performance.now()) {
         out.write(`${e.status.padEnd(8)} ${e.source}${detail}\n`);
         return;
       }
+      if (e.type === "ocr") {
+        // OCR takes seconds a page: a line for each, or the status line on a terminal.
+        const line = `ocr      ${e.source}: page ${e.page} (${e.done} of ${e.total})`;
+        if (!out.isTTY) out.write(`${line}\n`);
+        else {
+          out.write(`\r\x1b[2K${line}`);
+          statusShown = true;
+        }
+        return;
+      }
       if (!out.isTTY) return;
       const now = performance.now();
       if (now - lastDraw < 100) return;

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { type Chunk, contextLine } from "../src/document.js";
 import type { ChunkToStore, Store } from "../src/store/store.js";
 import { chunkDocument } from "./chunker.js";
-import { parseFile, readFileChecked } from "./loaders/index.js";
+import { type ParseOptions, parseFile, readFileChecked } from "./loaders/index.js";
 
 /** One file on its way into the index: loaded and chunked, its vectors arriving batch by batch. */
 export interface FileJob {
@@ -30,6 +30,8 @@ export interface PrepareOptions {
   reindex: boolean;
   maxFileBytes: number;
   chunking: { targetTokens: number; overlapTokens: number; maxTokens: number };
+  /** What the loader is told for this file (OCR, with progress naming the file). */
+  parse?: (file: string, source: string) => ParseOptions;
 }
 
 /**
@@ -41,14 +43,14 @@ export async function prepareFile(
   source: string,
   root: string,
   readAhead: Promise<Buffer | null>,
-  { store, model, reindex, maxFileBytes, chunking }: PrepareOptions,
+  { store, model, reindex, maxFileBytes, chunking, parse }: PrepareOptions,
 ): Promise<FileJob | null> {
   // Size, emptiness and read errors are checked (and worded) once, by the loader's reader.
   const bytes = (await readAhead) ?? (await readFileChecked(file, maxFileBytes));
   const hash = createHash("sha256").update(bytes).digest("hex");
   const existing = store.documentByPath(file);
   if (existing && existing.hash === hash && existing.embedModel === model && !reindex) return null;
-  const doc = await parseFile(file, bytes);
+  const doc = await parseFile(file, bytes, parse?.(file, source));
   const chunks = chunkDocument(doc, chunking);
   const pages = doc.format === "pdf" ? Math.max(0, ...doc.sections.map((s) => s.page ?? 0)) : null;
   return {

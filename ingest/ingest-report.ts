@@ -15,7 +15,9 @@ export type IngestEvent =
       /** How an added or updated file was read, when the user should know (a legacy encoding). */
       note?: string;
     }
-  | { type: "progress"; files: number; chunksQueued: number; chunksEmbedded: number };
+  | { type: "progress"; files: number; chunksQueued: number; chunksEmbedded: number }
+  /** A PDF page read by OCR: `done` of the file's `total` pages to recognise. */
+  | { type: "ocr"; source: string; path: string; page: number; done: number; total: number };
 
 export interface IngestSummary {
   added: number;

@@ -9,6 +9,8 @@ import { createBatcher } from "./batcher.js";
 import { createCommitQueue } from "./commit-queue.js";
 import { type FileJob, type PrepareOptions, prepareFile } from "./file-job.js";
 import { createIngestReport, type IngestEvent, type IngestSummary } from "./ingest-report.js";
+import type { ParseOptions } from "./loaders/index.js";
+import { createOcrEngine, type OcrEngine } from "./loaders/ocr.js";
 import { readingAhead } from "./read-ahead.js";
 import { sourceFor, walk } from "./walk.js";
 
@@ -71,12 +73,22 @@ export async function ingest(
   const info = await embedder.info(options.signal);
   prepareIndex(store, info, options.reindex ?? false);
   let dimensions = info.dimensions;
+  // Checks GROUNDED_OCR_LANGS now; workers start at the first page that needs them and end with the run.
+  const ocr: OcrEngine | undefined =
+    config.ocr === "off" ? undefined : createOcrEngine({ langs: config.ocrLangs });
+  const parse = (file: string, source: string): ParseOptions => {
+    if (!ocr || config.ocr === "off") return {};
+    const onPage = (p: { page: number; done: number; total: number }) =>
+      report.emit({ type: "ocr", source, path: file, ...p });
+    return { ocr: { engine: ocr, mode: config.ocr, signal: options.signal, onPage } };
+  };
   const prepare: PrepareOptions = {
     store,
     model: info.model,
     reindex: options.reindex ?? false,
     maxFileBytes: config.maxFileBytes,
     chunking: chunkSizes(config, info.contextLength),
+    parse,
   };
 
   let files = 0;
@@ -202,6 +214,7 @@ export async function ingest(
   } finally {
     // Whatever happens (an abort, a fatal error), documents that are complete get stored.
     commits.flush();
+    await ocr?.close();
   }
   report.summary.embedRequests = batcher.requests;
   if (fatal) throw fatal;

@@ -49,9 +49,15 @@ export interface Config {
   readonly exactSearch: boolean;
   /** Worker threads that run searches off the event loop in `serve`; 0 = on the main thread. */
   readonly searchWorkers: number;
+  /** OCR of PDF pages at ingest: off, auto (pages with no or almost no text) or force (every page). */
+  readonly ocr: OcrMode;
+  /** Tesseract languages for OCR, e.g. ["eng", "chi_tra"]; their data packages are checked when OCR starts. */
+  readonly ocrLangs: readonly string[];
   /** How the user runs grounded (`grounded` or `npm run grounded --`), for messages that say what to run. */
   readonly cli: string;
 }
+
+type OcrMode = "off" | "auto" | "force";
 
 /** Where paths are read from: the user's folder for paths they give, `base` for the default index. */
 export interface ConfigDirs {
@@ -105,6 +111,26 @@ function hostList(env: Env, name: string): string[] {
   return entries;
 }
 
+function ocrMode(env: Env): OcrMode {
+  const v = (str(env, "GROUNDED_OCR") ?? "auto").toLowerCase();
+  if (v === "off" || v === "auto" || v === "force") return v;
+  throw new ConfigError(
+    `GROUNDED_OCR=${env.GROUNDED_OCR} is not a mode. Use off (no OCR), auto (pages with no text; the default) or force (every page).`,
+  );
+}
+
+/** GROUNDED_OCR_LANGS: tesseract language codes joined by "+", e.g. eng+chi_tra. */
+function ocrLangs(env: Env): string[] {
+  const raw = str(env, "GROUNDED_OCR_LANGS") ?? "eng+chi_tra";
+  const langs = raw.split("+").map((l) => l.trim().toLowerCase());
+  if (!langs.every((l) => /^[a-z][a-z0-9_]*$/.test(l))) {
+    throw new ConfigError(
+      `GROUNDED_OCR_LANGS=${raw} is not a list of tesseract language codes. Join codes with "+", e.g. GROUNDED_OCR_LANGS=eng+chi_tra (chi_sim for Simplified Chinese).`,
+    );
+  }
+  return langs;
+}
+
 /** Pure: the same env and overrides always give the same frozen config. */
 export function loadConfig(env: Env, overrides: ConfigOverrides = {}, dirs: ConfigDirs = {}): Config {
   const picked = Object.fromEntries(
@@ -138,6 +164,8 @@ export function loadConfig(env: Env, overrides: ConfigOverrides = {}, dirs: Conf
     maxUploadBytes: int(env, "GROUNDED_MAX_UPLOAD_MB", 50, 1) * 1024 * 1024,
     exactSearch: bool(env, "GROUNDED_EXACT_SEARCH"),
     searchWorkers: int(env, "GROUNDED_SEARCH_WORKERS", 2, 0),
+    ocr: ocrMode(env),
+    ocrLangs: Object.freeze(ocrLangs(env)),
     cli: commandForm(env),
   };
   const merged: Config = { ...base, ...picked } as Config;
