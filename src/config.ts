@@ -42,6 +42,8 @@ export interface Config {
   /** Questions sent to the chat model at the same time, and how many may wait. */
   readonly chatConcurrency: number;
   readonly chatQueue: number;
+  /** Uploads that may wait for the server's index writer; more get 429. */
+  readonly ingestQueue: number;
   readonly maxBodyBytes: number;
   /** Largest file the web page may upload (POST /api/documents), in bytes. */
   readonly maxUploadBytes: number;
@@ -160,6 +162,7 @@ export function loadConfig(env: Env, overrides: ConfigOverrides = {}, dirs: Conf
     allowedHosts: Object.freeze(hostList(env, "GROUNDED_ALLOWED_HOSTS")),
     chatConcurrency: int(env, "GROUNDED_CHAT_CONCURRENCY", 1, 1),
     chatQueue: int(env, "GROUNDED_CHAT_QUEUE", 16, 0),
+    ingestQueue: int(env, "GROUNDED_INGEST_QUEUE", 8, 0),
     maxBodyBytes: int(env, "GROUNDED_MAX_BODY_KB", 256, 1) * 1024,
     maxUploadBytes: int(env, "GROUNDED_MAX_UPLOAD_MB", 50, 1) * 1024 * 1024,
     exactSearch: bool(env, "GROUNDED_EXACT_SEARCH"),

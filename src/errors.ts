@@ -146,6 +146,19 @@ export class BusyError extends GroundedError {
   }
 }
 
+/** Too many uploads waiting to be indexed (GROUNDED_INGEST_QUEUE). */
+export class IngestBusyError extends GroundedError {
+  readonly retryAfterSeconds: number;
+  constructor(retryAfterSeconds: number) {
+    super(
+      "ingest_busy",
+      `Too many files are waiting to be indexed. Try again in ${retryAfterSeconds} s, or put the files in a folder and run \`grounded ingest <folder>\`.`,
+      { status: 429 },
+    );
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
 /** A known route asked with a method it does not answer; `allow` lists the ones it does. */
 export class MethodNotAllowedError extends GroundedError {
   readonly allow: string[];

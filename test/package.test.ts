@@ -50,6 +50,7 @@ describe("the packed package gives a working `grounded` command", () => {
       "bin/grounded.mjs",
       "cli/main.ts",
       "src/retrieval/search-worker.mjs",
+      "ingest/writer-worker.mjs",
       "src/server/web/app.js",
     ])
       expect(files).toContain(f);

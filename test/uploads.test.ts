@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { safeUploadName } from "../src/server/upload-name.js";
 import { postJson, type RunningService, startService } from "./helpers/app.js";
 import { tempDir } from "./helpers/tmp.js";
+import { until } from "./helpers/until.js";
 import { type OllamaStandIn, startOllamaStandIn } from "./stand-in/ollama-stand-in.js";
 
 function upload(
@@ -82,6 +83,19 @@ describe("POST /api/documents: upload one file, saved next to the index and inge
     expect(body.error.code).toBe("file_too_large");
     expect(body.error.message).toContain("1 MB");
     expect(fs.existsSync(path.join(uploads(), "big.txt"))).toBe(false);
+    // Streamed to disk as it arrived: the part written before the limit was hit is gone too.
+    expect(fs.readdirSync(uploads()).filter((f) => f.endsWith(".part"))).toEqual([]);
+  });
+
+  it("two files in one upload: 400, and neither is kept", async () => {
+    const form = new FormData();
+    form.append("file", new Blob(["# One\n\nFirst.\n"]), "one.md");
+    form.append("file", new Blob(["# Two\n\nSecond.\n"]), "two.md");
+    const res = await fetch(`${service.url}/api/documents`, { method: "POST", body: form });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as Record<string, any>).error.message).toBe("Send exactly one file (got 2).");
+    const left = fs.readdirSync(uploads());
+    expect(left.filter((f) => f.endsWith(".part") || f === "one.md" || f === "two.md")).toEqual([]);
   });
 
   it("a file with no text is a 422 in words, and is not left behind", async () => {
@@ -109,6 +123,48 @@ describe("POST /api/documents: upload one file, saved next to the index and inge
     expect(none.status).toBe(400);
     const json = await postJson(`${service.url}/api/documents`, { file: "x" });
     expect(json.status).toBe(415);
+  });
+});
+
+describe("uploads wait in a bounded queue for the server's writer thread", () => {
+  let ollama: OllamaStandIn;
+  let tmp: ReturnType<typeof tempDir>;
+  let service: RunningService;
+
+  beforeAll(async () => {
+    ollama = await startOllamaStandIn();
+    tmp = tempDir();
+    service = await startService({
+      OLLAMA_HOST: ollama.url,
+      GROUNDED_DB: path.join(tmp.dir, "grounded.db"),
+      GROUNDED_INGEST_QUEUE: "0",
+      GROUNDED_EMBED_BATCH: "1",
+      GROUNDED_EMBED_CONCURRENCY: "1",
+    });
+  });
+  afterAll(async () => {
+    await service?.close();
+    await ollama?.close();
+    tmp?.cleanup();
+  });
+
+  it("beyond GROUNDED_INGEST_QUEUE an upload gets 429 with Retry-After at once; the one being written completes", async () => {
+    // Hundreds of chunks embedded one per request: the writer is busy for a while.
+    const long = Array.from(
+      { length: 400 },
+      (_, i) => `## Part ${i}\n\nThe pump ${i} is serviced in week ${i}.\n`,
+    ).join("\n");
+    const first = upload(service.url, "long.md", long);
+    await until("the long upload to be embedding", () => ollama.requestsTo("/api/embed").length > 0, 30_000);
+    const refused = await upload(service.url, "small.md", "# Small\n\nA small note.\n");
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("retry-after")).toMatch(/^\d+$/);
+    const body = (await refused.json()) as Record<string, any>;
+    expect(body.error.code).toBe("ingest_busy");
+    expect(body.error.message).toMatch(/waiting to be indexed\. Try again in \d+ s/);
+    expect((await first).status).toBe(201);
+    // Once the writer is free, the same upload goes through.
+    expect((await upload(service.url, "small.md", "# Small\n\nA small note.\n")).status).toBe(201);
   });
 });
 

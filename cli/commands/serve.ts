@@ -1,4 +1,4 @@
-import type { IndexWriter } from "../../ingest/index-writer.js";
+import type { ThreadedWriter } from "../../ingest/threaded-writer.js";
 import { createApp } from "../../src/server/app.js";
 import { assertAddressAllowed, type Listening, listen } from "../../src/server/listen.js";
 import { createService } from "../../src/service/service.js";
@@ -44,7 +44,7 @@ export async function serve(
   });
   for (const w of runtime.warnings) err.write(`\n!! ${w}\n\n`);
   let server: Listening;
-  let writer: IndexWriter;
+  let writer: ThreadedWriter;
   try {
     const wired = createServerWriter(runtime, {
       onEvent: onceEachFailure(createProgress({ write: (t) => out.write(t), isTTY: false }).onEvent),
@@ -72,6 +72,7 @@ export async function serve(
   for (const w of watches) w.close();
   await server.close();
   await Promise.all(watches.map((w) => w.idle()));
+  await writer.close();
   await runtime.close();
   return 0;
 }

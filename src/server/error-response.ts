@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { ZodError } from "zod";
-import { BusyError, GroundedError, MethodNotAllowedError } from "../errors.js";
+import { BusyError, GroundedError, IngestBusyError, MethodNotAllowedError } from "../errors.js";
 
 export interface ErrorBody {
   error: { code: string; message: string };
@@ -14,7 +14,8 @@ export function toErrorResponse(err: unknown): {
   headers: Record<string, string>;
 } {
   const headers: Record<string, string> = {};
-  if (err instanceof BusyError) headers["Retry-After"] = String(err.retryAfterSeconds);
+  if (err instanceof BusyError || err instanceof IngestBusyError)
+    headers["Retry-After"] = String(err.retryAfterSeconds);
   if (err instanceof MethodNotAllowedError) headers.Allow = err.allow.join(", ");
   if (err instanceof GroundedError)
     return { status: err.status, body: { error: { code: err.code, message: err.message } }, headers };

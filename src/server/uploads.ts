@@ -1,17 +1,12 @@
-import { randomUUID } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
 import type { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Config } from "../config.js";
-import {
-  FileTooLargeError,
-  UnsupportedMediaTypeError,
-  UploadsUnavailableError,
-  ValidationError,
-} from "../errors.js";
+import { FileTooLargeError, UnsupportedMediaTypeError, UploadsUnavailableError } from "../errors.js";
 import type { DocumentRecord, Store } from "../store/store.js";
 import { documentView } from "./document-view.js";
+import { receiveFile } from "./multipart-file.js";
 import { safeUploadName } from "./upload-name.js";
 
 /** What the server needs from the ingest side to take uploads; wired by `grounded serve`. */
@@ -56,29 +51,24 @@ export function registerUploads(
     if (!(c.req.header("content-type") ?? "").toLowerCase().startsWith("multipart/form-data")) {
       throw new UnsupportedMediaTypeError("Send the file as multipart/form-data with one field named file.");
     }
-    const form = await c.req.parseBody({ all: true });
-    const files = Object.values(form)
-      .flat()
-      .filter((v): v is File => v instanceof File);
-    if (files.length !== 1) throw new ValidationError(`Send exactly one file (got ${files.length}).`);
-    const file = files[0] as File;
-    if (file.size > config.maxUploadBytes) throw tooLarge(config);
-    const name = safeUploadName(file.name);
+    const dir = uploadsDir(config);
+    const received = await receiveFile(c.req.raw, {
+      maxBytes: config.maxUploadBytes,
+      dir,
+      maxMb: Math.round(config.maxUploadBytes / 1024 / 1024),
+      cli: config.cli,
+    });
+    const name = safeUploadName(received.name);
     const ext = name ? path.extname(name).toLowerCase() : "";
     if (!name || !uploads.extensions.includes(ext)) {
+      await fs.rm(received.partial, { force: true });
       throw new UnsupportedMediaTypeError(
-        `"${file.name}" is not a type grounded can read; upload one of: ${uploads.extensions.join(", ")}.`,
+        `"${received.name}" is not a type grounded can read; upload one of: ${uploads.extensions.join(", ")}.`,
         "unsupported_file_type",
       );
     }
-
-    const dir = uploadsDir(config);
-    await fs.mkdir(dir, { recursive: true });
     const target = path.join(dir, name);
-    // Written under a hidden name and renamed, so a watcher or a crash never sees half a file.
-    const partial = path.join(dir, `.${randomUUID()}.part`);
-    await fs.writeFile(partial, new Uint8Array(await file.arrayBuffer()));
-    await fs.rename(partial, target);
+    await fs.rename(received.partial, target);
     const existed = store.documentByPath(target) !== undefined;
     try {
       const doc = await uploads.ingestFile(target);

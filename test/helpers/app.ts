@@ -38,7 +38,7 @@ export interface RunningService {
 export async function startService(env: Record<string, string | undefined>): Promise<RunningService> {
   const config = loadConfig({ GROUNDED_PORT: "0", ...env });
   const runtime = await createService(config, undefined, { searchWorkers: true });
-  const { uploads } = createServerWriter(runtime);
+  const { uploads, writer } = createServerWriter(runtime);
   const app = createApp({ ...runtime, version: "test", uploads });
   const server: Listening = await listen(app, config);
   return {
@@ -47,6 +47,7 @@ export async function startService(env: Record<string, string | undefined>): Pro
     config,
     close: async () => {
       await server.close();
+      await writer.close();
       await runtime.close();
     },
   };

@@ -30,5 +30,6 @@ export function errorSamples(): errors.GroundedError[] {
     new errors.IndexUnavailableError("Cannot open the index /nope/x.db.", new Error("SQLITE_CANTOPEN")),
     new errors.UnknownModelError("llama9"),
     new errors.ForbiddenFileError("notes/link.md"),
+    new errors.IngestBusyError(10),
   ];
 }

@@ -1,0 +1,43 @@
+import { parentPort, workerData } from "node:worker_threads";
+import type { Config } from "../src/config.js";
+import { createOllamaClient } from "../src/ollama/client.js";
+import { serializeError } from "../src/retrieval/search-pool.js";
+import { openStore } from "../src/store/store.js";
+import { createIndexWriter } from "./index-writer.js";
+import type { FromWriter, ToWriter } from "./threaded-writer.js";
+
+/**
+ * The index writer of a running server, on a thread of its own (threaded-writer.ts): reading, parsing,
+ * OCR, chunking, full-text terms and the SQLite writes all happen here, so searches and answers on the
+ * main thread are not held up by an upload or a watched folder. It has its own read-write connection;
+ * SQLite's WAL lets the server's readers go on meanwhile.
+ */
+const port = parentPort;
+if (!port) throw new Error("writer-thread.ts runs as a worker thread only");
+const { config } = workerData as { config: Config };
+const post = (message: FromWriter) => port.postMessage(message);
+
+const store = openStore(config.db);
+const writer = createIndexWriter({
+  config,
+  store,
+  client: createOllamaClient({ host: config.ollamaHost, timeoutMs: config.ollamaTimeoutMs }),
+  onEvent: (event) => post({ type: "event", event }),
+  onMove: (from, to) => post({ type: "move", from, to }),
+  warn: (message) => post({ type: "warn", message }),
+});
+
+port.on("message", async (message: ToWriter) => {
+  if (message.type === "close") {
+    store.close();
+    port.close();
+    return;
+  }
+  try {
+    const result =
+      message.type === "ingestFile" ? await writer.ingestFile(message.path) : await writer.sync(message.path);
+    post({ type: "done", id: message.id, result });
+  } catch (e) {
+    post({ type: "failed", id: message.id, error: serializeError(e) });
+  }
+});
