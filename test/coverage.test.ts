@@ -12,14 +12,14 @@ import {
 } from "../src/calibration.js";
 import { loadConfig } from "../src/config.js";
 import { conversationContext, foldVectors } from "../src/conversation.js";
-import { type Calibration, judgeCoverage } from "../src/coverage.js";
+import { CALIBRATION_VERSION, type Calibration, judgeCoverage } from "../src/coverage.js";
 import { createRetriever, type Retriever } from "../src/retriever.js";
 import { openStore, type Store } from "../src/store/store.js";
 import { writeCorpus } from "./helpers/corpus.js";
 import { tempDir } from "./helpers/tmp.js";
 
 const calibration = (lexical: number[], similarity: number[] | null = null): Calibration => ({
-  version: 1,
+  version: CALIBRATION_VERSION,
   chunks: 100,
   embedModel: "m",
   lexical: [...lexical].sort((a, b) => a - b),
@@ -149,7 +149,9 @@ describe("calibration and follow-ups on a real index", () => {
   it("ingest stores a calibration of the index, current until the index changes by a fifth", async () => {
     const stored = readCalibration(store);
     const { chunks } = store.counts();
-    expect(stored).toMatchObject({ version: 1, chunks, embedModel: "builtin" });
+    expect(stored).toMatchObject({ version: CALIBRATION_VERSION, chunks, embedModel: "builtin" });
+    // A calibration measured before the own-document fix is measured again.
+    expect(calibrationCurrent(stored && { ...stored, version: 1 as never }, chunks, "builtin")).toBe(false);
     expect(stored?.lexical.length).toBeGreaterThan(10);
     expect(stored?.lexical).toEqual([...(stored?.lexical ?? [])].sort((a, b) => a - b));
     expect(calibrationCurrent(stored, chunks, "builtin")).toBe(true);
@@ -167,6 +169,39 @@ describe("calibration and follow-ups on a real index", () => {
     store.setMeta(CALIBRATION_KEY, "not json");
     expect(readCalibration(store)).toBeNull();
     expect(await ensureCalibration(store, embedder)).toEqual(stored);
+  });
+
+  it("leaves a pseudo-question's own document out of both sides of its search", async () => {
+    // Three long documents on one topic: a pseudo-question's own chunks would fill its top ten, and with
+    // them left out afterwards nothing would remain. Every pseudo-question shares words with the others.
+    const dir = path.join(tmp.dir, "papers");
+    fs.mkdirSync(dir, { recursive: true });
+    const topics = ["ferry", "tram", "bus"];
+    for (const [d, topic] of topics.entries()) {
+      const paragraphs = Array.from(
+        { length: 24 },
+        (_, p) =>
+          `Section ${p} of the ${topic} timetable study. The ${topic} service on route ${d * 100 + p} carried passengers between the harbour and the station every morning, and the council measured delays in minutes for each week of the survey period.`,
+      );
+      fs.writeFileSync(path.join(dir, `${topic}.md`), paragraphs.join("\n\n"));
+    }
+    const papers = openStore(path.join(tmp.dir, "papers.db"));
+    try {
+      await ingest(
+        {
+          store: papers,
+          embedder,
+          config: loadConfig({ GROUNDED_CHUNK_TOKENS: "64", GROUNDED_CHUNK_OVERLAP: "0" }),
+        },
+        { roots: [dir] },
+      );
+      expect(papers.counts().chunks).toBeGreaterThan(30);
+      const c = readCalibration(papers);
+      expect(c?.lexical.length).toBeGreaterThan(10);
+      expect(Math.min(...(c?.lexical ?? [0]))).toBeGreaterThan(0);
+    } finally {
+      papers.close();
+    }
   });
 
   it("cuts question-sized pseudo-questions from a passage", () => {
