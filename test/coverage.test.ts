@@ -45,9 +45,18 @@ describe("the coverage decision (src/coverage.ts)", () => {
   });
 
   it("sends the middle to the chat model as partial", () => {
-    expect(judgeCoverage({ lexical: 0.3, similarity: 0.6 }, absent, 6).coverage).toBe("partial");
+    expect(judgeCoverage({ lexical: 0.35, similarity: 0.6 }, absent, 6).coverage).toBe("partial");
     // Standing above every absent question but holding less than half of the question: not "answered".
     expect(judgeCoverage({ lexical: 0.45, similarity: null }, absent, 6).coverage).toBe("partial");
+  });
+
+  it("refuses a question no passage holds a third of, even when it stands above the calibration's median", () => {
+    // 0.3 beats three quarters of the absent-document questions, yet no passage holds a third of it.
+    const j = judgeCoverage({ lexical: 0.3, similarity: 0.6 }, absent, 6);
+    expect(j.standing.lexical).toBeGreaterThan(0.7);
+    expect(j.coverage).toBe("not_covered");
+    // A clear vector side still lifts it to partial.
+    expect(judgeCoverage({ lexical: 0.3, similarity: 0.9 }, absent, 6).coverage).toBe("partial");
   });
 
   it("lets a clear vector side lift a weak lexical one to partial, never a question that shares nothing", () => {
