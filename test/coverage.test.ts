@@ -12,7 +12,7 @@ import {
   readCalibration,
 } from "../src/retrieval/calibration.js";
 import { conversationContext, foldVectors } from "../src/retrieval/conversation.js";
-import { type Calibration, judgeCoverage } from "../src/retrieval/coverage.js";
+import { CALIBRATION_VERSION, type Calibration, judgeCoverage } from "../src/retrieval/coverage.js";
 import { createRetriever } from "../src/retrieval/retriever.js";
 import type { Retriever } from "../src/retrieval/types.js";
 import { openStore, type Store } from "../src/store/store.js";
@@ -20,7 +20,7 @@ import { writeCorpus } from "./helpers/corpus.js";
 import { tempDir } from "./helpers/tmp.js";
 
 const calibration = (lexical: number[], similarity: number[] | null = null): Calibration => ({
-  version: 1,
+  version: CALIBRATION_VERSION,
   chunks: 100,
   embedModel: "m",
   lexical: [...lexical].sort((a, b) => a - b),
@@ -46,9 +46,18 @@ describe("the coverage decision (src/retrieval/coverage.ts)", () => {
   });
 
   it("sends the middle to the chat model as partial", () => {
-    expect(judgeCoverage({ lexical: 0.3, similarity: 0.6 }, absent, 6).coverage).toBe("partial");
+    expect(judgeCoverage({ lexical: 0.35, similarity: 0.6 }, absent, 6).coverage).toBe("partial");
     // Standing above every absent question but holding less than half of the question: not "answered".
     expect(judgeCoverage({ lexical: 0.45, similarity: null }, absent, 6).coverage).toBe("partial");
+  });
+
+  it("refuses a question no passage holds a third of, even when it stands above the calibration's median", () => {
+    // 0.3 beats three quarters of the absent-document questions, yet no passage holds a third of it.
+    const j = judgeCoverage({ lexical: 0.3, similarity: 0.6 }, absent, 6);
+    expect(j.standing.lexical).toBeGreaterThan(0.7);
+    expect(j.coverage).toBe("not_covered");
+    // A clear vector side still lifts it to partial.
+    expect(judgeCoverage({ lexical: 0.3, similarity: 0.9 }, absent, 6).coverage).toBe("partial");
   });
 
   it("lets a clear vector side lift a weak lexical one to partial, never a question that shares nothing", () => {
@@ -150,7 +159,9 @@ describe("calibration and follow-ups on a real index", () => {
   it("ingest stores a calibration of the index, current until the index changes by a fifth", async () => {
     const stored = readCalibration(store);
     const { chunks } = store.counts();
-    expect(stored).toMatchObject({ version: 1, chunks, embedModel: "builtin" });
+    expect(stored).toMatchObject({ version: CALIBRATION_VERSION, chunks, embedModel: "builtin" });
+    // A calibration measured before the own-document fix is measured again.
+    expect(calibrationCurrent(stored && { ...stored, version: 1 as never }, chunks, "builtin")).toBe(false);
     expect(stored?.lexical.length).toBeGreaterThan(10);
     expect(stored?.lexical).toEqual([...(stored?.lexical ?? [])].sort((a, b) => a - b));
     expect(calibrationCurrent(stored, chunks, "builtin")).toBe(true);
@@ -168,6 +179,39 @@ describe("calibration and follow-ups on a real index", () => {
     store.setMeta(CALIBRATION_KEY, "not json");
     expect(readCalibration(store)).toBeNull();
     expect(await ensureCalibration(store, embedder)).toEqual(stored);
+  });
+
+  it("leaves a pseudo-question's own document out of both sides of its search", async () => {
+    // Three long documents on one topic: a pseudo-question's own chunks would fill its top ten, and with
+    // them left out afterwards nothing would remain. Every pseudo-question shares words with the others.
+    const dir = path.join(tmp.dir, "papers");
+    fs.mkdirSync(dir, { recursive: true });
+    const topics = ["ferry", "tram", "bus"];
+    for (const [d, topic] of topics.entries()) {
+      const paragraphs = Array.from(
+        { length: 24 },
+        (_, p) =>
+          `Section ${p} of the ${topic} timetable study. The ${topic} service on route ${d * 100 + p} carried passengers between the harbour and the station every morning, and the council measured delays in minutes for each week of the survey period.`,
+      );
+      fs.writeFileSync(path.join(dir, `${topic}.md`), paragraphs.join("\n\n"));
+    }
+    const papers = openStore(path.join(tmp.dir, "papers.db"));
+    try {
+      await ingest(
+        {
+          store: papers,
+          embedder,
+          config: loadConfig({ GROUNDED_CHUNK_TOKENS: "64", GROUNDED_CHUNK_OVERLAP: "0" }),
+        },
+        { roots: [dir] },
+      );
+      expect(papers.counts().chunks).toBeGreaterThan(30);
+      const c = readCalibration(papers);
+      expect(c?.lexical.length).toBeGreaterThan(10);
+      expect(Math.min(...(c?.lexical ?? [0]))).toBeGreaterThan(0);
+    } finally {
+      papers.close();
+    }
   });
 
   it("cuts question-sized pseudo-questions from a passage", () => {

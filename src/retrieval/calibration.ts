@@ -1,6 +1,6 @@
 import type { Embedder } from "../embedding/embedder.js";
 import type { Store } from "../store/store.js";
-import type { Calibration } from "./coverage.js";
+import { CALIBRATION_VERSION, type Calibration } from "./coverage.js";
 import { coveredShare } from "./relevance.js";
 import { finishSearch, lexicalCandidates, vectorCandidates } from "./search-index.js";
 
@@ -63,7 +63,7 @@ interface ChunkRow {
 
 /** Whether a stored calibration still describes the index (same model, size within a fifth). */
 export function calibrationCurrent(c: Calibration | null, chunks: number, embedModel: string): boolean {
-  if (c?.version !== 1 || c.embedModel !== embedModel) return false;
+  if (c?.version !== CALIBRATION_VERSION || c.embedModel !== embedModel) return false;
   return Math.abs(chunks - c.chunks) <= Math.max(2, c.chunks * 0.2);
 }
 
@@ -133,23 +133,23 @@ async function measureCalibration(
       return other !== undefined && other.documentId !== row.documentId;
     };
     const queryVector = vectors?.[i];
-    const request = { query: question, queryVector, k: 10, mode: "hybrid" as const };
-    const lexicalSide = lexicalCandidates(store, request);
+    const request = { query: question, queryVector, k: K, mode: "hybrid" as const };
+    // Both sides lose the question's own document before fusion, as if it had never been ingested. (The
+    // lexical side once kept it: in an index of few long documents its own chunks then filled the top ten,
+    // nothing was left, and a sixth of the pseudo-questions counted as sharing nothing with the index.)
+    const lexicalAll = lexicalCandidates(store, request);
     const vectorAll = vectorCandidates(store, request);
-    place(vectorAll.map((h) => h.id));
+    place([...lexicalAll.hits, ...vectorAll].map((h) => h.id));
+    const lexicalSide = { ...lexicalAll, hits: lexicalAll.hits.filter((h) => elsewhere(h.id)) };
     const vectorSide = vectorAll.filter((h) => elsewhere(h.id));
     const found = finishSearch(store, request, lexicalSide, vectorSide);
-    place(found.results.map((r) => r.chunkId));
-    const kept = found.results
-      .map((r) => r.chunkId)
-      .filter(elsewhere)
-      .slice(0, K);
+    const kept = found.results.map((r) => r.chunkId);
     lexical.push(coveredShare(store, lexicalSide.weights, kept));
     if (queryVector && vectorSide.length > 0) similarity.push(Math.max(...vectorSide.map((h) => h.score)));
   }
   const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b).map((x) => Math.round(x * 1e4) / 1e4);
   return {
-    version: 1,
+    version: CALIBRATION_VERSION,
     chunks,
     embedModel: embedder.model,
     lexical: sorted(lexical),
