@@ -13,6 +13,7 @@ import {
   startBenchService,
 } from "./serve-sections.js";
 import { type BenchResults, renderTable } from "./table.js";
+import { type UploadWhileServing, uploadWhileServing } from "./upload-sections.js";
 
 /**
  * `npm run bench`: the speed-at-scale benchmark (issue 5). Not a test: it prints one table and writes it as
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
   const search: SearchResult[] = [];
   let servePeakRssMb = 0;
   let ask: BenchResults["ask"] | undefined;
+  let uploads: UploadWhileServing | undefined;
   try {
     for (const chunks of [n(10_000), n(100_000)]) {
       for (const dims of [768, 1024]) {
@@ -83,11 +85,17 @@ async function main(): Promise<void> {
         }
       }
     }
+    log(`6. uploads of ${Math.round(50 * scale)} MB text and 20 PDFs while searching`);
+    uploads = await uploadWhileServing(tmp.dir, tap.url, {
+      textMb: Math.max(1, Math.round(50 * scale)),
+      pdfs: 20,
+    });
   } finally {
     await tap.close();
     tmp.cleanup();
   }
   if (!ask) throw new Error("the ask section did not run");
+  if (!uploads) throw new Error("the upload section did not run");
 
   const results: BenchResults = {
     machine: machine(),
@@ -98,6 +106,7 @@ async function main(): Promise<void> {
     search,
     ask,
     memory: { ingestPeakRssMb, servePeakRssMb },
+    uploads,
   };
   const out = path.resolve("bench-results.json");
   fs.writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);

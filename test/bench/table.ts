@@ -1,5 +1,6 @@
 import type { IngestOverhead, SlowModel } from "./ingest-sections.js";
 import type { AskResult, SearchResult } from "./serve-sections.js";
+import type { UploadWhileServing } from "./upload-sections.js";
 
 /** The one table `npm run bench` prints, and the targets it checks. */
 export interface BenchResults {
@@ -11,6 +12,7 @@ export interface BenchResults {
   search: SearchResult[];
   ask: AskResult;
   memory: { ingestPeakRssMb: number; servePeakRssMb: number };
+  uploads: UploadWhileServing;
 }
 
 const pct = (p: { p50: number; p95: number; p99: number }) => `${p.p50} / ${p.p95} / ${p.p99}`;
@@ -69,6 +71,20 @@ export function renderTable(r: BenchResults): string {
     `< 500: ${ok(r.memory.ingestPeakRssMb < 500)}`,
   );
   add("5. peak RSS while serving (100k index)", `${r.memory.servePeakRssMb} MB`);
+  const u = r.uploads;
+  const statuses = Object.entries(u.statuses)
+    .map(([status, n]) => `${n} x ${status}`)
+    .join(", ");
+  add(
+    `6. uploads of ${u.textMb} MB text + ${u.pdfs} PDFs: /api/search meanwhile p50/p95/p99 ms`,
+    `${pct(u.search)} (${u.search.n} searches; uploads ${statuses} in ${u.uploadSeconds} s)`,
+    `p99 < 100: ${ok(u.search.p99 < 100)}`,
+  );
+  add(
+    "6. the server's RSS: idle / peak during those uploads",
+    `${u.serverIdleRssMb} / ${u.serverPeakRssMb} MB`,
+    `< 500: ${ok(u.serverPeakRssMb < 500)}`,
+  );
 
   const widths = [0, 1, 2].map((c) => Math.max(...rows.map((row) => row[c]?.length ?? 0), 6));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(" | ")} |`;

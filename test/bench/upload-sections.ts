@@ -1,0 +1,155 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { cli } from "../helpers/app.js";
+import { writeCorpus } from "../helpers/corpus.js";
+import { makePdf } from "../helpers/make-pdf.js";
+import { type Percentiles, percentiles, round } from "./measure.js";
+
+export interface UploadWhileServing {
+  textMb: number;
+  pdfs: number;
+  uploadSeconds: number;
+  /** Every upload's status (201 expected; 429 would mean the queue bound was hit). */
+  statuses: Record<string, number>;
+  /** /api/search, one after another, while the uploads were being ingested. */
+  search: Percentiles;
+  /** The server process's resident memory before the uploads, and its peak during them (/proc, every 50 ms). */
+  serverIdleRssMb: number;
+  serverPeakRssMb: number;
+}
+
+const REPO = path.join(import.meta.dirname, "..", "..");
+const WORDS =
+  "pump valve filter kettle greenhouse tomato descale warranty receipt sprayer nozzle vinegar gate bench shuttle airport library river bridge harbour ferry timetable invoice ledger bearing gasket".split(
+    " ",
+  );
+
+/** Plain text of about `mb` MB: numbered paragraphs of sentences drawn from a small vocabulary. */
+function bigText(mb: number): string {
+  const parts: string[] = [];
+  let size = 0;
+  for (let i = 0; size < mb * 1024 * 1024; i++) {
+    const w = (k: number) => WORDS[(i * 7 + k * 13) % WORDS.length];
+    const paragraph = `Paragraph ${i}. The ${w(1)} near the ${w(2)} is checked every ${i % 30} days, and the ${w(3)} is replaced when the ${w(4)} shows wear.\n\n`;
+    parts.push(paragraph);
+    size += paragraph.length;
+  }
+  return parts.join("");
+}
+
+function rssMb(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
+  return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+}
+
+/** `grounded serve` as its own process, as a user runs it; resolves with its URL. */
+async function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "cli/main.ts", "serve"], {
+    cwd: REPO,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let out = "";
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout?.setEncoding("utf8").on("data", (s: string) => {
+      out += s;
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m?.[1]) resolve(m[1]);
+    });
+    child.once("exit", (code) => reject(new Error(`grounded serve exited ${code}:\n${out}`)));
+  });
+  return { child, url };
+}
+
+/**
+ * Issue 15's target: while a large text file and 20 PDFs are uploaded and ingested through the API,
+ * searches stay fast (p99 < 100 ms) and the server stays under 500 MB. The server runs as its own process
+ * (its memory is what is measured), the model in another (the bench's model process).
+ */
+export async function uploadWhileServing(
+  dir: string,
+  ollamaHost: string,
+  options: { textMb: number; pdfs: number },
+): Promise<UploadWhileServing> {
+  const db = path.join(dir, "uploads-bench.db");
+  const env = {
+    GROUNDED_DB: db,
+    OLLAMA_HOST: ollamaHost,
+    GROUNDED_EMBED_MODEL: "bge-m3",
+    GROUNDED_CHAT_MODEL: "none",
+    GROUNDED_PORT: "0",
+    GROUNDED_MAX_UPLOAD_MB: String(Math.ceil(options.textMb) + 8),
+  };
+  const docs = path.join(dir, "upload-corpus");
+  writeCorpus(docs);
+  const ingested = await cli(["ingest", docs], env);
+  if (ingested.code !== 0) throw new Error(`ingest failed: ${ingested.stderr}`);
+  const files: Array<{ name: string; bytes: Uint8Array<ArrayBuffer> }> = [
+    { name: "big-notes.txt", bytes: new Uint8Array(Buffer.from(bigText(options.textMb))) },
+  ];
+  if (options.textMb === 0) files.length = 0;
+  for (let i = 0; i < options.pdfs; i++) {
+    const pages = Array.from({ length: 10 }, (_, p) => [
+      `Manual ${i}, page ${p + 1}: the ${WORDS[(i + p) % WORDS.length]} is serviced in week ${p + i}.`,
+      `Keep the ${WORDS[(i * 3 + p) % WORDS.length]} dry and check the ${WORDS[(i + 2 * p) % WORDS.length]}.`,
+    ]);
+    files.push({ name: `manual-${i}.pdf`, bytes: new Uint8Array(makePdf(pages)) });
+  }
+
+  const { child, url } = await startServer(env);
+  const pid = child.pid as number;
+  // Settled first: the search workers start with the server.
+  await new Promise((r) => setTimeout(r, 1000));
+  const idleRssMb = rssMb(pid);
+  let peak = idleRssMb;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, rssMb(pid));
+  }, 50);
+  const latencies: number[] = [];
+  let uploading = true;
+  const searching = (async () => {
+    for (let i = 0; uploading; i++) {
+      const started = performance.now();
+      const res = await fetch(`${url}/api/search`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: `${WORDS[i % WORDS.length]} warranty`, k: 5 }),
+      });
+      await res.arrayBuffer();
+      latencies.push(performance.now() - started);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  const statuses: Record<string, number> = {};
+  const started = performance.now();
+  try {
+    // Four uploads in flight at a time, the large text first.
+    const queue = [...files];
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        for (let f = queue.shift(); f; f = queue.shift()) {
+          const form = new FormData();
+          form.append("file", new Blob([f.bytes]), f.name);
+          const res = await fetch(`${url}/api/documents`, { method: "POST", body: form });
+          await res.arrayBuffer();
+          statuses[String(res.status)] = (statuses[String(res.status)] ?? 0) + 1;
+        }
+      }),
+    );
+  } finally {
+    uploading = false;
+    await searching;
+    clearInterval(sampler);
+    child.kill("SIGTERM");
+  }
+  return {
+    textMb: options.textMb,
+    pdfs: options.pdfs,
+    uploadSeconds: round((performance.now() - started) / 1000),
+    statuses,
+    search: percentiles(latencies.map((ms) => round(ms))),
+    serverIdleRssMb: idleRssMb,
+    serverPeakRssMb: peak,
+  };
+}
