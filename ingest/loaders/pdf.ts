@@ -1,8 +1,8 @@
-import type { PDFParse } from "pdf-parse";
 import type { LoadedDocument, Section } from "../../src/document.js";
 import { LoaderError } from "../../src/errors.js";
 import { normalizeText } from "./decode.js";
 import { type PdfOcrOptions, recognizePages } from "./pdf-ocr.js";
+import { PdfReadError, readPdfText } from "./pdf-text.js";
 
 export interface PdfOptions {
   /** Recognise pages without text (GROUNDED_OCR); without it only the text layer is read. */
@@ -10,16 +10,6 @@ export interface PdfOptions {
 }
 
 const PAGE_SEPARATOR = "\n\n";
-
-/**
- * pdf-parse (pdf.js) is loaded on the first PDF, not with the module: it adds ~40 MB to a process in plain
- * Node and ~175 MB under tsx, which every ingest of notes and every `serve` would otherwise carry.
- */
-let pdfParse: Promise<typeof import("pdf-parse")> | undefined;
-const loadPdfParse = () => {
-  pdfParse ??= import("pdf-parse");
-  return pdfParse;
-};
 
 /**
  * One section per page, so every chunk can cite its page. The document text is the page texts joined by a
@@ -31,23 +21,17 @@ export async function loadPdf(
   file: string,
   options: PdfOptions = {},
 ): Promise<LoadedDocument> {
-  // pdf.js may transfer the buffer it is given; hand it a copy so the caller's bytes stay intact.
-  const { PDFParse: Parser } = await loadPdfParse();
-  const parser = new Parser({ data: new Uint8Array(data), verbosity: 0 });
   let pages: { num: number; text: string }[];
   let title: string | null = null;
   try {
-    const result = await parser.getText();
-    pages = result.pages;
-    title = await readTitle(parser);
+    const read = await readPdfText(data);
+    pages = read.pages;
+    title = cleanTitle(read.title);
   } catch (error) {
-    const name = error instanceof Error ? error.name : "";
-    if (name === "PasswordException") {
+    if (error instanceof PdfReadError && error.pdfName === "PasswordException") {
       throw new LoaderError(file, "is password-protected; remove the password and ingest again", error);
     }
     throw new LoaderError(file, "is not a readable PDF (damaged or not a PDF)", error);
-  } finally {
-    await parser.destroy().catch(() => undefined);
   }
   if (options.ocr) pages = await withOcr(data, pages, options.ocr, file);
 
@@ -104,13 +88,7 @@ async function withOcr(
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 /** The document-info title, when the producer set a meaningful one. */
-async function readTitle(parser: PDFParse): Promise<string | null> {
-  try {
-    const info = await parser.getInfo();
-    const raw = (info.info as { Title?: unknown } | undefined)?.Title;
-    const title = typeof raw === "string" ? normalizeText(raw).trim() : "";
-    return title && !/^untitled$|^microsoft word - /i.test(title) ? title : null;
-  } catch {
-    return null;
-  }
+function cleanTitle(raw: string | null): string | null {
+  const title = raw === null ? "" : normalizeText(raw).trim();
+  return title && !/^untitled$|^microsoft word - /i.test(title) ? title : null;
 }
