@@ -1,0 +1,13 @@
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { GroundedError, INTERNAL_ERROR_MESSAGE } from "../errors.js";
+
+/**
+ * A tool that fails (Ollama down, too many questions waiting, ...) answers with a tool error the model can
+ * read and act on, worded as grounded's HTTP API words the same error; the server itself goes on. An
+ * error outside grounded's family is a bug: its details go to stderr, never to the protocol's stdout.
+ */
+export function toolError(e: unknown): CallToolResult {
+  if (!(e instanceof GroundedError)) console.error(e);
+  const text = e instanceof GroundedError ? e.message : INTERNAL_ERROR_MESSAGE;
+  return { isError: true, content: [{ type: "text", text }] };
+}
