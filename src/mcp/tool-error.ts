@@ -6,8 +6,9 @@ import { GroundedError, INTERNAL_ERROR_MESSAGE } from "../errors.js";
  * read and act on, worded as grounded's HTTP API words the same error; the server itself goes on. An
  * error outside grounded's family is a bug: its details go to stderr, never to the protocol's stdout.
  */
-export function toolError(e: unknown): CallToolResult {
-  if (!(e instanceof GroundedError)) console.error(e);
+export function toolError(e: unknown, signal?: AbortSignal): CallToolResult {
+  // A request its client gave up on ends in an AbortError that no one will read: no bug to report.
+  if (!(e instanceof GroundedError) && !signal?.aborted) console.error(e);
   const text = e instanceof GroundedError ? e.message : INTERNAL_ERROR_MESSAGE;
   return { isError: true, content: [{ type: "text", text }] };
 }

@@ -34,12 +34,13 @@ const READ_ONLY = { readOnlyHint: true, destructiveHint: false, openWorldHint: f
 async function result<T extends Record<string, unknown>>(
   work: () => Promise<T>,
   text: (structured: T) => string,
+  signal?: AbortSignal,
 ): Promise<CallToolResult> {
   try {
     const structured = await work();
     return { content: [{ type: "text", text: text(structured) }], structuredContent: structured };
   } catch (e) {
-    return toolError(e);
+    return toolError(e, signal);
   }
 }
 
@@ -55,24 +56,28 @@ export function registerTools(server: McpServer, { store, retriever, answerer }:
       annotations: READ_ONLY,
     },
     (args, extra) =>
-      result(async () => {
-        const { query, k, filter, history } = args;
-        const found = await retriever.retrieve(query, { k, filter, history, signal: extra.signal });
-        return {
-          results: found.results.map((r) => ({
-            source: r.source,
-            page: r.page,
-            heading: r.heading,
-            chunkId: r.chunkId,
-            chunkIds: r.chunkIds,
-            text: r.text,
-            score: r.score,
-            document: documentUri(r.documentId),
-          })),
-          coverage: found.coverage,
-          relevant: found.relevant,
-        };
-      }, searchText),
+      result(
+        async () => {
+          const { query, k, filter, history } = args;
+          const found = await retriever.retrieve(query, { k, filter, history, signal: extra.signal });
+          return {
+            results: found.results.map((r) => ({
+              source: r.source,
+              page: r.page,
+              heading: r.heading,
+              chunkId: r.chunkId,
+              chunkIds: r.chunkIds,
+              text: r.text,
+              score: r.score,
+              document: documentUri(r.documentId),
+            })),
+            coverage: found.coverage,
+            relevant: found.relevant,
+          };
+        },
+        searchText,
+        extra.signal,
+      ),
   );
 
   server.registerTool(
@@ -85,13 +90,17 @@ export function registerTools(server: McpServer, { store, retriever, answerer }:
       annotations: READ_ONLY,
     },
     (args, extra) =>
-      result(async () => {
-        let done: Extract<AskEvent, { type: "done" }> | undefined;
-        for await (const e of answerer.ask(args, extra.signal)) if (e.type === "done") done = e;
-        if (!done) throw new Error("answer ended without a result");
-        const { answer, citations, coverage, grounded, sentences, unsupported, mode, model } = done;
-        return { answer, citations, coverage, grounded, sentences, unsupported, mode, model };
-      }, askText),
+      result(
+        async () => {
+          let done: Extract<AskEvent, { type: "done" }> | undefined;
+          for await (const e of answerer.ask(args, extra.signal)) if (e.type === "done") done = e;
+          if (!done) throw new Error("answer ended without a result");
+          const { answer, citations, coverage, grounded, sentences, unsupported, mode, model } = done;
+          return { answer, citations, coverage, grounded, sentences, unsupported, mode, model };
+        },
+        askText,
+        extra.signal,
+      ),
   );
 
   server.registerTool(
