@@ -15,21 +15,16 @@ const passageFields = {
   source: z.string().describe("The file, relative to the folder it was ingested from"),
   page: z.number().int().nullable().describe("1-based page for PDFs, null for formats without pages"),
   heading: z.string().nullable().describe("The section's heading path, outermost first"),
+  documentId: z.number().int().describe("The document it comes from"),
   chunkId: z.number().int().describe("The passage's first chunk"),
   chunkIds: z.array(z.number().int()).describe("Every chunk the passage spans, in document order"),
   text: z.string().describe("The passage, exactly as the document has it"),
   score: z.number().describe("Relevance; higher is better, comparable within one result only"),
+  document: z.string().describe("The whole document as an MCP resource: grounded://document/<id>"),
 };
 
 export const searchOutput = z.object({
-  results: z
-    .array(
-      z.object({
-        ...passageFields,
-        document: z.string().describe("The whole document as an MCP resource: grounded://document/<id>"),
-      }),
-    )
-    .describe("The passages, best first"),
+  results: z.array(z.object(passageFields)).describe("The passages, best first"),
   coverage,
   relevant: z.boolean().describe("False when coverage is not_covered: the results are only the nearest text"),
 });

@@ -1,6 +1,6 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import type { AskEvent } from "../answer/answerer.js";
+import type { AskEvent, SourceRef } from "../answer/answerer.js";
 import { askSchema, searchSchema } from "../service/schemas.js";
 import type { McpDeps } from "./deps.js";
 import { askOutput, documentsOutput, searchOutput } from "./output-schemas.js";
@@ -28,6 +28,25 @@ const LIST = [
   "List the documents grounded has indexed: id, file (source), title, format, pages and chunks, with the grounded://document/<id> resource that holds each one's whole text page by page.",
   "Use it to learn what the documents are before searching, or to find the path prefix for a search's `filter.source`.",
 ].join(" ");
+
+/**
+ * A passage as the output schemas list it, field by field: the schemas refuse other properties, so a field
+ * added to grounded's own types does not reach a client that checks results against them.
+ */
+function passage(p: Omit<SourceRef, "n">) {
+  const { source, page, heading, documentId, chunkId, chunkIds, text, score } = p;
+  return {
+    source,
+    page,
+    heading,
+    documentId,
+    chunkId,
+    chunkIds,
+    text,
+    score,
+    document: documentUri(documentId),
+  };
+}
 
 const READ_ONLY = { readOnlyHint: true, destructiveHint: false, openWorldHint: false } as const;
 
@@ -61,16 +80,7 @@ export function registerTools(server: McpServer, { store, retriever, answerer }:
           const { query, k, filter, history } = args;
           const found = await retriever.retrieve(query, { k, filter, history, signal: extra.signal });
           return {
-            results: found.results.map((r) => ({
-              source: r.source,
-              page: r.page,
-              heading: r.heading,
-              chunkId: r.chunkId,
-              chunkIds: r.chunkIds,
-              text: r.text,
-              score: r.score,
-              document: documentUri(r.documentId),
-            })),
+            results: found.results.map(passage),
             coverage: found.coverage,
             relevant: found.relevant,
           };
@@ -95,7 +105,15 @@ export function registerTools(server: McpServer, { store, retriever, answerer }:
           let done: Extract<AskEvent, { type: "done" }> | undefined;
           for await (const e of answerer.ask(args, extra.signal)) if (e.type === "done") done = e;
           if (!done) throw new Error("answer ended without a result");
-          const { answer, citations, coverage, grounded, sentences, unsupported, mode, model } = done;
+          const { answer, coverage, grounded, unsupported, mode, model } = done;
+          const citations = done.citations.map((c) => ({ n: c.n, ...passage(c) }));
+          const sentences = done.sentences.map(({ text, citations, support, score, evidence }) => ({
+            text,
+            citations,
+            support,
+            score,
+            evidence: evidence && { n: evidence.n, start: evidence.start, end: evidence.end },
+          }));
           return { answer, citations, coverage, grounded, sentences, unsupported, mode, model };
         },
         askText,

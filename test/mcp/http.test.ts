@@ -83,7 +83,10 @@ describe("MCP over Streamable HTTP at /mcp on grounded serve", () => {
       question: "How often should I descale the kettle?",
     });
     expect(answer.answer).toBe(http.json.answer);
-    expect(answer.citations).toEqual(http.json.citations);
+    // The same citations, each with its document as an MCP resource besides.
+    expect(answer.citations.map(({ document: _, ...c }: Record<string, unknown>) => c)).toEqual(
+      http.json.citations,
+    );
     expect(answer.sentences).toEqual(http.json.sentences);
   });
 

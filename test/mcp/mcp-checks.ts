@@ -55,6 +55,7 @@ export async function expectAnswerCitingTheKettleManual(client: Client): Promise
   expect(answer.grounded).toBe(true);
   expect(answer.citations[0]).toMatchObject({ n: 1, source: "manuals/kettle.md", page: null });
   expect(answer.citations[0].text).toContain("Descale the kettle every four weeks");
+  expect(answer.citations[0].document).toBe(`grounded://document/${answer.citations[0].documentId}`);
   expect(answer.sentences.length).toBeGreaterThan(0);
   expect(answer.sentences[0]).toMatchObject({ citations: [1], support: "supported" });
   expect(answer.unsupported).toBe(0);
