@@ -35,6 +35,11 @@ async function runMcp(values: ConfigFlags, inv: Invocation, err: Output): Promis
       err.write(
         `grounded ${VERSION}: MCP on stdin/stdout, index ${config.db} (${counts.documents} documents), answers ${runtime.answerer.mode}\n`,
       );
+      // A client launches grounded from a folder of its choosing, where a relative or default index may not be.
+      if (counts.documents === 0)
+        err.write(
+          `warning: the index ${config.db} holds no documents: give the index with --db <file> (an absolute path), or run \`${inv.cli} ingest <folder>\`.\n`,
+        );
       await serveMcpOverStdio({ ...runtime, version: VERSION }, untilStopped());
       return 0;
     } finally {

@@ -4,6 +4,7 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postJson } from "../helpers/app.js";
 import { type IndexedService, startIndexedService } from "../helpers/indexed-service.js";
+import { tempDir } from "../helpers/tmp.js";
 import { startOllamaStandIn } from "../stand-in/ollama-stand-in.js";
 import {
   expectAnswerCitingTheKettleManual,
@@ -114,6 +115,20 @@ describe("grounded mcp: MCP over stdio, launched as a client launches it", () =>
       expect(offline.protocolErrors).toEqual([]);
     } finally {
       await offline.client.close();
+    }
+  }, 30_000);
+
+  it("pointed at an empty index, says so on stderr and to the model", async () => {
+    const tmp = tempDir();
+    const empty = await launch({ ...service.env, GROUNDED_DB: path.join(tmp.dir, "empty.db") });
+    try {
+      expect(empty.stderr()).toContain("holds no documents: give the index with --db <file>");
+      const listed = await empty.client.callTool({ name: "list_documents", arguments: {} });
+      expect(structured(listed).documents).toEqual([]);
+      expect(textOf(listed)).toContain("No documents are indexed yet");
+    } finally {
+      await empty.client.close();
+      tmp.cleanup();
     }
   }, 30_000);
 
