@@ -5,6 +5,7 @@ import { type Command, overview, runCommand } from "./command.js";
 import { demoCommand } from "./commands/demo.js";
 import { evalCommand } from "./commands/eval.js";
 import { ingestCommand } from "./commands/ingest.js";
+import { mcpCommand } from "./commands/mcp.js";
 import { pullCommand } from "./commands/pull.js";
 import { askCommand, searchCommand } from "./commands/query.js";
 import { serveCommand } from "./commands/serve.js";
@@ -16,6 +17,7 @@ import type { Output } from "./progress.js";
 export const COMMANDS: readonly Command[] = [
   ingestCommand,
   serveCommand,
+  mcpCommand,
   pullCommand,
   askCommand,
   searchCommand,

@@ -295,6 +295,9 @@ export class UnknownModelError extends NotFoundError {
   }
 }
 
+/** What a user is told of an error that is not one of the family above (a bug): the details go to the log. */
+export const INTERNAL_ERROR_MESSAGE = "Something went wrong inside grounded; the server log has the details.";
+
 export function isGroundedError(e: unknown): e is GroundedError {
   return e instanceof GroundedError;
 }

@@ -128,6 +128,23 @@ describe("store on a real SQLite file", () => {
     expect(checkIndex(store.db)).toEqual([]);
   });
 
+  it("documentChunks reads one document's chunks in document order, whatever their ids", () => {
+    const [kettleId, otherId] = store.replaceDocuments([
+      { doc: doc("kettle.md"), chunks: [chunk("first part", 1), chunk("second part", 2), chunk("third", 2)] },
+      { doc: doc("other.md"), chunks: [chunk("elsewhere")] },
+    ]) as [number, number];
+    expect(store.documentChunks(kettleId).map((c) => [c.text, c.page, c.seq])).toEqual([
+      ["first part", 1, 0],
+      ["second part", 2, 1],
+      ["third", 2, 2],
+    ]);
+    // Order is the chunks' place in the document (seq), not the order they were stored in.
+    store.db.prepare("UPDATE chunks SET seq = 2 - seq WHERE document_id = ?").run(kettleId);
+    expect(store.documentChunks(kettleId).map((c) => c.text)).toEqual(["third", "second part", "first part"]);
+    expect(store.documentChunks(otherId).map((c) => c.text)).toEqual(["elsewhere"]);
+    expect(store.documentChunks(otherId + 100)).toEqual([]);
+  });
+
   it("deleting a document removes every trace", () => {
     const id = store.replaceDocument(doc("x.md"), [chunk("alpha"), chunk("beta")]);
     expect(store.deleteDocument(id)).toBe(true);

@@ -4,10 +4,10 @@ import type { Hono } from "hono";
 import type { ZodType } from "zod";
 import type { AskEvent } from "../answer/answerer.js";
 import { InvalidJsonError, NotFoundError, UnsupportedMediaTypeError, ValidationError } from "../errors.js";
+import { askSchema, searchSchema } from "../service/schemas.js";
 import type { AppDeps } from "./app-deps.js";
 import { documentView } from "./document-view.js";
 import { ndjsonResponse } from "./ndjson-response.js";
-import { askSchema, searchSchema } from "./schemas.js";
 import { uploadsDir } from "./uploads.js";
 
 async function readJson<T>(req: Request, schema: ZodType<T>): Promise<T> {

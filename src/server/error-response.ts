@@ -1,7 +1,13 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { ZodError } from "zod";
-import { BusyError, GroundedError, IngestBusyError, MethodNotAllowedError } from "../errors.js";
+import {
+  BusyError,
+  GroundedError,
+  INTERNAL_ERROR_MESSAGE,
+  IngestBusyError,
+  MethodNotAllowedError,
+} from "../errors.js";
 
 export interface ErrorBody {
   error: { code: string; message: string };
@@ -39,16 +45,7 @@ export function toErrorResponse(err: unknown): {
     const message = err.message || `The request was refused (HTTP ${err.status}).`;
     return { status: err.status, body: { error: { code, message } }, headers };
   }
-  return {
-    status: 500,
-    body: {
-      error: {
-        code: "internal",
-        message: "Something went wrong inside grounded; the server log has the details.",
-      },
-    },
-    headers,
-  };
+  return { status: 500, body: { error: { code: "internal", message: INTERNAL_ERROR_MESSAGE } }, headers };
 }
 
 export function errorResponse(c: Context, err: unknown): Response {

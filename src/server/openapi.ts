@@ -1,7 +1,7 @@
 import type { Hono } from "hono";
 import { z } from "zod";
 import type { Config } from "../config.js";
-import { askSchema, searchSchema } from "./schemas.js";
+import { askSchema, searchSchema } from "../service/schemas.js";
 
 /**
  * The OpenAPI 3.1 description of grounded's own API. Request bodies are generated from the zod schemas

@@ -99,6 +99,8 @@ export interface Store {
   /** Chunk ids of documents whose source starts with `prefix`. */
   chunkIdsWithSourcePrefix(prefix: string): number[];
   chunks(ids: number[]): StoredChunk[];
+  /** Every chunk of one document, in document order (by `seq`); [] for an unknown id. */
+  documentChunks(documentId: number): StoredChunk[];
   close(): void;
 }
 
@@ -298,6 +300,13 @@ export function openStore(file: string, options: OpenStoreOptions = {}): Store {
       );
       return ids.map((id) => byId.get(id)).filter((r): r is StoredChunk => r !== undefined);
     },
+    documentChunks: (documentId) =>
+      store.chunks(
+        db
+          .prepare("SELECT id FROM chunks WHERE document_id = ? ORDER BY seq")
+          .pluck()
+          .all(documentId) as number[],
+      ),
     close: () => db.close(),
   };
   return store;

@@ -28,6 +28,7 @@ const SRC_LAYERS: readonly (readonly string[])[] = [
   ["src/retrieval/"],
   ["src/answer/"],
   ["src/service/"],
+  ["src/mcp/"],
   ["src/server/"],
 ];
 const INGEST_MAY_REACH = SRC_LAYERS.findIndex((l) => l.includes("src/retrieval/"));

@@ -1,6 +1,6 @@
 import type { AskRequest, AskResult, SourceRef } from "../../answer/answerer.js";
 import { sourceLabel } from "../../answer/prompt.js";
-import { askSchema } from "../schemas.js";
+import { askSchema } from "../../service/schemas.js";
 
 /**
  * Chat clients (Ollama's and OpenAI's) send a whole conversation; grounded answers one question with some
