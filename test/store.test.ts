@@ -56,6 +56,41 @@ describe("store on a real SQLite file", () => {
     expect(() => store.ensureIndexInfo({ embedModel: "bge-m3", dimensions: 1024 })).toThrow(/--reindex/);
   });
 
+  it("knows which terms are in more than half of the chunks, and forgets when the index changes", () => {
+    // 300 chunks all mentioning the pump; "gasket" in one, "valve" in a third.
+    const chunks = Array.from({ length: 300 }, (_, i) =>
+      chunk(
+        `The pump number ${i} is serviced.${i === 7 ? " The gasket is new." : ""}${i % 3 === 0 ? " Check the valve." : ""}`,
+      ),
+    );
+    store.replaceDocument(doc("pumps.md"), chunks);
+    expect(store.commonTerms(['"pump"', '"gasket"', '"valve"', '"pump number"'])).toEqual(
+      new Set(['"pump"', '"pump number"']),
+    );
+    // Another 400 chunks without the pump: it is no longer in more than half of them.
+    store.replaceDocument(
+      doc("other.md"),
+      Array.from({ length: 400 }, (_, i) => chunk(`Harbour ferry timetable ${i}.`)),
+    );
+    expect(store.commonTerms(['"pump"', '"gasket"'])).toEqual(new Set());
+  });
+
+  it("a search for a common word with a rare one ranks as the rare word alone, without scoring every row", async () => {
+    const chunks = Array.from({ length: 400 }, (_, i) =>
+      chunk(`The pump of unit ${i} runs daily.${i === 123 ? " Its impeller was replaced." : ""}`),
+    );
+    store.replaceDocument(doc("units.md"), chunks);
+    const { lexicalCandidates } = await import("../src/retrieval/search-index.js");
+    const ranked = (query: string) =>
+      lexicalCandidates(store, { query, k: 5, mode: "lexical" } as Parameters<
+        typeof lexicalCandidates
+      >[1]).hits.map((h) => h.id);
+    expect(ranked("pump impeller")).toEqual(ranked("impeller"));
+    expect(ranked("pump impeller")).toHaveLength(1);
+    // Nothing but common words: still searched, never an empty query.
+    expect(ranked("pump runs daily").length).toBeGreaterThan(0);
+  });
+
   it("finds Chinese text by a two-character word inside a longer run", () => {
     store.replaceDocument(doc("library.md"), [
       chunk("圖書逾期未還者，每本每日罰款五元。"),

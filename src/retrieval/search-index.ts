@@ -58,16 +58,39 @@ function allowedIds(store: Store, filter: IndexSearch["filter"]): number[] | und
   return filter?.source ? store.chunkIdsWithSourcePrefix(filter.source) : undefined;
 }
 
+/** Common terms kept when a question has nothing else. */
+const COMMON_KEPT = 3;
+
+/**
+ * The query without its terms that occur in more than half of the chunks (a synthetic collection's shared
+ * vocabulary, "covid" in a set of COVID papers): BM25 gives them ~0 weight, so the ranking of what matches the
+ * other terms does not change, but FTS5 no longer scores nearly every row for each of them. When every single
+ * term and phrase is that common, their weights are all ~0 and any few of them rank as well as all: the
+ * first COMMON_KEPT single terms stay. Phrases count the same way. Null when nothing is common.
+ */
+function withoutCommonTerms(store: Store, fts: ReturnType<typeof buildFtsQuery>): string | null {
+  const { single, phrases } = fts.terms;
+  const common = store.commonTerms([...single, ...phrases]);
+  if (common.size === 0) return null;
+  const keptSingle = single.filter((t) => !common.has(t));
+  const keptPhrases = phrases.filter((t) => !common.has(t));
+  // A phrase alone may match nothing at all: some single terms always stay.
+  return [...(keptSingle.length > 0 ? keptSingle : single.slice(0, COMMON_KEPT)), ...keptPhrases].join(
+    " OR ",
+  );
+}
+
 export function lexicalCandidates(store: Store, request: IndexSearch): LexicalSide {
   const { query, k, mode, filter, context } = request;
   const weights = relevanceWeights(store, query, context);
   const fts = buildFtsQuery(query);
   if (mode === "vector" || !fts.match) return { hits: [], weights };
   const allowed = allowedIds(store, filter);
-  let hits = store.lexical(fts.match, candidates(k), allowed).map((h) => ({ id: h.chunkId, score: h.score }));
-  const contextMatch = context && context.weight > 0 ? buildFtsQuery(context.text).match : null;
-  if (contextMatch)
-    hits = foldContext(store, fts.match, contextMatch, context?.weight ?? 0, hits, k, allowed);
+  const match = withoutCommonTerms(store, fts) ?? fts.match;
+  let hits = store.lexical(match, candidates(k), allowed).map((h) => ({ id: h.chunkId, score: h.score }));
+  const contextFts = context && context.weight > 0 ? buildFtsQuery(context.text) : null;
+  const contextMatch = contextFts ? (withoutCommonTerms(store, contextFts) ?? contextFts.match) : null;
+  if (contextMatch) hits = foldContext(store, match, contextMatch, context?.weight ?? 0, hits, k, allowed);
   return {
     hits: proximityRerank(query, hits, (ids) => new Map(store.chunks(ids).map((c) => [c.chunkId, c.text]))),
     weights,

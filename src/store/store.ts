@@ -93,6 +93,12 @@ export interface Store {
   lexical(match: string, k: number, allowed?: number[]): LexicalHit[];
   /** How many chunks match `match` (document frequency of a term), counting at most `cap`. */
   countMatching(match: string, cap?: number): number;
+  /**
+   * Of `terms` (FTS5 string literals), those found in more than half of all chunks. BM25 gives such a term
+   * no weight (its IDF is clamped to ~0), yet matching it makes FTS5 score nearly every row. Remembered until
+   * the index changes.
+   */
+  commonTerms(terms: readonly string[]): Set<string>;
   /** Which of `ids` match `match` (used to tell a content hit from a stopword-only hit). */
   matching(match: string, ids: number[]): Set<number>;
   vector(query: Float32Array, k: number, allowed?: number[]): VectorHit[];
@@ -111,8 +117,19 @@ export interface OpenStoreOptions {
   onUpgrade?: (message: string) => void;
 }
 
+/** Terms whose commonness is remembered, at most (then the memory starts afresh). */
+const MAX_KNOWN_TERMS = 50_000;
+/** Below this many chunks in half the index, no term is dropped as common. */
+const MIN_HALF_FOR_PRUNING = 100;
+
 export function openStore(file: string, options: OpenStoreOptions = {}): Store {
   const db = openDatabase(file, options);
+  const totalChanges = db.prepare("SELECT total_changes()").pluck();
+  const chunkTotal = db.prepare("SELECT count(*) FROM chunks").pluck();
+  const countUpTo = db
+    .prepare("SELECT count(*) FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?)")
+    .pluck();
+  const common = { version: "", half: 0, known: new Map<string, boolean>() };
   const getMeta = (key: string) =>
     (db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined)?.value;
   const setMeta = db.prepare(
@@ -260,6 +277,26 @@ export function openStore(file: string, options: OpenStoreOptions = {}): Store {
         .prepare("SELECT count(*) FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?)")
         .pluck()
         .get(match, cap) as number,
+    commonTerms(terms) {
+      const version = `${db.pragma("data_version", { simple: true })}:${totalChanges.get()}`;
+      if (version !== common.version || common.known.size > MAX_KNOWN_TERMS) {
+        common.version = version;
+        common.known = new Map();
+        common.half = Math.floor((chunkTotal.get() as number) / 2);
+      }
+      const found = new Set<string>();
+      // In a small index every count is cheap and every row is scored quickly anyway.
+      if (common.half < MIN_HALF_FOR_PRUNING) return found;
+      for (const term of terms) {
+        let isCommon = common.known.get(term);
+        if (isCommon === undefined) {
+          isCommon = (countUpTo.get(term, common.half + 1) as number) > common.half;
+          common.known.set(term, isCommon);
+        }
+        if (isCommon) found.add(term);
+      }
+      return found;
+    },
     matching(match, ids) {
       if (ids.length === 0) return new Set();
       const rows = db

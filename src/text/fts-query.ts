@@ -4,6 +4,8 @@ import { extractTerms } from "./terms.js";
 export interface FtsQuery {
   /** An FTS5 MATCH expression, or null when the text has no searchable term. */
   match: string | null;
+  /** The single terms of `match` (words, CJK bigrams and unigrams, as FTS5 literals), and its phrases. */
+  terms: { single: string[]; phrases: string[] };
   /** A MATCH expression over content terms only (words, CJK bigrams): a hit on it is a relevant hit. */
   keyMatch: string | null;
 }
@@ -38,5 +40,13 @@ export function buildFtsQuery(text: string): FtsQuery {
   // Very long questions make huge OR queries; the first few hundred terms carry the meaning.
   const limited = terms.slice(0, 256);
   const orOf = (xs: string[]) => (xs.length ? xs.map(quote).join(" OR ") : null);
-  return { match: orOf(limited), keyMatch: orOf(keyTerms.slice(0, 256)) };
+  const phraseSet = new Set(phrases);
+  return {
+    match: orOf(limited),
+    keyMatch: orOf(keyTerms.slice(0, 256)),
+    terms: {
+      single: limited.filter((x) => !phraseSet.has(x)).map(quote),
+      phrases: limited.filter((x) => phraseSet.has(x)).map(quote),
+    },
+  };
 }
