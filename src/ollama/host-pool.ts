@@ -20,7 +20,7 @@ export interface HostPoolSettings {
   readonly retryBaseMs: number;
 }
 
-export interface HostState {
+interface HostState {
   host: string;
   /** Requests this process has open on the host now. */
   inFlight: number;
