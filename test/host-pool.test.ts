@@ -248,6 +248,15 @@ describe("host pool: asking every host", () => {
       { host: down, reachable: false, version: null, inFlight: 0, restingMs: 0, lastError: null },
       { host: b.url, reachable: true, version: "0.12.6", inFlight: 0, restingMs: 0, lastError: null },
     ]);
+    // The first answer is enough: a silent host (a minute of timeout here) does not hold up the version.
+    a.hang = true;
+    const stop = new AbortController();
+    const patient = createHostPool({ ollamaHosts: [a.url, b.url], ollamaTimeoutMs: 60_000, retryBaseMs: 20 });
+    const held = new Promise((resolve) => setTimeout(() => resolve("held up by the silent host"), 20_000));
+    expect(await Promise.race([patient.version({ signal: stop.signal }), held])).toEqual({
+      version: "0.12.6",
+    });
+    stop.abort();
     const none = await pool([down, await closedPortUrl()])
       .version()
       .catch((e: unknown) => e);

@@ -295,3 +295,22 @@ describe("serving with two hosts", () => {
     ]);
   });
 });
+
+describe("grounded pull with two hosts", () => {
+  it("pulls on each host what that host lacks; a host that is down does not stop the other's pull", async () => {
+    b.models.delete("gemma4:e4b");
+    const r = await cli(["pull"], { OLLAMA_HOST: both() });
+    expect(r.code, r.stderr).toBe(0);
+    expect(a.requestsTo("/api/pull")).toHaveLength(0);
+    expect(b.requestsTo("/api/pull").map((q) => (q.body as { model: string }).model)).toEqual(["gemma4:e4b"]);
+    expect(r.stdout).toContain(`Ollama at ${a.url}:\nbge-m3 is already in Ollama at ${a.url}\n`);
+    expect(r.stdout).toContain(`Pulled gemma4:e4b into Ollama at ${b.url}.\n`);
+
+    const down = await closedPortUrl();
+    b.models.delete("gemma4:e4b");
+    const partly = await cli(["pull"], { OLLAMA_HOST: `${down},${b.url}` });
+    expect(partly.code).toBe(1);
+    expect(partly.stderr).toContain(`Cannot reach Ollama at ${down}`);
+    expect(b.models.has("gemma4:e4b")).toBe(true);
+  });
+});

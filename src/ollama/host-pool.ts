@@ -165,16 +165,12 @@ export function createHostPool(settings: HostPoolSettings, options: { fetch?: ty
     return value;
   }
 
-  /** Every host at once; the answers that came, or (all failed) the error for all of them. */
-  async function everyHost<T>(what: string, ask: (client: OllamaClient) => Promise<T>): Promise<T[]> {
-    const settled = await Promise.allSettled(hosts.map((h) => ask(h.client)));
-    const values = settled.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
-    if (values.length > 0) return values;
-    const errors = settled.map((s) => (s.status === "rejected" ? s.reason : undefined));
+  /** The error for a question every host was asked (version, tags) and none answered. */
+  function noHostAnswered(what: string, errors: unknown[]): unknown {
     // An HTTP answer (a 404 from an old Ollama, say) means that host is there: say what it said.
     const answer = errors.find((e) => !isTransient(e) && (e as Error)?.name !== "TimeoutError");
-    if (hosts.length === 1 || answer !== undefined) throw answer ?? errors[0];
-    throw new OllamaHostsFailedError(
+    if (hosts.length === 1 || answer !== undefined) return answer ?? errors[0];
+    return new OllamaHostsFailedError(
       what,
       hosts.map((h, i) => ({ host: h.client.host, error: errors[i] })),
     );
@@ -192,11 +188,20 @@ export function createHostPool(settings: HostPoolSettings, options: { fetch?: ty
     host: names.join(", "),
     clients: hosts.map((h) => h.client),
 
-    version: async (o) =>
-      (await everyHost("GET /api/version", (c) => c.version(o)))[0] as { version: string },
+    // The first host to answer: one that is down or silent does not hold up the others.
+    version: (o) =>
+      Promise.any(hosts.map((h) => h.client.version(o))).catch((e: AggregateError) => {
+        throw noHostAnswered("GET /api/version", e.errors);
+      }),
 
     async tags(o): Promise<OllamaTagsResponse> {
-      const all = (await everyHost("GET /api/tags", (c) => c.tags(o))).flatMap((t) => t.models);
+      const settled = await Promise.allSettled(hosts.map((h) => h.client.tags(o)));
+      const all = settled.flatMap((s) => (s.status === "fulfilled" ? s.value.models : []));
+      if (!settled.some((s) => s.status === "fulfilled"))
+        throw noHostAnswered(
+          "GET /api/tags",
+          settled.map((s) => (s.status === "rejected" ? s.reason : undefined)),
+        );
       return { models: all.filter((m, i) => all.findIndex((x) => x.name === m.name) === i) };
     },
 
