@@ -126,8 +126,9 @@ export function createHostPool(settings: HostPoolSettings, options: { fetch?: ty
   }
 
   /**
-   * Runs `work` on one host after another until one succeeds; the host stays counted in flight until the
-   * caller calls `done`. A fault that another host would meet as well (a bad request) is thrown at once.
+   * Runs `work` on one host after another until one succeeds. The host that answered stays counted in
+   * flight until the caller is done with the answer (a chat stream at its end) and takes it off. A fault
+   * that another host would meet as well (a bad request, the caller's abort) is thrown at once.
    */
   async function attempt<T>(
     what: string,
