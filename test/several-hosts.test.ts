@@ -256,6 +256,22 @@ describe("serving with two hosts", () => {
     }
   });
 
+  it("an upload is embedded through the hosts too (the server's writer thread has a pool of its own)", async () => {
+    const down = await closedPortUrl();
+    const service = await serve(`${down},${b.url}`);
+    try {
+      b.reset();
+      const form = new FormData();
+      form.append("file", new Blob(["# Boiler\n\nBleed the radiators every October.\n"]), "boiler.md");
+      const res = await fetch(`${service.url}/api/documents`, { method: "POST", body: form });
+      expect(res.status).toBe(201);
+      expect(((await res.json()) as Record<string, any>).status).toBe("added");
+      expect(embeds(b)).toBeGreaterThan(0);
+    } finally {
+      await service.close();
+    }
+  });
+
   it("/health and grounded status show each host", async () => {
     const down = await closedPortUrl();
     const service = await serve(`${a.url},${down}`);
