@@ -18,7 +18,11 @@ export type FlagSpec = Record<string, FlagDef>;
 
 /** Flags every command accepts; they override the environment variables of the same meaning. */
 export const COMMON_FLAGS = {
-  "ollama-host": { type: "string", value: "URL", help: "Ollama's address (OLLAMA_HOST)" },
+  "ollama-host": {
+    type: "string",
+    value: "URL",
+    help: "Ollama's address, or several separated by commas (OLLAMA_HOST)",
+  },
   db: { type: "string", value: "FILE", help: "the index file (GROUNDED_DB)" },
   "embed-model": { type: "string", value: "NAME", help: "the Ollama embedding model (GROUNDED_EMBED_MODEL)" },
   "chat-model": {

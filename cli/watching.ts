@@ -5,7 +5,7 @@ import type { IngestEvent } from "../ingest/ingest-report.js";
 import { type FolderWatch, watchFolder } from "../ingest/watch.js";
 import type { Config } from "../src/config.js";
 import { GroundedError, ValidationError } from "../src/errors.js";
-import { createOllamaClient } from "../src/ollama/client.js";
+import { createHostPool } from "../src/ollama/host-pool.js";
 import { openStore } from "../src/store/store.js";
 import { createProgress, type Output } from "./progress.js";
 
@@ -80,7 +80,7 @@ export async function runWatch(
   const writer = createIndexWriter({
     config,
     store,
-    client: createOllamaClient({ host: config.ollamaHost, timeoutMs: config.ollamaTimeoutMs }),
+    client: createHostPool(config),
     onEvent: onceEachFailure(progress.onEvent),
     onMove: (from, to) => out.write(`${"moved".padEnd(8)} ${from} -> ${to}\n`),
     warn: (m) => err.write(`\n!! ${m}\n\n`),

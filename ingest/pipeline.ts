@@ -112,7 +112,8 @@ export async function ingest(
 
   const batcher = createBatcher<FileJob>({
     batchSize: config.embedBatchSize,
-    concurrency: config.embedConcurrency,
+    // GROUNDED_EMBED_CONCURRENCY is per Ollama host: the host pool gives each request to the least busy one.
+    concurrency: config.embedConcurrency * config.ollamaHosts.length,
     embed: (texts) => embedder.embed(texts, { role: "document", signal: options.signal }),
     onVectors(items, vectors) {
       const width = vectors[0]?.length;

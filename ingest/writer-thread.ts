@@ -1,6 +1,6 @@
 import { parentPort, workerData } from "node:worker_threads";
 import type { Config } from "../src/config.js";
-import { createOllamaClient } from "../src/ollama/client.js";
+import { createHostPool } from "../src/ollama/host-pool.js";
 import { serializeError } from "../src/retrieval/search-pool.js";
 import { openStore } from "../src/store/store.js";
 import { createIndexWriter } from "./index-writer.js";
@@ -21,7 +21,8 @@ const store = openStore(config.db);
 const writer = createIndexWriter({
   config,
   store,
-  client: createOllamaClient({ host: config.ollamaHost, timeoutMs: config.ollamaTimeoutMs }),
+  // A pool of its own: the service's in-flight counts live on the main thread.
+  client: createHostPool(config),
   onEvent: (event) => post({ type: "event", event }),
   onMove: (from, to) => post({ type: "move", from, to }),
   warn: (message) => post({ type: "warn", message }),

@@ -2,12 +2,15 @@ import os from "node:os";
 import path from "node:path";
 import { commandForm } from "./cli-name.js";
 import { ConfigError } from "./errors.js";
-import { parseOllamaHost } from "./ollama/host.js";
+import { parseOllamaHosts } from "./ollama/host.js";
 import { resolveUserPath } from "./user-path.js";
 
 /** Everything grounded can be told, loaded once at start-up and passed in. */
 export interface Config {
+  /** The first host of OLLAMA_HOST: the one named where a single address is wanted (messages, `pull`). */
   readonly ollamaHost: string;
+  /** Every host of OLLAMA_HOST, in order (src/ollama/host-pool.ts spreads the work over them). */
+  readonly ollamaHosts: readonly string[];
   readonly db: string;
   /** An Ollama embedding model, or "builtin" for the offline lexical embedder. */
   readonly embedModel: string;
@@ -18,6 +21,7 @@ export interface Config {
   /** Milliseconds to wait for Ollama's response headers (model load + a whole embedding batch). */
   readonly ollamaTimeoutMs: number;
   readonly embedBatchSize: number;
+  /** `/api/embed` requests in flight per Ollama host (an ingest keeps this times the hosts in flight). */
   readonly embedConcurrency: number;
   /** Extra tries for a transient Ollama fault while embedding, and the first backoff step (ms). */
   readonly embedRetries: number;
@@ -138,8 +142,17 @@ export function loadConfig(env: Env, overrides: ConfigOverrides = {}, dirs: Conf
   const picked = Object.fromEntries(
     Object.entries(overrides).filter(([, v]) => v !== undefined),
   ) as ConfigOverrides;
+  // The flag replaces the variable, so a bad OLLAMA_HOST does not stop a run that names --ollama-host.
+  const hosts = Object.freeze(
+    picked.ollamaHosts?.length
+      ? [...picked.ollamaHosts]
+      : picked.ollamaHost
+        ? parseOllamaHosts(picked.ollamaHost, "--ollama-host")
+        : parseOllamaHosts(env.OLLAMA_HOST),
+  );
   const base: Config = {
-    ollamaHost: parseOllamaHost(env.OLLAMA_HOST),
+    ollamaHost: hosts[0] as string,
+    ollamaHosts: hosts,
     db: str(env, "GROUNDED_DB") ?? "",
     embedModel: str(env, "GROUNDED_EMBED_MODEL") ?? "bge-m3",
     chatModel: str(env, "GROUNDED_CHAT_MODEL") ?? "gemma4:e4b",
@@ -171,8 +184,7 @@ export function loadConfig(env: Env, overrides: ConfigOverrides = {}, dirs: Conf
     ocrLangs: Object.freeze(ocrLangs(env)),
     cli: commandForm(env),
   };
-  const merged: Config = { ...base, ...picked } as Config;
-  if (picked.ollamaHost) (merged as { ollamaHost: string }).ollamaHost = parseOllamaHost(picked.ollamaHost);
+  const merged: Config = { ...base, ...picked, ollamaHost: base.ollamaHost, ollamaHosts: hosts } as Config;
   if (!Number.isInteger(merged.port) || merged.port < 0 || merged.port > 65535) {
     throw new ConfigError(`Port ${merged.port} is not a valid TCP port (0-65535).`);
   }

@@ -69,13 +69,16 @@ export class OllamaTimeoutError extends GroundedError {
   }
 }
 
-/** The model is not pulled on this Ollama (404). */
+/** The model is not pulled on this Ollama (404), or on none of the hosts OLLAMA_HOST lists. */
 export class ModelNotFoundError extends GroundedError {
   readonly model: string;
-  constructor(model: string, host: string, cause?: unknown) {
+  constructor(model: string, host: string | readonly string[], cause?: unknown) {
+    const hosts = typeof host === "string" ? [host] : host;
     super(
       "model_not_found",
-      `Ollama at ${host} does not have the model "${model}". Run \`ollama pull ${model}\` and try again.`,
+      hosts.length === 1
+        ? `Ollama at ${hosts[0]} does not have the model "${model}". Run \`ollama pull ${model}\` and try again.`
+        : `None of the Ollama hosts (${hosts.join(", ")}) has the model "${model}". Run \`ollama pull ${model}\` on each of them (OLLAMA_HOST=${hosts[0]} ollama pull ${model}, and so on) and try again.`,
       { status: 503, exitCode: 2, cause },
     );
     this.model = model;
@@ -100,6 +103,41 @@ export class OllamaError extends GroundedError {
   }
 }
 
+/** What one host said, in a few words, for a message that lists several hosts. */
+function hostReason(error: unknown, host: string): string {
+  if (error instanceof OllamaUnavailableError) {
+    const code = (error.cause as { cause?: { code?: unknown } } | undefined)?.cause?.code;
+    return `cannot be reached${typeof code === "string" ? ` (${code})` : ""}`;
+  }
+  if (error instanceof ModelNotFoundError) return `does not have the model "${error.model}"`;
+  const message = error instanceof Error ? error.message : String(error);
+  const own = message.startsWith(`Ollama at ${host} `) ? message.slice(`Ollama at ${host} `.length) : message;
+  return own.replace(/ \(try again in a moment\)$/, "").replace(/\. .*$/s, "");
+}
+
+/**
+ * Every host of OLLAMA_HOST failed the same request (src/ollama/host-pool.ts): which hosts were tried, what
+ * each said, and what to do. An OllamaUnavailableError, so it is retried and handled like one host that is
+ * down (search falls back to full-text matching, `/api/ask` answers 503).
+ */
+export class OllamaHostsFailedError extends OllamaUnavailableError {
+  constructor(what: string, failures: ReadonlyArray<{ host: string; error: unknown }>) {
+    super(failures.map((f) => f.host).join(", "), new AggregateError(failures.map((f) => f.error)));
+    const said = failures.map((f) => `${f.host} ${hostReason(f.error, f.host)}`).join("; ");
+    const todo = [
+      failures.some((f) => f.error instanceof OllamaUnavailableError) &&
+        "start Ollama where it is down (`ollama serve`) or remove those hosts from OLLAMA_HOST / --ollama-host",
+      failures.some((f) => f.error instanceof OllamaTimeoutError) &&
+        "give a loading or busy host more time (GROUNDED_OLLAMA_TIMEOUT_MS)",
+      failures.some((f) => f.error instanceof OllamaError) &&
+        "try again in a moment (a host's log says why it failed)",
+      failures.some((f) => f.error instanceof ModelNotFoundError) &&
+        "pull the missing model on the hosts that lack it (`ollama pull <model>` there)",
+    ].filter((t): t is string => typeof t === "string");
+    this.message = `Every Ollama host failed ${what}: ${said}.${todo.length ? ` To fix it, ${todo.join("; or ")}.` : ""}`;
+  }
+}
+
 /** The index was built with another embedding model or dimensions than the ones configured now. */
 export class EmbeddingMismatchError extends GroundedError {
   constructor(
@@ -116,6 +154,17 @@ export class EmbeddingMismatchError extends GroundedError {
       } is configured. Either set GROUNDED_EMBED_MODEL=${indexModel} (or --embed-model ${indexModel}), or rebuild the index with the new model: \`${cli} ingest --reindex <folder>\`.`,
       { status: 409, exitCode: 2 },
     );
+  }
+}
+
+/**
+ * Two hosts of OLLAMA_HOST return vectors of different widths for one model name: they do not serve the same
+ * model, and one index cannot hold both. An EmbeddingMismatchError, so it stops an ingest the same way.
+ */
+export class HostsDisagreeError extends EmbeddingMismatchError {
+  constructor(model: string, a: { host: string; width: number }, b: { host: string; width: number }) {
+    super(model, a.width, model, b.width);
+    this.message = `The Ollama hosts serve different models under the name "${model}": ${a.host} returns ${a.width}-dimension vectors, ${b.host} ${b.width}. Every host in OLLAMA_HOST must serve the same embedding model: pull the same "${model}" on each (\`ollama pull ${model}\` there), or remove the odd one from OLLAMA_HOST / --ollama-host.`;
   }
 }
 

@@ -7,7 +7,7 @@ import type { Embedder } from "../../src/embedding/embedder.js";
 import { selectEmbedder } from "../../src/embedding/select-embedder.js";
 import { ValidationError } from "../../src/errors.js";
 import type { OllamaClient } from "../../src/ollama/client.js";
-import { createOllamaClient } from "../../src/ollama/client.js";
+import { createHostPool } from "../../src/ollama/host-pool.js";
 import { ollamaReachable } from "../../src/ollama/reachable.js";
 import type { RetrievalMode } from "../../src/retrieval/types.js";
 import { defineCommand, usageLine } from "../command.js";
@@ -71,7 +71,7 @@ export const evalCommand = defineCommand({
       }
     }
     const config = configFor(inv, values);
-    const client = createOllamaClient({ host: config.ollamaHost, timeoutMs: config.ollamaTimeoutMs });
+    const client = createHostPool(config);
     const { embedder, warning } = await selectEmbedder(config, client, null, "ingest");
     if (warning) err.write(`note: ${warning}\n`);
     err.write(`Embedding model: ${embedder.model}\n`);
@@ -131,7 +131,7 @@ async function runAnswerEval(
 ): Promise<number> {
   let chatModel: ChatModel | null = null;
   if (config.chatModel !== "none" && (await ollamaReachable(client)) !== null) {
-    chatModel = createOllamaChatModel({ client, model: config.chatModel, host: config.ollamaHost });
+    chatModel = createOllamaChatModel({ client, model: config.chatModel, host: client.host });
   }
   err.write(`Answers: ${chatModel ? `generative with ${chatModel.model}` : "extractive"}\n`);
   const progress = (done: number, total: number, label: string) => {

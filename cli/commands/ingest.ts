@@ -5,7 +5,7 @@ import { ingest } from "../../ingest/pipeline.js";
 import type { Config } from "../../src/config.js";
 import { selectEmbedder } from "../../src/embedding/select-embedder.js";
 import { ValidationError } from "../../src/errors.js";
-import { createOllamaClient } from "../../src/ollama/client.js";
+import { createHostPool } from "../../src/ollama/host-pool.js";
 import { openStore } from "../../src/store/store.js";
 import { defineCommand, usageLine } from "../command.js";
 import { configFor, userPaths } from "../invocation.js";
@@ -61,8 +61,7 @@ export async function ingestPaths(
   const release = acquireIngestLock(config.db);
   const store = openStore(config.db, { onUpgrade: (m) => err.write(`${m}\n`) });
   try {
-    const client = createOllamaClient({ host: config.ollamaHost, timeoutMs: config.ollamaTimeoutMs });
-    const choice = await selectEmbedder(config, client, store.indexInfo(), "ingest", {
+    const choice = await selectEmbedder(config, createHostPool(config), store.indexInfo(), "ingest", {
       reindex: options.reindex ?? false,
     });
     if (choice.warning) err.write(`\n!! ${choice.warning}\n\n`);

@@ -63,7 +63,7 @@ export async function serve(
   out.write(
     `grounded ${VERSION} listening on ${server.url}\n` +
       `  index: ${config.db} (${counts.documents} documents, ${counts.chunks} chunks, embeddings: ${runtime.embedder.model})\n` +
-      `  answers: ${answersLine(runtime.chatModel?.model ?? null, config.chatModel, config.ollamaHost)}\n` +
+      `  answers: ${answersLine(runtime.chatModel?.model ?? null, config.chatModel, runtime.client.host)}\n` +
       `  try:  curl -s ${server.url}/api/ask -H "Content-Type: application/json" -d '{"question":"How do I descale the kettle?"}'\n`,
   );
   const watches = startWatches(writer, roots, err);

@@ -15,10 +15,13 @@ export const statusCommand = defineCommand({
   common: ["json", "db", "ollama-host"],
   async run({ values, inv, out }) {
     const config = configFor(inv, values);
-    const client = createOllamaClient({ host: config.ollamaHost, timeoutMs: config.ollamaTimeoutMs });
-    const version = await ollamaReachable(client);
-    let models: string[] = [];
-    if (version) models = (await client.tags().catch(() => ({ models: [] }))).models.map((m) => m.name);
+    const hosts = await Promise.all(
+      config.ollamaHosts.map((host) => hostStatus(host, config.ollamaTimeoutMs)),
+    );
+    // The fields from before several hosts: reachable when any host is, the first such host's version, the
+    // models any host has. `hosts` has each host's own.
+    const version = hosts.find((h) => h.reachable)?.version ?? null;
+    const models = [...new Set(hosts.flatMap((h) => h.models))];
     const exists = fs.existsSync(config.db);
     const store = exists ? openStore(config.db) : null;
     try {
@@ -33,7 +36,7 @@ export const statusCommand = defineCommand({
           embedModel: info?.embedModel ?? null,
           dimensions: info?.dimensions ?? null,
         },
-        ollama: { host: config.ollamaHost, reachable: version !== null, version, models },
+        ollama: { host: config.ollamaHost, reachable: version !== null, version, models, hosts },
         embedModel: config.embedModel,
         chatModel: config.chatModel,
         ...(values.check ? { check: { ok: problems.length === 0, problems } } : {}),
@@ -41,18 +44,23 @@ export const statusCommand = defineCommand({
       if (values.json) {
         out.write(`${JSON.stringify(status, null, 2)}\n`);
       } else {
-        const has = (m: string) => models.some((x) => x === m || x === `${m}:latest`);
         out.write(
           `index   ${config.db}${exists ? "" : ` (not created yet: run ${config.cli} ingest <folder>)`}\n` +
-            `        ${counts.documents} documents, ${counts.chunks} chunks, embeddings: ${info ? `${info.embedModel} (${info.dimensions} dims)` : "none yet"}\n` +
-            `ollama  ${config.ollamaHost}: ${version ? `reachable, version ${version}` : "NOT reachable (start it with `ollama serve`)"}\n`,
+            `        ${counts.documents} documents, ${counts.chunks} chunks, embeddings: ${info ? `${info.embedModel} (${info.dimensions} dims)` : "none yet"}\n`,
         );
-        if (version) {
-          for (const m of [config.embedModel, config.chatModel].filter(
-            (x) => x !== "builtin" && x !== "none",
-          )) {
-            out.write(`        ${m}: ${has(m) ? "pulled" : `not pulled (run \`ollama pull ${m}\`)`}\n`);
-          }
+        const wanted = [config.embedModel, config.chatModel].filter((x) => x !== "builtin" && x !== "none");
+        const fix = (m: string) =>
+          hosts.length === 1
+            ? `run \`ollama pull ${m}\``
+            : `run \`${config.cli} pull\`, or \`ollama pull ${m}\` on that host`;
+        for (const h of hosts) {
+          out.write(
+            `ollama  ${h.host}: ${h.version ? `reachable, version ${h.version}` : "NOT reachable (start it with `ollama serve`)"}\n`,
+          );
+          if (!h.version) continue;
+          const has = (m: string) => h.models.some((x) => x === m || x === `${m}:latest`);
+          for (const m of wanted)
+            out.write(`        ${m}: ${has(m) ? "pulled" : `not pulled (${fix(m)})`}\n`);
         }
         if (values.check) {
           out.write(
@@ -68,3 +76,18 @@ export const statusCommand = defineCommand({
     }
   },
 });
+
+interface HostStatus {
+  host: string;
+  reachable: boolean;
+  version: string | null;
+  models: string[];
+}
+
+async function hostStatus(host: string, timeoutMs: number): Promise<HostStatus> {
+  const client = createOllamaClient({ host, timeoutMs });
+  const version = await ollamaReachable(client);
+  let models: string[] = [];
+  if (version) models = (await client.tags().catch(() => ({ models: [] }))).models.map((m) => m.name);
+  return { host, reachable: version !== null, version, models };
+}

@@ -39,7 +39,7 @@ export async function selectEmbedder(
     createOllamaEmbedder({
       client,
       model,
-      host: config.ollamaHost,
+      host: client.host,
       keepAlive: config.keepAlive,
       retries: purpose === "query" ? Math.min(config.embedRetries, 1) : config.embedRetries,
       retryBaseMs: config.retryBaseMs,
@@ -76,7 +76,7 @@ export async function selectEmbedder(
   }
   const reachable = (await ollamaReachable(client)) !== null;
   if (!reachable && (!index || index.embedModel === BUILTIN_MODEL)) {
-    return { embedder: builtin, warning: fallbackWarning(config.ollamaHost, config.cli) };
+    return { embedder: builtin, warning: fallbackWarning(client.host, config.cli) };
   }
   if (index && index.embedModel !== config.embedModel && !options.reindex) {
     throw new EmbeddingMismatchError(

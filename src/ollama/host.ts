@@ -1,3 +1,5 @@
+import { ConfigError } from "../errors.js";
+
 /**
  * Parse OLLAMA_HOST the way Ollama's own client does (envconfig.Host in ollama/ollama):
  * trim spaces and quotes; no scheme means http; no port means 11434 when no scheme was given, else the
@@ -6,11 +8,15 @@
  */
 export const DEFAULT_OLLAMA_HOST = "http://127.0.0.1:11434";
 
-export function parseOllamaHost(raw: string | undefined): string {
-  let s = (raw ?? "")
+/** Spaces and quotes around a value (a shell or a .env file may leave them) are not part of it. */
+const unquote = (raw: string) =>
+  raw
     .trim()
     .replace(/^["']+|["']+$/g, "")
     .trim();
+
+export function parseOllamaHost(raw: string | undefined): string {
+  let s = unquote(raw ?? "");
   if (s === "") return DEFAULT_OLLAMA_HOST;
 
   let scheme = "http";
@@ -50,4 +56,24 @@ export function parseOllamaHost(raw: string | undefined): string {
 
   const hostPart = host.includes(":") ? `[${host}]` : host;
   return `${scheme}://${hostPart}:${port}${path}`;
+}
+
+/**
+ * OLLAMA_HOST as a comma-separated list of hosts, each entry parsed as Ollama parses one (parseOllamaHost).
+ * A value without a comma is one host, exactly as before. An empty entry (`a,,b`, a trailing comma) is
+ * refused rather than read as the default host, which would quietly add a machine nobody named; a host
+ * named twice is kept once. `name` is what error messages call the setting.
+ */
+export function parseOllamaHosts(raw: string | undefined, name = "OLLAMA_HOST"): string[] {
+  if (raw === undefined || !raw.includes(",")) return [parseOllamaHost(raw)];
+  const entries = raw.split(",");
+  const hosts = entries.map((entry, i) => {
+    if (unquote(entry) === "") {
+      throw new ConfigError(
+        `${name}=${raw} has an empty entry (entry ${i + 1} of ${entries.length}). List the Ollama hosts separated by single commas, e.g. ${name}=gpu1:11434,gpu2:11434.`,
+      );
+    }
+    return parseOllamaHost(entry);
+  });
+  return [...new Set(hosts)];
 }

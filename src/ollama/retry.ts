@@ -4,7 +4,7 @@ import { OllamaError, OllamaTimeoutError, OllamaUnavailableError } from "../erro
  * Faults worth another try: Ollama not (yet) reachable, too slow, busy (503) or a crashed runner (500).
  * A missing model (ModelNotFoundError) or a bad request (4xx) will fail the same way again.
  */
-function isTransient(e: unknown): boolean {
+export function isTransient(e: unknown): boolean {
   if (e instanceof OllamaUnavailableError || e instanceof OllamaTimeoutError) return true;
   return e instanceof OllamaError && e.upstreamStatus >= 500;
 }

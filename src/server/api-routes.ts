@@ -66,7 +66,15 @@ export function registerApiRoutes(app: Hono, deps: AppDeps): void {
         embedModel: info?.embedModel ?? null,
         dimensions: info?.dimensions ?? null,
       },
-      ollama: { host: config.ollamaHost, reachable: ollama.reachable, version: ollama.version },
+      ollama: {
+        host: config.ollamaHost,
+        reachable: ollama.reachable,
+        version: ollama.version,
+        // Each host of OLLAMA_HOST: address, reachable, version, requests in flight, rest after a failure.
+        hosts: ollama.hosts ?? [
+          { host: config.ollamaHost, reachable: ollama.reachable, version: ollama.version, inFlight: 0 },
+        ],
+      },
       chatModel: answerer.mode === "generative" ? config.chatModel : null,
       mode: { embedding: deps.embedder.kind, answer: answerer.mode },
     });

@@ -6,7 +6,7 @@ import type { Config } from "../config.js";
 import type { Embedder } from "../embedding/embedder.js";
 import { type EmbedderChoice, selectEmbedder } from "../embedding/select-embedder.js";
 import { createLimiter } from "../limiter.js";
-import { createOllamaClient, type OllamaClient } from "../ollama/client.js";
+import { createHostPool, type HostPool, type HostProbe } from "../ollama/host-pool.js";
 import { ollamaReachable } from "../ollama/reachable.js";
 import { ensureCalibration, MIN_DOCUMENTS, readCalibration } from "../retrieval/calibration.js";
 import { createRetriever } from "../retrieval/retriever.js";
@@ -14,10 +14,12 @@ import { createSearchPool, type SearchPool } from "../retrieval/search-pool.js";
 import type { Retriever } from "../retrieval/types.js";
 import { openStore, type Store } from "../store/store.js";
 
-/** What `/health` and `status` say about Ollama right now. */
+/** What `/health` says about Ollama right now: reachable when any host is, the first one's version. */
 interface OllamaProbe {
   reachable: boolean;
   version: string | null;
+  /** Each host of OLLAMA_HOST. */
+  hosts?: HostProbe[];
 }
 
 /**
@@ -26,7 +28,8 @@ interface OllamaProbe {
  */
 export interface Service {
   config: Config;
-  client: OllamaClient;
+  /** Every Ollama host of OLLAMA_HOST behind one client (src/ollama/host-pool.ts). */
+  client: HostPool;
   store: Store;
   embedder: Embedder;
   chatModel: ChatModel | null;
@@ -59,7 +62,7 @@ export async function createService(
   log: (message: string) => void = () => {},
   options: ServiceOptions = {},
 ): Promise<Service> {
-  const client = createOllamaClient({ host: config.ollamaHost, timeoutMs: config.ollamaTimeoutMs });
+  const client = createHostPool(config);
   const store = openStore(config.db, { exactSearch: config.exactSearch, onUpgrade: log });
   const warnings: string[] = [];
   let choice: EmbedderChoice;
@@ -72,12 +75,12 @@ export async function createService(
         chatModel = createOllamaChatModel({
           client,
           model: config.chatModel,
-          host: config.ollamaHost,
+          host: client.host,
           keepAlive: config.keepAlive,
         });
       } else {
         warnings.push(
-          `Ollama is not reachable at ${config.ollamaHost}: answers are extractive (the best-matching sentences of the sources) until it is started and grounded restarted.`,
+          `Ollama is not reachable at ${client.host}: answers are extractive (the best-matching sentences of the sources) until it is started and grounded restarted.`,
         );
       }
     }
@@ -113,7 +116,7 @@ export async function createService(
       const model = createOllamaChatModel({
         client,
         model: name,
-        host: config.ollamaHost,
+        host: client.host,
         keepAlive: config.keepAlive,
       });
       other = createAnswerer({ retriever, chatModel: model, limiter, think: config.think, warn: log });
@@ -132,8 +135,9 @@ export async function createService(
     answerer,
     answererFor,
     probeOllama: async () => {
-      const version = await ollamaReachable(client);
-      return { reachable: version !== null, version };
+      const hosts = await client.probe();
+      const up = hosts.find((h) => h.reachable);
+      return { reachable: up !== undefined, version: up?.version ?? null, hosts };
     },
     warnings,
     searchPool,

@@ -13,6 +13,7 @@ import {
   startBenchService,
 } from "./serve-sections.js";
 import { type BenchResults, renderTable } from "./table.js";
+import { twoHosts } from "./two-hosts.js";
 import { type UploadWhileServing, uploadWhileServing } from "./upload-sections.js";
 
 /**
@@ -43,6 +44,8 @@ async function main(): Promise<void> {
   const ingestPeakRssMb = peakRssMb();
   log("2. ingest against the slow stand-in");
   const slow = await slowModel(n(3_000));
+  log("7. ingest through one host and through two");
+  const hosts = await twoHosts(n(3_000));
 
   // The model (stand-in and tap) runs in a process of its own, as Ollama does.
   const tap = await startModelProcess();
@@ -103,6 +106,7 @@ async function main(): Promise<void> {
     totalSeconds: round((performance.now() - started) / 1000, 0),
     ingest,
     slowModel: slow,
+    twoHosts: hosts,
     search,
     ask,
     memory: { ingestPeakRssMb, servePeakRssMb },

@@ -18,6 +18,10 @@ import { startOllamaStandIn } from "../stand-in/ollama-stand-in.js";
  * stand-in's own ~10 ms per batch of 32, serialised between the two concurrent requests, to every request,
  * and the benchmark counted it as grounded's overhead: 1.17-1.26x of the ideal with an idle client.) A
  * request whose answer takes longer to compute than its delay is answered when it is ready, never early.
+ *
+ * `serial` makes it one model runner, as an Ollama with one GPU (OLLAMA_NUM_PARALLEL=1) is: /api/embed
+ * requests are worked through one after another, each starting when the one before is done, so more requests
+ * in flight do not make it faster — only another host does (the two-host row of the benchmark).
  */
 export interface SlowStandIn {
   url: string;
@@ -25,10 +29,21 @@ export interface SlowStandIn {
   stop(): Promise<number[]>;
 }
 
-export async function startSlowStandIn(delayMs: number, perInputDelayMs: number): Promise<SlowStandIn> {
+export async function startSlowStandIn(
+  delayMs: number,
+  perInputDelayMs: number,
+  serial = false,
+): Promise<SlowStandIn> {
   const child: ChildProcess = spawn(
     process.execPath,
-    ["--import", "tsx", import.meta.filename, String(delayMs), String(perInputDelayMs)],
+    [
+      "--import",
+      "tsx",
+      import.meta.filename,
+      String(delayMs),
+      String(perInputDelayMs),
+      serial ? "serial" : "parallel",
+    ],
     {
       stdio: ["pipe", "pipe", "inherit"],
     },
@@ -69,21 +84,25 @@ function embedInputs(path: string, body: Buffer): number {
   }
 }
 
-async function main(delayMs: number, perInputDelayMs: number): Promise<void> {
+async function main(delayMs: number, perInputDelayMs: number, serial: boolean): Promise<void> {
   // The stand-in itself answers at once; this front server holds each answer until its delay is over.
   const standIn = await startOllamaStandIn({ writeDelayMs: 0 });
+  let runnerFreeAt = 0;
   const front = createServer((req, res) => {
     void (async () => {
       const arrived = performance.now();
       const body = await readBody(req);
       const path = new URL(req.url ?? "/", "http://stand-in").pathname;
+      const inputs = embedInputs(path, body);
+      const start = serial && inputs > 0 ? Math.max(arrived, runnerFreeAt) : arrived;
+      const due = start + delayMs + perInputDelayMs * inputs;
+      if (serial && inputs > 0) runnerFreeAt = due;
       const upstream = await fetch(`${standIn.url}${req.url ?? "/"}`, {
         method: req.method,
         headers: { "content-type": req.headers["content-type"] ?? "application/json" },
         body: req.method === "GET" || req.method === "HEAD" ? undefined : new Uint8Array(body),
       });
       const answer = Buffer.from(await upstream.arrayBuffer());
-      const due = arrived + delayMs + perInputDelayMs * embedInputs(path, body);
       const wait = due - performance.now();
       if (wait > 0) await sleep(wait);
       res.writeHead(upstream.status, {
@@ -111,5 +130,5 @@ async function main(delayMs: number, perInputDelayMs: number): Promise<void> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
-  void main(Number(process.argv[2]), Number(process.argv[3]));
+  void main(Number(process.argv[2]), Number(process.argv[3]), process.argv[4] === "serial");
 }

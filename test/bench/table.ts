@@ -1,5 +1,6 @@
 import type { IngestOverhead, SlowModel } from "./ingest-sections.js";
 import type { AskResult, SearchResult } from "./serve-sections.js";
+import type { TwoHosts } from "./two-hosts.js";
 import type { UploadWhileServing } from "./upload-sections.js";
 
 /** The one table `npm run bench` prints, and the targets it checks. */
@@ -9,6 +10,7 @@ export interface BenchResults {
   totalSeconds: number;
   ingest: IngestOverhead[];
   slowModel: SlowModel;
+  twoHosts: TwoHosts;
   search: SearchResult[];
   ask: AskResult;
   memory: { ingestPeakRssMb: number; servePeakRssMb: number };
@@ -84,6 +86,12 @@ export function renderTable(r: BenchResults): string {
     "6. the server's RSS: idle / peak during those uploads",
     `${u.serverIdleRssMb} / ${u.serverPeakRssMb} MB`,
     `< 500: ${ok(u.serverPeakRssMb < 500)}`,
+  );
+  const h = r.twoHosts;
+  add(
+    `7. one vs two hosts (serial model, ${h.delayMs} ms + ${h.perInputDelayMs} ms/input), ${h.chunks} chunks`,
+    `${h.oneHostSeconds} s vs ${h.twoHostsSeconds} s = ${h.speedup}x (requests ${h.requestsPerHost.join(" / ")})`,
+    `>= 1.8x: ${ok(h.speedup >= 1.8)}`,
   );
 
   const widths = [0, 1, 2].map((c) => Math.max(...rows.map((row) => row[c]?.length ?? 0), 6));

@@ -13,6 +13,18 @@ export function errorSamples(): errors.GroundedError[] {
     new errors.ModelNotFoundError("bge-m3", "http://127.0.0.1:11434"),
     new errors.OllamaError(500, "llama runner process has terminated", "http://127.0.0.1:11434"),
     new errors.EmbeddingMismatchError("bge-m3", 1024, "nomic-embed-text", 768, "npm run grounded --"),
+    new errors.OllamaHostsFailedError('POST /api/embed for "bge-m3"', [
+      { host: "http://10.0.0.1:11434", error: new errors.OllamaUnavailableError("http://10.0.0.1:11434") },
+      {
+        host: "http://10.0.0.2:11434",
+        error: new errors.OllamaError(500, "llama runner process has terminated", "http://10.0.0.2:11434"),
+      },
+    ]),
+    new errors.HostsDisagreeError(
+      "bge-m3",
+      { host: "http://10.0.0.1:11434", width: 1024 },
+      { host: "http://10.0.0.2:11434", width: 768 },
+    ),
     new errors.LoaderError("a.pdf", "is password-protected"),
     new errors.EmptyFileError("empty.md"),
     new errors.BusyError(5),
