@@ -139,13 +139,21 @@ function chunksForFile(seed: number, index: number): number {
   return 1 + Math.floor(rng() * rng() * 78);
 }
 
-/** Write about `targetChunks` chunks worth of files under `dir`, one at a time (memory stays flat). */
-export function writeCorpus(dir: string, targetChunks: number, seed = 1): { files: number; bytes: number } {
+/**
+ * Write about `targetChunks` chunks worth of files under `dir`, one at a time (memory stays flat).
+ * `chunksPerFile` fixes the size of every file (a folder of short notes) instead of varying it.
+ */
+export function writeCorpus(
+  dir: string,
+  targetChunks: number,
+  seed = 1,
+  chunksPerFile?: (index: number) => number,
+): { files: number; bytes: number } {
   let planned = 0;
   let files = 0;
   let bytes = 0;
   while (planned < targetChunks) {
-    const chunks = Math.min(chunksForFile(seed, files), targetChunks - planned);
+    const chunks = Math.min(chunksPerFile?.(files) ?? chunksForFile(seed, files), targetChunks - planned);
     const doc = syntheticDoc(seed, files, chunks);
     const file = path.join(dir, ...doc.name.split("/"));
     fs.mkdirSync(path.dirname(file), { recursive: true });

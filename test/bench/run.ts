@@ -5,6 +5,7 @@ import { tempDir } from "../helpers/tmp.js";
 import { ingestOverhead, slowModel } from "./ingest-sections.js";
 import { peakRssMb, round, sampleRss } from "./measure.js";
 import { startModelProcess } from "./model-process.js";
+import { type SmallNotes, smallNotes } from "./notes-sections.js";
 import {
   askOverhead,
   buildIndex,
@@ -54,6 +55,7 @@ async function main(): Promise<void> {
   let servePeakRssMb = 0;
   let ask: BenchResults["ask"] | undefined;
   let uploads: UploadWhileServing | undefined;
+  let notes: SmallNotes | undefined;
   try {
     for (const chunks of [n(10_000), n(100_000)]) {
       for (const dims of [768, 1024]) {
@@ -88,6 +90,8 @@ async function main(): Promise<void> {
         }
       }
     }
+    log(`8. ${n(2_500)} small notes, ingested end to end, then searched`);
+    notes = await smallNotes(tmp.dir, tap.url, n(2_500));
     log(`6. uploads of ${Math.round(50 * scale)} MB text and 20 PDFs while searching`);
     uploads = await uploadWhileServing(tmp.dir, tap.url, {
       textMb: Math.max(1, Math.round(50 * scale)),
@@ -99,6 +103,7 @@ async function main(): Promise<void> {
   }
   if (!ask) throw new Error("the ask section did not run");
   if (!uploads) throw new Error("the upload section did not run");
+  if (!notes) throw new Error("the notes section did not run");
 
   const results: BenchResults = {
     machine: machine(),
@@ -107,6 +112,7 @@ async function main(): Promise<void> {
     ingest,
     slowModel: slow,
     twoHosts: hosts,
+    smallNotes: notes,
     search,
     ask,
     memory: { ingestPeakRssMb, servePeakRssMb },

@@ -1,4 +1,5 @@
 import type { IngestOverhead, SlowModel } from "./ingest-sections.js";
+import type { SmallNotes } from "./notes-sections.js";
 import type { AskResult, SearchResult } from "./serve-sections.js";
 import type { TwoHosts } from "./two-hosts.js";
 import type { UploadWhileServing } from "./upload-sections.js";
@@ -11,6 +12,7 @@ export interface BenchResults {
   ingest: IngestOverhead[];
   slowModel: SlowModel;
   twoHosts: TwoHosts;
+  smallNotes: SmallNotes;
   search: SearchResult[];
   ask: AskResult;
   memory: { ingestPeakRssMb: number; servePeakRssMb: number };
@@ -92,6 +94,17 @@ export function renderTable(r: BenchResults): string {
     `7. one vs two hosts (serial model, ${h.delayMs} ms + ${h.perInputDelayMs} ms/input), ${h.chunks} chunks`,
     `${h.oneHostSeconds} s vs ${h.twoHostsSeconds} s = ${h.speedup}x (requests ${h.requestsPerHost.join(" / ")})`,
     `>= 1.8x: ${ok(h.speedup >= 1.8)}`,
+  );
+  const notes = r.smallNotes;
+  add(
+    `8. ${notes.files} small notes (${notes.chunks} chunks): grounded ingest end to end`,
+    `${notes.chunksPerSecond} chunks/s (${notes.wallSeconds} s, process start and calibration included)`,
+    `>= 2000: ${ok(notes.chunksPerSecond >= 2000)}`,
+  );
+  add(
+    "8. search those notes: a rare word, a word in every chunk, p50/p95/p99 ms",
+    `${pct(notes.rareWord)}; ${pct(notes.commonWord)}`,
+    `p50 <= 10: ${ok(notes.rareWord.p50 <= 10 && notes.commonWord.p50 <= 10)}`,
   );
 
   const widths = [0, 1, 2].map((c) => Math.max(...rows.map((row) => row[c]?.length ?? 0), 6));

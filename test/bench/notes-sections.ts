@@ -1,0 +1,88 @@
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { writeCorpus } from "./corpus.js";
+import { type Percentiles, percentiles, round } from "./measure.js";
+import { startBenchService } from "./serve-sections.js";
+
+export interface SmallNotes {
+  files: number;
+  chunks: number;
+  /** `grounded ingest` as a user runs it, process start and calibration included. */
+  wallSeconds: number;
+  chunksPerSecond: number;
+  /** /api/search over that index, one query after another. */
+  rareWord: Percentiles;
+  commonWord: Percentiles;
+}
+
+const REPO = path.join(import.meta.dirname, "..", "..");
+
+/** `grounded ingest <dir>` in a process of its own; resolves with its wall time and the chunk count it printed. */
+function ingestProcess(
+  dir: string,
+  env: Record<string, string>,
+): Promise<{ seconds: number; chunks: number }> {
+  const started = performance.now();
+  const child = spawn(process.execPath, ["--import", "tsx", "cli/main.ts", "ingest", dir], {
+    cwd: REPO,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout.setEncoding("utf8").on("data", (s: string) => {
+    out += s.slice(-2000);
+  });
+  child.stderr.resume();
+  return new Promise((resolve, reject) =>
+    child.once("exit", (code) => {
+      const chunks = Number(/; (\d+) chunks in/.exec(out)?.[1] ?? Number.NaN);
+      if (code !== 0) reject(new Error(`grounded ingest exited ${code}: ${out.slice(-500)}`));
+      else resolve({ seconds: (performance.now() - started) / 1000, chunks });
+    }),
+  );
+}
+
+async function searchTimes(url: string, query: string, count: number): Promise<Percentiles> {
+  const ms: number[] = [];
+  for (let i = 0; i < count + 3; i++) {
+    const started = performance.now();
+    const res = await fetch(`${url}/api/search`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query, k: 10 }),
+    });
+    if (res.status !== 200) throw new Error(`search failed: ${res.status}`);
+    await res.arrayBuffer();
+    if (i >= 3) ms.push(round(performance.now() - started));
+  }
+  return percentiles(ms);
+}
+
+/**
+ * Issue 15's shape of a real note folder: 2,500 short Markdown and text notes (4–5 chunks each, ~11k
+ * chunks), ingested end to end by the command a user runs (target ≥ 2,000 chunks/s), then searched for a
+ * word of one note and for a word that every chunk holds (target p50 ≤ 10 ms for both).
+ */
+export async function smallNotes(dir: string, ollamaHost: string, files: number): Promise<SmallNotes> {
+  const docs = path.join(dir, "notes");
+  const db = path.join(dir, "notes.db");
+  const written = writeCorpus(docs, files * 4.5, 11, (i) => 4 + (i % 2));
+  const env = { GROUNDED_DB: db, OLLAMA_HOST: ollamaHost, GROUNDED_EMBED_MODEL: "bge-m3" };
+  const run = await ingestProcess(docs, env);
+  const service = await startBenchService(db, ollamaHost, 1024);
+  try {
+    // Every English note's title ends in "notes <n>" and titles are in every chunk's context line.
+    const commonWord = await searchTimes(service.url, "notes", 30);
+    const rareWord = await searchTimes(service.url, "1234", 30);
+    return {
+      files: written.files,
+      chunks: run.chunks,
+      wallSeconds: round(run.seconds, 2),
+      chunksPerSecond: Math.round(run.chunks / run.seconds),
+      rareWord,
+      commonWord,
+    };
+  } finally {
+    await service.close();
+  }
+}
