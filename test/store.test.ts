@@ -75,6 +75,17 @@ describe("store on a real SQLite file", () => {
     expect(store.commonTerms(['"pump"', '"gasket"'])).toEqual(new Set());
   });
 
+  it("keeps the rarest terms of a long question, in the question's order", () => {
+    const chunks = Array.from({ length: 300 }, (_, i) =>
+      chunk(
+        `The pump number ${i} is serviced.${i === 7 ? " The gasket is new." : ""}${i % 3 === 0 ? " Check the valve." : ""}`,
+      ),
+    );
+    store.replaceDocument(doc("pumps.md"), chunks);
+    expect(store.rarestTerms(['"pump"', '"valve"', '"gasket"'], 2)).toEqual(['"valve"', '"gasket"']);
+    expect(store.rarestTerms(['"pump"', '"gasket"'], 5)).toEqual(['"pump"', '"gasket"']);
+  });
+
   it("a search for a common word with a rare one ranks as the rare word alone, without scoring every row", async () => {
     const chunks = Array.from({ length: 400 }, (_, i) =>
       chunk(`The pump of unit ${i} runs daily.${i === 123 ? " Its impeller was replaced." : ""}`),

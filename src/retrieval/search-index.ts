@@ -58,6 +58,8 @@ function allowedIds(store: Store, filter: IndexSearch["filter"]): number[] | und
   return filter?.source ? store.chunkIdsWithSourcePrefix(filter.source) : undefined;
 }
 
+/** Single terms of a question searched at most; a longer one keeps its rarest. */
+const LONG_QUESTION_TERMS = 96;
 /** Common terms kept when a question has nothing else. */
 const COMMON_KEPT = 3;
 
@@ -69,9 +71,13 @@ const COMMON_KEPT = 3;
  * first COMMON_KEPT single terms stay. Phrases count the same way. Null when nothing is common.
  */
 function withoutCommonTerms(store: Store, fts: ReturnType<typeof buildFtsQuery>): string | null {
-  const { single, phrases } = fts.terms;
+  const { phrases } = fts.terms;
+  // A pasted paragraph: hundreds of terms, each in thousands of rows, made one search take most of a second.
+  // Its rarest terms carry the BM25 weight; the others are dropped first.
+  const single = store.rarestTerms(fts.terms.single, LONG_QUESTION_TERMS);
+  const shortened = single.length < fts.terms.single.length;
   const common = store.commonTerms([...single, ...phrases]);
-  if (common.size === 0) return null;
+  if (common.size === 0) return shortened ? [...single, ...phrases].join(" OR ") : null;
   const keptSingle = single.filter((t) => !common.has(t));
   const keptPhrases = phrases.filter((t) => !common.has(t));
   // A phrase alone may match nothing at all: some single terms always stay.

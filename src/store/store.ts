@@ -99,6 +99,8 @@ export interface Store {
    * the index changes.
    */
   commonTerms(terms: readonly string[]): Set<string>;
+  /** Of `terms` (FTS5 string literals), the `keep` found in the fewest chunks (counted up to a cap, remembered). */
+  rarestTerms(terms: readonly string[], keep: number): string[];
   /** Which of `ids` match `match` (used to tell a content hit from a stopword-only hit). */
   matching(match: string, ids: number[]): Set<number>;
   vector(query: Float32Array, k: number, allowed?: number[]): VectorHit[];
@@ -119,6 +121,8 @@ export interface OpenStoreOptions {
 
 /** Terms whose commonness is remembered, at most (then the memory starts afresh). */
 const MAX_KNOWN_TERMS = 50_000;
+/** Document frequencies are counted up to this when only the rarest terms are wanted. */
+const RARITY_CAP = 2000;
 /** Below this many chunks in half the index, no term is dropped as common. */
 const MIN_HALF_FOR_PRUNING = 100;
 
@@ -130,6 +134,7 @@ export function openStore(file: string, options: OpenStoreOptions = {}): Store {
     .prepare("SELECT count(*) FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?)")
     .pluck();
   const common = { version: "", half: 0, known: new Map<string, boolean>() };
+  const rare = { version: "", known: new Map<string, number>() };
   const getMeta = (key: string) =>
     (db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined)?.value;
   const setMeta = db.prepare(
@@ -296,6 +301,28 @@ export function openStore(file: string, options: OpenStoreOptions = {}): Store {
         if (isCommon) found.add(term);
       }
       return found;
+    },
+    rarestTerms(terms, keep) {
+      if (terms.length <= keep) return [...terms];
+      const version = `${db.pragma("data_version", { simple: true })}:${totalChanges.get()}`;
+      if (version !== rare.version || rare.known.size > MAX_KNOWN_TERMS) {
+        rare.version = version;
+        rare.known = new Map();
+      }
+      const frequency = (term: string) => {
+        let n = rare.known.get(term);
+        if (n === undefined) {
+          n = countUpTo.get(term, RARITY_CAP) as number;
+          rare.known.set(term, n);
+        }
+        return n;
+      };
+      return terms
+        .map((term, i) => ({ term, i, n: frequency(term) }))
+        .sort((a, b) => a.n - b.n || a.i - b.i)
+        .slice(0, keep)
+        .sort((a, b) => a.i - b.i)
+        .map((x) => x.term);
     },
     matching(match, ids) {
       if (ids.length === 0) return new Set();
