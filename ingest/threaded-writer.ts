@@ -1,5 +1,5 @@
 import { Worker } from "node:worker_threads";
-import { IngestBusyError } from "../src/errors.js";
+import { IndexWriterStoppedError, IngestBusyError } from "../src/errors.js";
 import { rebuildError, type SerializedError } from "../src/retrieval/search-pool.js";
 import type { DocumentRecord } from "../src/store/store.js";
 import { createIndexWriter, type IndexWriter, type IndexWriterOptions } from "./index-writer.js";
@@ -22,6 +22,8 @@ export interface ThreadedWriter extends IndexWriter {
   pending(): number;
   /** Stops the thread once the work it has is done. */
   close(): Promise<void>;
+  /** Test hook: the thread dies at once, as a native crash would (what it was doing fails with a 503). */
+  simulateCrash(): Promise<void>;
 }
 
 export interface ThreadedWriterOptions extends IndexWriterOptions {
@@ -44,7 +46,7 @@ export function createThreadedWriter(options: ThreadedWriterOptions): ThreadedWr
   const { config } = options;
   if (config.db === ":memory:") {
     const inline = createIndexWriter(options);
-    return { ...inline, pending: () => 0, close: async () => {} };
+    return { ...inline, pending: () => 0, close: async () => {}, simulateCrash: async () => {} };
   }
   const jobs = new Map<number, { resolve(result: unknown): void; reject(error: unknown): void }>();
   let nextId = 0;
@@ -71,7 +73,7 @@ export function createThreadedWriter(options: ThreadedWriterOptions): ThreadedWr
       w.once("exit", (code) => {
         worker = null;
         // A thread that died takes its work with it: say so instead of leaving callers waiting.
-        const error = new Error(`the index writer thread stopped (exit code ${code}); try again`);
+        const error = new IndexWriterStoppedError(code);
         for (const job of jobs.values()) job.reject(error);
         jobs.clear();
         resolve();
@@ -100,6 +102,10 @@ export function createThreadedWriter(options: ThreadedWriterOptions): ThreadedWr
       return send<DocumentRecord>("ingestFile", path);
     },
     sync: (path) => send<IngestSummary>("sync", path),
+    async simulateCrash() {
+      await worker?.terminate();
+      await exited;
+    },
     async close() {
       const w = worker;
       if (!w) return;

@@ -208,6 +208,17 @@ export class IngestBusyError extends GroundedError {
   }
 }
 
+/** The server's index writer thread stopped while it had work; that work was not stored. */
+export class IndexWriterStoppedError extends GroundedError {
+  constructor(exitCode: number) {
+    super(
+      "index_writer_stopped",
+      `The index writer stopped (exit code ${exitCode}) while indexing; this file was not added and the index is unchanged. Send it again; if it happens again, the server's log says why.`,
+      { status: 503 },
+    );
+  }
+}
+
 /** A known route asked with a method it does not answer; `allow` lists the ones it does. */
 export class MethodNotAllowedError extends GroundedError {
   readonly allow: string[];

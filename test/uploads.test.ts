@@ -166,6 +166,31 @@ describe("uploads wait in a bounded queue for the server's writer thread", () =>
     // Once the writer is free, the same upload goes through.
     expect((await upload(service.url, "small.md", "# Small\n\nA small note.\n")).status).toBe(201);
   });
+
+  it("a writer thread that dies mid-upload: 503 in words, nothing half-stored, and the next upload works", async () => {
+    ollama.reset();
+    const long = Array.from(
+      { length: 400 },
+      (_, i) => `## Step ${i}\n\nThe valve ${i} is checked in week ${i}.\n`,
+    ).join("\n");
+    const pending = upload(service.url, "steps.md", long);
+    await until("the upload to be embedding", () => ollama.requestsTo("/api/embed").length > 0, 30_000);
+    await service.writer.simulateCrash();
+    const res = await pending;
+    expect(res.status).toBe(503);
+    const body = (await res.json()) as Record<string, any>;
+    expect(body.error.code).toBe("index_writer_stopped");
+    expect(body.error.message).toMatch(/this file was not added and the index is unchanged\. Send it again/);
+    const docs = (await (await fetch(`${service.url}/api/documents`)).json()) as {
+      documents: Array<{ source: string }>;
+    };
+    expect(docs.documents.map((d) => d.source)).not.toContain("steps.md");
+    expect(fs.existsSync(path.join(tmp.dir, "uploads", "steps.md"))).toBe(false);
+    // A new thread takes the next upload.
+    expect((await upload(service.url, "steps.md", "# Steps\n\nThe valve is checked weekly.\n")).status).toBe(
+      201,
+    );
+  });
 });
 
 describe("safeUploadName", () => {

@@ -3,6 +3,7 @@ import path from "node:path";
 import { main } from "../../cli/main.js";
 import type { Output } from "../../cli/progress.js";
 import { createServerWriter } from "../../cli/server-writer.js";
+import type { ThreadedWriter } from "../../ingest/threaded-writer.js";
 import { type Config, loadConfig } from "../../src/config.js";
 import { createApp } from "../../src/server/app.js";
 import { type Listening, listen } from "../../src/server/listen.js";
@@ -31,6 +32,8 @@ export interface RunningService {
   url: string;
   runtime: Service;
   config: Config;
+  /** The index writer behind uploads (its thread), as `grounded serve` has it. */
+  writer: ThreadedWriter;
   close(): Promise<void>;
 }
 
@@ -45,6 +48,7 @@ export async function startService(env: Record<string, string | undefined>): Pro
     url: server.url,
     runtime,
     config,
+    writer,
     close: async () => {
       await server.close();
       await writer.close();

@@ -43,5 +43,6 @@ export function errorSamples(): errors.GroundedError[] {
     new errors.UnknownModelError("llama9"),
     new errors.ForbiddenFileError("notes/link.md"),
     new errors.IngestBusyError(10),
+    new errors.IndexWriterStoppedError(1),
   ];
 }
