@@ -84,14 +84,20 @@ export function createThreadedWriter(options: ThreadedWriterOptions): ThreadedWr
     return w;
   };
 
-  const send = <T>(type: "ingestFile" | "sync", path: string): Promise<T> =>
-    new Promise<T>((resolve, reject) => {
+  /** Work sent and not yet settled, which `close` lets finish. */
+  const inFlight = new Set<Promise<unknown>>();
+  const send = <T>(type: "ingestFile" | "sync", path: string): Promise<T> => {
+    const sent = new Promise<T>((resolve, reject) => {
       const id = nextId++;
       jobs.set(id, { resolve: resolve as (result: unknown) => void, reject });
       const w = start();
       w.ref();
       w.postMessage({ type, id, path } satisfies ToWriter);
     });
+    const tracked = sent.finally(() => inFlight.delete(tracked)).catch(() => {});
+    inFlight.add(tracked);
+    return sent;
+  };
 
   return {
     pending: () => jobs.size,
@@ -110,22 +116,7 @@ export function createThreadedWriter(options: ThreadedWriterOptions): ThreadedWr
       const w = worker;
       if (!w) return;
       // Work already sent finishes first; the thread closes its store and exits.
-      await Promise.allSettled(
-        [...jobs.values()].map(
-          (job) =>
-            new Promise((r) => {
-              const { resolve, reject } = job;
-              job.resolve = (v) => {
-                resolve(v);
-                r(v);
-              };
-              job.reject = (e) => {
-                reject(e);
-                r(e);
-              };
-            }),
-        ),
-      );
+      await Promise.all(inFlight);
       w.postMessage({ type: "close" } satisfies ToWriter);
       await exited;
     },

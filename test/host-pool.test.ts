@@ -1,5 +1,3 @@
-import type { AddressInfo } from "node:net";
-import { createServer } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   HostsDisagreeError,
@@ -11,6 +9,7 @@ import {
 import { createOllamaClient } from "../src/ollama/client.js";
 import { createHostPool, type HostPool } from "../src/ollama/host-pool.js";
 import type { OllamaChatChunk } from "../src/ollama/wire.js";
+import { closedPortUrl } from "./helpers/closed-port.js";
 import { until } from "./helpers/until.js";
 import { type OllamaStandIn, startOllamaStandIn } from "./stand-in/ollama-stand-in.js";
 
@@ -39,14 +38,6 @@ async function collect(stream: AsyncIterable<OllamaChatChunk>): Promise<string> 
   let text = "";
   for await (const chunk of stream) text += chunk.message?.content ?? "";
   return text;
-}
-
-async function closedPortUrl(): Promise<string> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return `http://127.0.0.1:${port}`;
 }
 
 describe("host pool: routing", () => {

@@ -1,18 +1,9 @@
-import net from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli, postJson, type RunningService, readNdjson, startService } from "./helpers/app.js";
+import { closedPortUrl } from "./helpers/closed-port.js";
 import { writeCorpus } from "./helpers/corpus.js";
 import { tempDir } from "./helpers/tmp.js";
-
-/** A port with nothing listening: connections to it are refused. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 describe("without any Ollama: built-in embedder and extractive answers", () => {
   let tmp: ReturnType<typeof tempDir>;
@@ -25,7 +16,7 @@ describe("without any Ollama: built-in embedder and extractive answers", () => {
     const docs = path.join(tmp.dir, "docs");
     writeCorpus(docs);
     env = {
-      OLLAMA_HOST: `http://127.0.0.1:${await closedPort()}`,
+      OLLAMA_HOST: await closedPortUrl(),
       GROUNDED_DB: path.join(tmp.dir, "index.db"),
     };
     ingestRun = await cli(["ingest", docs], env);

@@ -1,5 +1,3 @@
-import type { AddressInfo } from "node:net";
-import { createServer } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { ChatEvent } from "../src/answer/chat-model.js";
 import { createOllamaChatModel } from "../src/answer/ollama-chat-model.js";
@@ -14,6 +12,7 @@ import {
 } from "../src/errors.js";
 import { createOllamaClient } from "../src/ollama/client.js";
 import { modelInfoNumber } from "../src/ollama/wire.js";
+import { closedPortUrl } from "./helpers/closed-port.js";
 import { type OllamaStandIn, startOllamaStandIn } from "./stand-in/ollama-stand-in.js";
 
 let standIn: OllamaStandIn;
@@ -48,15 +47,6 @@ async function drain<T>(iterable: AsyncIterable<T>): Promise<{ items: T[]; error
 
 const deltas = (events: ChatEvent[]) =>
   events.flatMap((e) => (e.type === "delta" ? [e.content] : [])).join("");
-
-/** A URL on which nothing listens: a port the OS just handed out and that was closed again. */
-async function closedPortUrl(): Promise<string> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return `http://127.0.0.1:${port}`;
-}
 
 const norm = (v: Float32Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
 

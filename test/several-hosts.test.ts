@@ -1,6 +1,4 @@
 import fs from "node:fs";
-import type { AddressInfo } from "node:net";
-import { createServer } from "node:net";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ingest } from "../ingest/pipeline.js";
@@ -10,6 +8,7 @@ import { createHostPool } from "../src/ollama/host-pool.js";
 import { checkIndex } from "../src/store/check.js";
 import { openStore } from "../src/store/store.js";
 import { cli, postJson, startService } from "./helpers/app.js";
+import { closedPortUrl } from "./helpers/closed-port.js";
 import { writeCorpus } from "./helpers/corpus.js";
 import { tempDir } from "./helpers/tmp.js";
 import { until } from "./helpers/until.js";
@@ -60,14 +59,6 @@ function dump(file: string): string[] {
   } finally {
     store.close();
   }
-}
-
-async function closedPortUrl(): Promise<string> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return `http://127.0.0.1:${port}`;
 }
 
 beforeAll(async () => {

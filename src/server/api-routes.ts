@@ -3,9 +3,10 @@ import path from "node:path";
 import type { Hono } from "hono";
 import type { ZodType } from "zod";
 import type { AskEvent } from "../answer/answerer.js";
-import { InvalidJsonError, NotFoundError, UnsupportedMediaTypeError, ValidationError } from "../errors.js";
+import { InvalidJsonError, UnsupportedMediaTypeError } from "../errors.js";
 import { askSchema, searchSchema } from "../service/schemas.js";
 import type { AppDeps } from "./app-deps.js";
+import { documentFromParam } from "./document-param.js";
 import { documentView } from "./document-view.js";
 import { ndjsonResponse } from "./ndjson-response.js";
 import { uploadsDir } from "./uploads.js";
@@ -122,12 +123,8 @@ export function registerApiRoutes(app: Hono, deps: AppDeps): void {
   app.get("/api/documents", (c) => c.json({ documents: store.listDocuments().map(documentView) }));
 
   app.delete("/api/documents/:id", async (c) => {
-    const raw = c.req.param("id");
-    const id = Number(raw);
-    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(id))
-      throw new ValidationError(`Document id "${raw}" is not a number.`);
-    const doc = store.document(id);
-    if (!doc) throw new NotFoundError(`No document with id ${id}. GET /api/documents lists them.`);
+    const doc = documentFromParam(store, c.req.param("id"));
+    const { id } = doc;
     store.deleteDocument(id);
     // An uploaded file exists only for the index; removing the document removes the copy as well.
     if (path.dirname(doc.path) === path.resolve(uploadsDir(config))) await fs.rm(doc.path, { force: true });

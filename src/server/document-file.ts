@@ -1,10 +1,13 @@
 import { isUtf8 } from "node:buffer";
+import { createReadStream } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
+import { Readable } from "node:stream";
 import type { Hono } from "hono";
 import type { Config } from "../config.js";
-import { ForbiddenFileError, NotFoundError, ValidationError } from "../errors.js";
+import { ForbiddenFileError, NotFoundError } from "../errors.js";
 import type { DocumentRecord, Store } from "../store/store.js";
+import { documentFromParam } from "./document-param.js";
 import { uploadsDir } from "./uploads.js";
 
 /** What a browser does with the original of each format. */
@@ -59,20 +62,17 @@ function disposition(inline: boolean, name: string): string {
  */
 export function registerDocumentFile(app: Hono, deps: { config: Config; store: Store }): void {
   app.get("/api/documents/:id/file", async (c) => {
-    const raw = c.req.param("id");
-    const id = Number(raw);
-    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(id))
-      throw new ValidationError(`Document id "${raw}" is not a number.`);
-    const doc = deps.store.document(id);
-    if (!doc) throw new NotFoundError(`No document with id ${id}. GET /api/documents lists them.`);
+    const doc = documentFromParam(deps.store, c.req.param("id"));
     const file = await servablePath(doc, deps.config);
-    const bytes = await fs.readFile(file);
     const shown = SHOWN[doc.format] ?? { type: "application/octet-stream", inline: false };
-    const textual = shown.type.startsWith("text/");
-    // Text files are served as written; the charset is named only when the bytes are UTF-8 (a Big5 or
-    // Windows-1252 file is left to the browser rather than shown as mojibake).
-    const type = textual && isUtf8(bytes) ? `${shown.type}; charset=utf-8` : shown.type;
-    return c.body(new Uint8Array(bytes), 200, {
+    // Text files are read to name their charset only when they are UTF-8 (a Big5 or Windows-1252 file is
+    // left to the browser rather than shown as mojibake); anything else (a large PDF) is streamed.
+    const text = shown.type.startsWith("text/") ? await fs.readFile(file) : null;
+    const type = text && isUtf8(text) ? `${shown.type}; charset=utf-8` : shown.type;
+    const body = text
+      ? new Uint8Array(text)
+      : (Readable.toWeb(createReadStream(file)) as unknown as ReadableStream<Uint8Array>);
+    return c.body(body, 200, {
       "Content-Type": type,
       "Content-Disposition": disposition(shown.inline, path.basename(doc.path)),
       "X-Content-Type-Options": "nosniff",

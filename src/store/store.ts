@@ -7,6 +7,7 @@ import {
   createVectorTable,
   dropVectorTable,
   hasVectorTable,
+  indexVersion,
   knn,
   prepareVectorInsert,
   type VectorHit,
@@ -128,13 +129,28 @@ const MIN_HALF_FOR_PRUNING = 100;
 
 export function openStore(file: string, options: OpenStoreOptions = {}): Store {
   const db = openDatabase(file, options);
-  const totalChanges = db.prepare("SELECT total_changes()").pluck();
   const chunkTotal = db.prepare("SELECT count(*) FROM chunks").pluck();
   const countUpTo = db
     .prepare("SELECT count(*) FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?)")
     .pluck();
-  const common = { version: "", half: 0, known: new Map<string, boolean>() };
-  const rare = { version: "", known: new Map<string, number>() };
+  /** What is known of terms' document frequencies, valid while the index is unchanged. */
+  let terms = {
+    version: "",
+    half: 0,
+    common: new Map<string, boolean>(),
+    counted: new Map<string, number>(),
+  };
+  const termStats = () => {
+    const version = indexVersion(db);
+    if (version !== terms.version || terms.common.size + terms.counted.size > MAX_KNOWN_TERMS)
+      terms = {
+        version,
+        half: Math.floor((chunkTotal.get() as number) / 2),
+        common: new Map(),
+        counted: new Map(),
+      };
+    return terms;
+  };
   const getMeta = (key: string) =>
     (db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined)?.value;
   const setMeta = db.prepare(
@@ -277,47 +293,34 @@ export function openStore(file: string, options: OpenStoreOptions = {}): Store {
         .all(...params) as Array<{ id: number; rank: number }>;
       return rows.map((r) => ({ chunkId: r.id, score: -r.rank }));
     },
-    countMatching: (match, cap = 1000) =>
-      db
-        .prepare("SELECT count(*) FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?)")
-        .pluck()
-        .get(match, cap) as number,
-    commonTerms(terms) {
-      const version = `${db.pragma("data_version", { simple: true })}:${totalChanges.get()}`;
-      if (version !== common.version || common.known.size > MAX_KNOWN_TERMS) {
-        common.version = version;
-        common.known = new Map();
-        common.half = Math.floor((chunkTotal.get() as number) / 2);
-      }
+    countMatching: (match, cap = 1000) => countUpTo.get(match, cap) as number,
+    commonTerms(list) {
+      const stats = termStats();
       const found = new Set<string>();
       // In a small index every count is cheap and every row is scored quickly anyway.
-      if (common.half < MIN_HALF_FOR_PRUNING) return found;
-      for (const term of terms) {
-        let isCommon = common.known.get(term);
+      if (stats.half < MIN_HALF_FOR_PRUNING) return found;
+      for (const term of list) {
+        let isCommon = stats.common.get(term);
         if (isCommon === undefined) {
-          isCommon = (countUpTo.get(term, common.half + 1) as number) > common.half;
-          common.known.set(term, isCommon);
+          isCommon = (countUpTo.get(term, stats.half + 1) as number) > stats.half;
+          stats.common.set(term, isCommon);
         }
         if (isCommon) found.add(term);
       }
       return found;
     },
-    rarestTerms(terms, keep) {
-      if (terms.length <= keep) return [...terms];
-      const version = `${db.pragma("data_version", { simple: true })}:${totalChanges.get()}`;
-      if (version !== rare.version || rare.known.size > MAX_KNOWN_TERMS) {
-        rare.version = version;
-        rare.known = new Map();
-      }
+    rarestTerms(list, keep) {
+      if (list.length <= keep) return [...list];
+      const stats = termStats();
       const frequency = (term: string) => {
-        let n = rare.known.get(term);
+        let n = stats.counted.get(term);
         if (n === undefined) {
           n = countUpTo.get(term, RARITY_CAP) as number;
-          rare.known.set(term, n);
+          stats.counted.set(term, n);
         }
         return n;
       };
-      return terms
+      return list
         .map((term, i) => ({ term, i, n: frequency(term) }))
         .sort((a, b) => a.n - b.n || a.i - b.i)
         .slice(0, keep)

@@ -173,7 +173,8 @@ const codeCaches = new WeakMap<Db, CodeCache>();
  */
 const RELOAD_INTERVAL_MS = 10_000;
 
-function indexVersion(db: Db): string {
+/** Moves whenever the index is written, by this connection (total_changes) or another (data_version). */
+export function indexVersion(db: Db): string {
   return `${db.pragma("data_version", { simple: true })}:${db.prepare("SELECT total_changes()").pluck().get()}`;
 }
 
