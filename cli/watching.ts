@@ -90,6 +90,6 @@ export async function runWatch(
   await stop;
   for (const w of watches) w.close();
   await Promise.all(watches.map((w) => w.idle()));
-  store.close();
+  await store.close();
   return 0;
 }

@@ -13,7 +13,8 @@ export interface BatcherOptions<T> {
   batchSize: number;
   concurrency: number;
   embed: (texts: string[]) => Promise<Float32Array[]>;
-  onVectors: (items: BatchItem<T>[], vectors: Float32Array[]) => void;
+  /** Handles a response; a returned promise is waited for by `drain` (a rejection goes to `onError`). */
+  onVectors: (items: BatchItem<T>[], vectors: Float32Array[]) => void | Promise<void>;
   onError: (items: BatchItem<T>[], error: unknown) => void;
   /**
    * Called when `push` or `drain` is about to wait for the model: idle time, in which the caller can do
@@ -33,6 +34,8 @@ export function createBatcher<T>(options: BatcherOptions<T>): Batcher<T> {
   const { batchSize, concurrency } = options;
   const queue: BatchItem<T>[] = [];
   const inflight = new Set<Promise<void>>();
+  /** Requests sent whose response is not yet handled (a slot is freed before its vectors are handled). */
+  const unhandled = new Set<Promise<void>>();
   let requests = 0;
   let wake: (() => void) | null = null;
 
@@ -47,10 +50,10 @@ export function createBatcher<T>(options: BatcherOptions<T>): Batcher<T> {
     const p: Promise<void> = options
       .embed(items.map((i) => i.text))
       .then(
-        (vectors) => {
+        async (vectors) => {
           settle();
           try {
-            options.onVectors(items, vectors);
+            await options.onVectors(items, vectors);
           } catch (error) {
             // Storing failed (e.g. disk full): those files failed, the run goes on and says so.
             options.onError(items, error);
@@ -61,8 +64,12 @@ export function createBatcher<T>(options: BatcherOptions<T>): Batcher<T> {
           options.onError(items, error);
         },
       )
-      .finally(() => wake?.());
+      .finally(() => {
+        unhandled.delete(p);
+        wake?.();
+      });
     inflight.add(p);
+    unhandled.add(p);
   };
 
   const dispatch = (force: boolean) => {
@@ -92,7 +99,7 @@ export function createBatcher<T>(options: BatcherOptions<T>): Batcher<T> {
     },
     async drain() {
       dispatch(true);
-      while (inflight.size > 0 || queue.length > 0) {
+      while (unhandled.size > 0 || queue.length > 0) {
         await waitForProgress();
         dispatch(true);
       }

@@ -9,10 +9,10 @@ const COMMIT_MS = 1000;
 export interface CommitQueue {
   /** Documents whose vectors are all in: committed now or with the next ones (see below). */
   complete(jobs: FileJob[]): void;
-  /** Commit what is waiting. */
-  flush(): void;
-  /** Commit one document at once (one without chunks, which waits on nothing). */
-  commitNow(job: FileJob): void;
+  /** Commit what is waiting; resolves when it and every commit before it are done (never rejects). */
+  flush(): Promise<void>;
+  /** Commit one document at once (one without chunks, which waits on nothing); rejects if storing fails. */
+  commitNow(job: FileJob): Promise<void>;
 }
 
 /**
@@ -22,7 +22,7 @@ export interface CommitQueue {
  * transaction, one WAL commit and one FTS5 segment, per COMMIT_CHUNKS chunks instead of one per embedding
  * batch). Each document is still whole or absent after a crash; at most the last second of work is redone.
  * A document is reported (`onStored`) only once it is safely stored; when storing fails (a full disk, say)
- * its documents fail (`onFailed`) and the run goes on.
+ * its documents fail (`onFailed`) and the run goes on. Commits run one after another, in order.
  */
 export function createCommitQueue(options: {
   store: Store;
@@ -34,17 +34,22 @@ export function createCommitQueue(options: {
   let pending: FileJob[] = [];
   let pendingChunks = 0;
   let pendingSince = 0;
+  let tail: Promise<void> = Promise.resolve();
   const commit = (jobs: FileJob[]) => {
-    store.replaceDocuments(jobs.map((job) => toStoredDocument(job, embedModel)));
-    jobs.forEach(options.onStored);
+    const run = tail.then(async () => {
+      await store.replaceDocuments(jobs.map((job) => toStoredDocument(job, embedModel)));
+      jobs.forEach(options.onStored);
+    });
+    tail = run.catch(() => {});
+    return run;
   };
-  const flush = () => {
-    if (pending.length === 0) return;
+  const flush = async () => {
+    if (pending.length === 0) return tail;
     const jobs = pending;
     pending = [];
     pendingChunks = 0;
     try {
-      commit(jobs);
+      await commit(jobs);
     } catch (error) {
       for (const job of jobs) {
         job.failed = true;
@@ -61,7 +66,7 @@ export function createCommitQueue(options: {
         pending.push(job);
         pendingChunks += job.chunks.length;
       }
-      if (pendingChunks >= COMMIT_CHUNKS || performance.now() - pendingSince >= COMMIT_MS) flush();
+      if (pendingChunks >= COMMIT_CHUNKS || performance.now() - pendingSince >= COMMIT_MS) void flush();
     },
   };
 }

@@ -48,7 +48,7 @@ export async function prepareFile(
   // Size, emptiness and read errors are checked (and worded) once, by the loader's reader.
   const bytes = (await readAhead) ?? (await readFileChecked(file, maxFileBytes));
   const hash = createHash("sha256").update(bytes).digest("hex");
-  const existing = store.documentByPath(file);
+  const existing = await store.documentByPath(file);
   if (existing && existing.hash === hash && existing.embedModel === model && !reindex) return null;
   const doc = await parseFile(file, bytes, parse?.(file, source));
   const chunks = chunkDocument(doc, chunking);

@@ -50,7 +50,7 @@ export function createIndexWriter(options: IndexWriterOptions): IndexWriter {
   }
 
   async function run(roots: string[], prune: boolean): Promise<IngestSummary> {
-    const choice = await selectEmbedder(config, client, store.indexInfo(), "ingest");
+    const choice = await selectEmbedder(config, client, await store.indexInfo(), "ingest");
     if (choice.warning && !warned.has(choice.warning)) {
       warned.add(choice.warning);
       options.warn?.(choice.warning);
@@ -64,7 +64,7 @@ export function createIndexWriter(options: IndexWriterOptions): IndexWriter {
         const summary = await run([file], false);
         const failure = summary.failures[0] ?? summary.skips[0];
         if (failure) throw new LoaderError(failure.source, failure.reason);
-        const doc = store.documentByPath(path.resolve(file));
+        const doc = await store.documentByPath(path.resolve(file));
         if (!doc) throw new LoaderError(path.basename(file), "was not stored; see the server log");
         return doc;
       }),

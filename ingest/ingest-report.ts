@@ -51,7 +51,7 @@ export interface IngestReport {
   }): void;
   failed(source: string, file: string, reason: string): void;
   /** An empty file: nothing to index. A version indexed when it still had text goes, as the text has. */
-  skipped(source: string, file: string, reason: string): void;
+  skipped(source: string, file: string, reason: string): Promise<void>;
   removed(source: string, file: string): void;
   /** A file of a type grounded does not read, counted by extension. */
   other(file: string): void;
@@ -102,9 +102,9 @@ export function createIngestReport(
       summary.failures.push({ source, reason });
       onEvent({ type: "file", status: "failed", source, path: file, reason });
     },
-    skipped(source, file, reason) {
-      const old = store.documentByPath(file);
-      if (old) store.deleteDocument(old.id);
+    async skipped(source, file, reason) {
+      const old = await store.documentByPath(file);
+      if (old) await store.deleteDocument(old.id);
       const why = old ? `${reason}; its earlier version was removed from the index` : reason;
       summary.skipped++;
       summary.skips.push({ source, reason: why });

@@ -34,12 +34,12 @@ export interface IngestDeps {
 }
 
 /** Record the model in the index (a reindex with another model starts the index afresh). */
-function prepareIndex(store: Store, info: EmbedderInfo, reindex: boolean): void {
-  const current = store.indexInfo();
+async function prepareIndex(store: Store, info: EmbedderInfo, reindex: boolean): Promise<void> {
+  const current = await store.indexInfo();
   const wanted = { embedModel: info.model, dimensions: info.dimensions };
   if (reindex && current && (current.embedModel !== info.model || current.dimensions !== info.dimensions))
-    store.reset(wanted);
-  else store.ensureIndexInfo(wanted);
+    await store.reset(wanted);
+  else await store.ensureIndexInfo(wanted);
 }
 
 /** Chunks stay well inside the embedding model's context: room is left for the context line and prefix. */
@@ -71,8 +71,18 @@ export async function ingest(
   const started = performance.now();
   const report = createIngestReport(store, options.onEvent);
   const info = await embedder.info(options.signal);
-  prepareIndex(store, info, options.reindex ?? false);
+  await prepareIndex(store, info, options.reindex ?? false);
   let dimensions = info.dimensions;
+  /** Adopting the width the model really returns (once, whichever response comes first). */
+  let adopting: Promise<void> | undefined;
+  const adoptWidth = async (width: number) => {
+    // The vectors themselves, not the model's metadata, decide the index's width: a server may report
+    // another embedding_length than it returns. A fresh index adopts the real width; a filled one cannot.
+    if ((await store.counts()).chunks > 0)
+      throw new EmbeddingMismatchError(info.model, dimensions, info.model, width, config.cli);
+    await store.reset({ embedModel: info.model, dimensions: width });
+    dimensions = width;
+  };
   // Checks GROUNDED_OCR_LANGS now; workers start at the first page that needs them and end with the run.
   const ocr: OcrEngine | undefined =
     config.ocr === "off" ? undefined : createOcrEngine({ langs: config.ocrLangs });
@@ -115,15 +125,13 @@ export async function ingest(
     // GROUNDED_EMBED_CONCURRENCY is per Ollama host: the host pool gives each request to the least busy one.
     concurrency: config.embedConcurrency * config.ollamaHosts.length,
     embed: (texts) => embedder.embed(texts, { role: "document", signal: options.signal }),
-    onVectors(items, vectors) {
+    async onVectors(items, vectors) {
       const width = vectors[0]?.length;
       if (width !== undefined && width !== dimensions) {
-        // The vectors themselves, not the model's metadata, decide the index's width: a server may report
-        // another embedding_length than it returns. A fresh index adopts the real width; a filled one cannot.
-        if (store.counts().chunks > 0)
+        adopting ??= adoptWidth(width);
+        await adopting;
+        if (width !== dimensions)
           throw new EmbeddingMismatchError(info.model, dimensions, info.model, width, config.cli);
-        store.reset({ embedModel: info.model, dimensions: width });
-        dimensions = width;
       }
       const done: FileJob[] = [];
       items.forEach((item, i) => {
@@ -137,7 +145,7 @@ export async function ingest(
       progress();
     },
     // Waiting on the model: store what is complete now, while no response can be held up by it.
-    beforeWait: () => commits.flush(),
+    beforeWait: () => void commits.flush(),
     onError(items, error) {
       const stopsTheRun =
         error instanceof ModelNotFoundError ||
@@ -160,7 +168,7 @@ export async function ingest(
       job = await prepareFile(file, source, root, bytes, prepare);
     } catch (e) {
       const reason = e instanceof GroundedError ? e.message.replace(`${file}: `, "") : String(e);
-      if (e instanceof EmptyFileError) report.skipped(source, file, reason);
+      if (e instanceof EmptyFileError) await report.skipped(source, file, reason);
       else report.failed(source, file, reason);
       return;
     }
@@ -202,11 +210,11 @@ export async function ingest(
         );
       }
       // A file named under two roots is then seen as stored by the second.
-      commits.flush();
+      await commits.flush();
       if (options.prune && walkedAll && !fatal) {
-        for (const doc of store.documentsUnder(root)) {
+        for (const doc of await store.documentsUnder(root)) {
           if (seen.has(doc.path)) continue;
-          store.deleteDocument(doc.id);
+          await store.deleteDocument(doc.id);
           report.removed(doc.source, doc.path);
         }
       }
@@ -214,7 +222,7 @@ export async function ingest(
     await batcher.drain();
   } finally {
     // Whatever happens (an abort, a fatal error), documents that are complete get stored.
-    commits.flush();
+    await commits.flush();
     await ocr?.close();
   }
   report.summary.embedRequests = batcher.requests;

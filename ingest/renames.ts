@@ -18,20 +18,20 @@ export interface Move {
 export async function moveRenamed(store: Store, root: string, files: readonly string[]): Promise<Move[]> {
   const present = new Set(files);
   const vanished = new Map<string, number>();
-  for (const doc of store.documentsUnder(root)) {
+  for (const doc of await store.documentsUnder(root)) {
     if (!present.has(doc.path)) vanished.set(doc.hash, doc.id);
   }
   if (vanished.size === 0) return [];
   const moves: Move[] = [];
   for (const file of files) {
-    if (store.documentByPath(file)) continue;
+    if (await store.documentByPath(file)) continue;
     const hash = await hashFile(file);
     const id = hash === null ? undefined : vanished.get(hash);
     if (id === undefined || hash === null) continue;
     vanished.delete(hash);
-    const from = store.document(id)?.path ?? "";
+    const from = (await store.document(id))?.path ?? "";
     const source = sourceFor(root, file);
-    store.moveDocument(id, { path: file, source, root });
+    await store.moveDocument(id, { path: file, source, root });
     moves.push({ id, from, to: file, source });
   }
   return moves;

@@ -30,7 +30,7 @@ const writer = createIndexWriter({
 
 port.on("message", async (message: ToWriter) => {
   if (message.type === "close") {
-    store.close();
+    await store.close();
     port.close();
     return;
   }

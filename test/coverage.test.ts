@@ -34,24 +34,24 @@ describe("the coverage decision (src/retrieval/coverage.ts)", () => {
     Array.from({ length: 40 }, (_, i) => 0.6 + i / 200),
   );
 
-  it("refuses evidence no better than a typical question about another document", () => {
+  it("refuses evidence no better than a typical question about another document", async () => {
     expect(judgeCoverage({ lexical: 0.1, similarity: null }, absent, 6).coverage).toBe("not_covered");
     expect(judgeCoverage({ lexical: 0.19, similarity: 0.6 }, absent, 6).coverage).toBe("not_covered");
     expect(judgeCoverage({ lexical: 0.5, similarity: 0.7 }, absent, 0).coverage).toBe("not_covered");
   });
 
-  it("answers evidence that stands above nearly all of them, when one passage holds most of the question", () => {
+  it("answers evidence that stands above nearly all of them, when one passage holds most of the question", async () => {
     const j = judgeCoverage({ lexical: 0.6, similarity: null }, absent, 6);
     expect(j).toEqual({ coverage: "answered", standing: { lexical: 1, vector: null } });
   });
 
-  it("sends the middle to the chat model as partial", () => {
+  it("sends the middle to the chat model as partial", async () => {
     expect(judgeCoverage({ lexical: 0.35, similarity: 0.6 }, absent, 6).coverage).toBe("partial");
     // Standing above every absent question but holding less than half of the question: not "answered".
     expect(judgeCoverage({ lexical: 0.45, similarity: null }, absent, 6).coverage).toBe("partial");
   });
 
-  it("refuses a question no passage holds a third of, even when it stands above the calibration's median", () => {
+  it("refuses a question no passage holds a third of, even when it stands above the calibration's median", async () => {
     // 0.3 beats three quarters of the absent-document questions, yet no passage holds a third of it.
     const j = judgeCoverage({ lexical: 0.3, similarity: 0.6 }, absent, 6);
     expect(j.standing.lexical).toBeGreaterThan(0.7);
@@ -60,7 +60,7 @@ describe("the coverage decision (src/retrieval/coverage.ts)", () => {
     expect(judgeCoverage({ lexical: 0.3, similarity: 0.9 }, absent, 6).coverage).toBe("partial");
   });
 
-  it("lets a clear vector side lift a weak lexical one to partial, never a question that shares nothing", () => {
+  it("lets a clear vector side lift a weak lexical one to partial, never a question that shares nothing", async () => {
     expect(judgeCoverage({ lexical: 0.1, similarity: 0.9 }, absent, 6).coverage).toBe("partial");
     expect(judgeCoverage({ lexical: 0, similarity: 0.9 }, absent, 6).coverage).toBe("not_covered");
     // And a clear vector side makes a lexically middling question answered.
@@ -69,7 +69,7 @@ describe("the coverage decision (src/retrieval/coverage.ts)", () => {
     ).toBe("partial");
   });
 
-  it("never refuses a question one passage holds entirely, even where absent-document questions do too", () => {
+  it("never refuses a question one passage holds entirely, even where absent-document questions do too", async () => {
     const sameVocabulary = calibration([0.2, 0.6, 1, 1, 1, 1]);
     expect(judgeCoverage({ lexical: 1, similarity: null }, sameVocabulary, 6).coverage).toBe("partial");
     // Ties count half: 1.0 beats the two lower samples and half of the four equal ones.
@@ -78,13 +78,13 @@ describe("the coverage decision (src/retrieval/coverage.ts)", () => {
     );
   });
 
-  it("works without a calibration: nothing shared is not covered, most of the question is answered", () => {
+  it("works without a calibration: nothing shared is not covered, most of the question is answered", async () => {
     expect(judgeCoverage({ lexical: 0, similarity: 0.99 }, null, 6).coverage).toBe("not_covered");
     expect(judgeCoverage({ lexical: 0.3, similarity: 0.2 }, null, 6).coverage).toBe("partial");
     expect(judgeCoverage({ lexical: 0.8, similarity: 0.2 }, null, 6).coverage).toBe("answered");
   });
 
-  it("means the same standing for models whose similarities live on different scales", () => {
+  it("means the same standing for models whose similarities live on different scales", async () => {
     // e5-like: everything above 0.7; another model rarely above 0.5. Same standing, same decision.
     const high = calibration([0.1, 0.2, 0.3], [0.7, 0.75, 0.8, 0.82]);
     const low = calibration([0.1, 0.2, 0.3], [0.2, 0.3, 0.4, 0.45]);
@@ -95,7 +95,7 @@ describe("the coverage decision (src/retrieval/coverage.ts)", () => {
 });
 
 describe("conversation folding (src/retrieval/conversation.ts)", () => {
-  it("folds the last questions and the opening of the last answer, without citation marks or footers", () => {
+  it("folds the last questions and the opening of the last answer, without citation marks or footers", async () => {
     const context = conversationContext([
       { role: "user", content: "first" },
       { role: "assistant", content: "one" },
@@ -108,7 +108,7 @@ describe("conversation folding (src/retrieval/conversation.ts)", () => {
     expect(conversationContext([])).toBeUndefined();
   });
 
-  it("adds vectors with the weight and normalises", () => {
+  it("adds vectors with the weight and normalises", async () => {
     const v = foldVectors(new Float32Array([1, 0]), new Float32Array([0, 1]), 0.5);
     expect(Math.hypot(v[0] ?? 0, v[1] ?? 0)).toBeCloseTo(1, 6);
     expect((v[0] ?? 0) / (v[1] ?? 1)).toBeCloseTo(2, 5);
@@ -151,14 +151,14 @@ describe("calibration and follow-ups on a real index", () => {
     retriever = createRetriever({ store, embedder, calibration: () => readCalibration(store) });
   });
 
-  afterAll(() => {
-    store?.close();
+  afterAll(async () => {
+    await store?.close();
     tmp?.cleanup();
   });
 
   it("ingest stores a calibration of the index, current until the index changes by a fifth", async () => {
-    const stored = readCalibration(store);
-    const { chunks } = store.counts();
+    const stored = await readCalibration(store);
+    const { chunks } = await store.counts();
     expect(stored).toMatchObject({ version: CALIBRATION_VERSION, chunks, embedModel: "builtin" });
     // A calibration measured before the own-document fix is measured again.
     expect(calibrationCurrent(stored && { ...stored, version: 1 as never }, chunks, "builtin")).toBe(false);
@@ -173,11 +173,11 @@ describe("calibration and follow-ups on a real index", () => {
       { store: single, embedder, config: loadConfig({}) },
       { roots: [path.join(tmp.dir, "docs", "manuals")] },
     );
-    expect(readCalibration(single)).toBeNull();
+    expect(await readCalibration(single)).toBeNull();
     single.close();
     // Same index, same calibration: it is deterministic.
-    store.setMeta(CALIBRATION_KEY, "not json");
-    expect(readCalibration(store)).toBeNull();
+    await store.setMeta(CALIBRATION_KEY, "not json");
+    expect(await readCalibration(store)).toBeNull();
     expect(await ensureCalibration(store, embedder)).toEqual(stored);
   });
 
@@ -205,8 +205,8 @@ describe("calibration and follow-ups on a real index", () => {
         },
         { roots: [dir] },
       );
-      expect(papers.counts().chunks).toBeGreaterThan(30);
-      const c = readCalibration(papers);
+      expect((await papers.counts()).chunks).toBeGreaterThan(30);
+      const c = await readCalibration(papers);
       expect(c?.lexical.length).toBeGreaterThan(10);
       expect(Math.min(...(c?.lexical ?? [0]))).toBeGreaterThan(0);
     } finally {
@@ -214,7 +214,7 @@ describe("calibration and follow-ups on a real index", () => {
     }
   });
 
-  it("cuts question-sized pseudo-questions from a passage", () => {
+  it("cuts question-sized pseudo-questions from a passage", async () => {
     let i = 0;
     const random = () => [0.1, 0.5, 0.9][i++ % 3] ?? 0;
     const en = pseudoQuestion(

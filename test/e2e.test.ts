@@ -17,9 +17,9 @@ describe("end to end against a stand-in Ollama: ingest a folder, ask over HTTP, 
     await service?.close();
   });
 
-  it("ingest embedded every chunk in batches through /api/embed with the configured model", () => {
+  it("ingest embedded every chunk in batches through /api/embed with the configured model", async () => {
     const all = ollama.requestsTo("/api/embed").map((r) => r.body as { model: string; input: string[] });
-    const chunks = service.runtime.store.counts().chunks;
+    const chunks = (await service.runtime.store.counts()).chunks;
     // After the chunks, ingest embeds pseudo-questions to calibrate "not covered" (src/retrieval/calibration.ts).
     const embeds = all.slice(0, Math.ceil(chunks / 4));
     const calibration = all.slice(embeds.length);
@@ -31,7 +31,7 @@ describe("end to end against a stand-in Ollama: ingest a folder, ask over HTTP, 
     expect(inputs.reduce((a, b) => a + b, 0)).toBe(chunks);
     expect(Math.max(...inputs)).toBe(4);
     expect(embeds.length).toBe(Math.ceil(chunks / 4));
-    expect(service.runtime.store.indexInfo()).toEqual({ embedModel: "bge-m3", dimensions: 1024 });
+    expect(await service.runtime.store.indexInfo()).toEqual({ embedModel: "bge-m3", dimensions: 1024 });
   });
 
   it("/health reports the index, Ollama and the modes", async () => {

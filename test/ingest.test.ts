@@ -54,17 +54,17 @@ describe("grounded ingest", () => {
     expect(r.stdout).toMatch(/Done: 0 added, 1 updated, 3 unchanged/);
     const store = openStore(env.GROUNDED_DB ?? "");
     try {
-      const notes = store.listDocuments().find((d) => d.source === "notes.txt");
+      const notes = (await store.listDocuments()).find((d) => d.source === "notes.txt");
       expect(embedInputs()).toBe(notes?.chunkCount);
       const texts = store.db
         .prepare("SELECT text FROM chunks WHERE document_id = ?")
         .pluck()
         .all(notes?.id) as string[];
       expect(texts.join(" ")).toContain("coffee machine");
-      expect(store.listDocuments()).toHaveLength(4);
+      expect(await store.listDocuments()).toHaveLength(4);
       expect(checkIndex(store.db)).toEqual([]);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
@@ -110,10 +110,10 @@ describe("grounded ingest", () => {
     );
     const store = openStore(env.GROUNDED_DB ?? "");
     try {
-      expect(store.listDocuments().map((d) => d.source)).not.toContain("notes.txt");
+      expect((await store.listDocuments()).map((d) => d.source)).not.toContain("notes.txt");
       expect(checkIndex(store.db)).toEqual([]);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
@@ -140,8 +140,8 @@ describe("grounded ingest", () => {
     expect(inputs.filter((t) => t.startsWith("search_document: ")).length).toBeGreaterThanOrEqual(4);
     expect(inputs.every((t) => /^search_(document|query): /.test(t))).toBe(true);
     const store = openStore(env.GROUNDED_DB ?? "");
-    expect(store.indexInfo()).toEqual({ embedModel: "nomic-embed-text", dimensions: 768 });
-    store.close();
+    expect(await store.indexInfo()).toEqual({ embedModel: "nomic-embed-text", dimensions: 768 });
+    await store.close();
   });
 
   it("an embedding model that is not pulled stops the run with the ollama pull command, exit 2", async () => {
@@ -160,11 +160,11 @@ describe("grounded ingest", () => {
       expect(r.stdout).toMatch(/Done: 4 added/);
       const store = openStore(env.GROUNDED_DB ?? "");
       try {
-        expect(store.indexInfo()).toEqual({ embedModel: "nomic-embed-text", dimensions: 768 });
-        expect(store.counts().documents).toBe(4);
+        expect(await store.indexInfo()).toEqual({ embedModel: "nomic-embed-text", dimensions: 768 });
+        expect((await store.counts()).documents).toBe(4);
         expect(checkIndex(store.db)).toEqual([]);
       } finally {
-        store.close();
+        await store.close();
       }
     } finally {
       ollama.models.set("nomic-embed-text:latest", model);

@@ -81,14 +81,9 @@ describe("ingest stores, shows and sends the real characters", () => {
       expect(stored).toHaveLength(2);
       for (const t of stored as string[]) expect(t).toContain(REAL);
       expect(stored.some((t) => hasLookalikes(t as string))).toBe(false);
-      expect(
-        store
-          .listDocuments()
-          .map((d) => d.title)
-          .sort(),
-      ).toEqual(["月報", "金融"].sort());
+      expect((await store.listDocuments()).map((d) => d.title).sort()).toEqual(["月報", "金融"].sort());
     } finally {
-      store.close();
+      await store.close();
     }
 
     const r = await cli(["search", "金額 长期", "--json"], env);
@@ -127,10 +122,10 @@ describe("ingest stores, shows and sends the real characters", () => {
         .prepare("SELECT start_offset AS start, end_offset AS end FROM chunks WHERE text = ?")
         .get(REAL);
       expect(after).toEqual({ start: before.start, end: before.end });
-      expect(store.listDocuments().every((d) => !d.hash.startsWith("stale:"))).toBe(true);
+      expect((await store.listDocuments()).every((d) => !d.hash.startsWith("stale:"))).toBe(true);
       expect(checkIndex(store.db)).toEqual([]);
     } finally {
-      store.close();
+      await store.close();
     }
     expect((await cli(["ingest", docs], env)).stdout).toMatch(/Done: 0 added, 0 updated, 2 unchanged/);
   });

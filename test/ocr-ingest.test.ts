@@ -48,9 +48,9 @@ describe("ingesting scanned PDFs", () => {
 
     const store = openStore(env.GROUNDED_DB as string);
     try {
-      expect(store.documentByPath(path.join(docs, "manual.pdf"))?.pages).toBe(2);
+      expect((await store.documentByPath(path.join(docs, "manual.pdf")))?.pages).toBe(2);
     } finally {
-      store.close();
+      await store.close();
     }
     const search = await cli(["search", "rain barrel frost", "--mode", "lexical", "--json"], env);
     expect(search.code, search.stderr).toBe(0);

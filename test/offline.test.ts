@@ -27,13 +27,13 @@ describe("without any Ollama: built-in embedder and extractive answers", () => {
     tmp?.cleanup();
   });
 
-  it("ingest falls back to the built-in embedder and says so loudly", () => {
+  it("ingest falls back to the built-in embedder and says so loudly", async () => {
     expect(ingestRun.code).toBe(0);
     expect(ingestRun.stderr).toMatch(
       /Ollama is not reachable at http:\/\/127\.0\.0\.1:\d+: using the built-in offline embedder/,
     );
     expect(ingestRun.stdout).toMatch(/embedding model "builtin"/);
-    expect(service.runtime.store.indexInfo()?.embedModel).toBe("builtin");
+    expect((await service.runtime.store.indexInfo())?.embedModel).toBe("builtin");
   });
 
   it("/health says builtin embedding, extractive answers, Ollama unreachable", async () => {

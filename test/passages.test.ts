@@ -54,17 +54,16 @@ describe("neighbouring chunks retrieved together become one passage", () => {
     });
     store = openStore(config.db);
     await ingest({ store, embedder: createBuiltinEmbedder(), config }, { roots: [docs] });
-    chunks = store
-      .chunks(store.chunkIdsWithSourcePrefix("museum.md"))
+    chunks = (await store.chunks(await store.chunkIdsWithSourcePrefix("museum.md")))
       .sort((a, b) => a.seq - b.seq)
       .map((c) => asResult(c, 1));
   });
-  afterAll(() => {
-    store?.close();
+  afterAll(async () => {
+    await store?.close();
     tmp?.cleanup();
   });
 
-  it("joins every chunk of a section into exactly the section's text, overlap and paragraph breaks included", () => {
+  it("joins every chunk of a section into exactly the section's text, overlap and paragraph breaks included", async () => {
     const bySection = chunks.filter((c) => c.heading === chunks[0]?.heading);
     expect(bySection.length).toBeGreaterThan(2);
     expect(chunks.length - bySection.length).toBeGreaterThan(2);
@@ -80,7 +79,7 @@ describe("neighbouring chunks retrieved together become one passage", () => {
     expect(passages[1]?.end).toBe(DOCUMENT.length - 1);
   });
 
-  it("keeps the ranking: a passage sits where its best chunk ranked, with that chunk's score", () => {
+  it("keeps the ranking: a passage sits where its best chunk ranked, with that chunk's score", async () => {
     const [c0, c1, c2, c3, c4] = chunks as [
       RetrievedChunk,
       RetrievedChunk,
@@ -108,7 +107,7 @@ describe("neighbouring chunks retrieved together become one passage", () => {
     expect(passages[1]?.text).not.toContain(c2.text);
   });
 
-  it("never joins chunks of different documents, pages or headings", () => {
+  it("never joins chunks of different documents, pages or headings", async () => {
     const [c0, c1] = chunks as [RetrievedChunk, RetrievedChunk];
     const otherDocument = { ...c1, documentId: c1.documentId + 1000 };
     expect(mergeAdjacent([c0, otherDocument])).toHaveLength(2);

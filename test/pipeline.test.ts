@@ -6,17 +6,17 @@ import { ingest } from "../ingest/pipeline.js";
 import { loadConfig } from "../src/config.js";
 import { createBuiltinEmbedder } from "../src/embedding/builtin-embedder.js";
 import { checkIndex } from "../src/store/check.js";
-import { openStore, type Store } from "../src/store/store.js";
+import { openStore, type SqliteStore, type Store } from "../src/store/store.js";
 import { tempDir } from "./helpers/tmp.js";
 
 /** The ingest pipeline in-process, with the built-in embedder: how documents are committed. */
 describe("ingest pipeline commits", () => {
   let tmp: ReturnType<typeof tempDir>;
   let docs: string;
-  let store: Store;
+  let store: SqliteStore;
   const config = () => loadConfig({ GROUNDED_DB: path.join(tmp.dir, "index.db"), GROUNDED_EMBED_BATCH: "4" });
 
-  beforeEach(() => {
+  beforeEach(async () => {
     tmp = tempDir();
     docs = path.join(tmp.dir, "docs");
     fs.mkdirSync(docs);
@@ -31,8 +31,8 @@ describe("ingest pipeline commits", () => {
     }
     store = openStore(path.join(tmp.dir, "index.db"));
   });
-  afterEach(() => {
-    store.close();
+  afterEach(async () => {
+    await store.close();
     tmp.cleanup();
   });
 
@@ -54,7 +54,8 @@ describe("ingest pipeline commits", () => {
         onEvent: (e) => {
           if (e.type === "file") {
             // A reported file is already in the index, whole.
-            expect(store.documentByPath(e.path)?.chunkCount).toBe(e.chunks);
+            const stored = store.db.prepare("SELECT chunk_count FROM documents WHERE path = ?").pluck();
+            expect(stored.get(e.path)).toBe(e.chunks);
             events.push(e);
           }
         },
@@ -64,7 +65,7 @@ describe("ingest pipeline commits", () => {
     expect(events.filter((e) => e.type === "file" && e.status === "added")).toHaveLength(30);
     expect(calls.reduce((a, b) => a + b, 0)).toBe(30);
     expect(calls.length).toBeLessThan(30);
-    expect(store.counts()).toEqual({ documents: 30, chunks: summary.chunks });
+    expect(await store.counts()).toEqual({ documents: 30, chunks: summary.chunks });
     expect(checkIndex(store.db)).toEqual([]);
   });
 
@@ -75,12 +76,12 @@ describe("ingest pipeline commits", () => {
     let failOnce = true;
     const failing: Store = {
       ...store,
-      replaceDocuments(batch) {
+      async replaceDocuments(batch) {
         if (failOnce) {
           failOnce = false;
           throw new Error("disk I/O error");
         }
-        return store.replaceDocuments(batch);
+        return await store.replaceDocuments(batch);
       },
     };
     const summary = await ingest(
@@ -92,7 +93,7 @@ describe("ingest pipeline commits", () => {
     expect(summary.failures[0]?.reason).toBe(
       "embedding failed, the previous version stays in the index: Error: disk I/O error",
     );
-    expect(store.counts().documents).toBe(30);
+    expect((await store.counts()).documents).toBe(30);
     expect(checkIndex(store.db)).toEqual([]);
   });
 });

@@ -36,8 +36,8 @@ describe("Traditional and Simplified Chinese find each other", () => {
       embedder: createBuiltinEmbedder(),
     });
   });
-  afterAll(() => {
-    store?.close();
+  afterAll(async () => {
+    await store?.close();
     tmp?.cleanup();
   });
 

@@ -115,24 +115,24 @@ describe("search pool workers", () => {
     mode: "hybrid",
   });
 
-  beforeAll(() => {
+  beforeAll(async () => {
     tmp = tempDir();
     file = path.join(tmp.dir, "big.db");
-    buildIndex(file, 3000, dims);
+    await buildIndex(file, 3000, dims);
     store = openStore(file, { exactSearch: true });
     pool = createSearchPool({ file, size: 2, exactSearch: true });
   }, 120_000);
 
   afterAll(async () => {
     await pool?.close();
-    store?.close();
+    await store?.close();
     tmp?.cleanup();
   });
 
   it("returns what searchIndex returns in-process", async () => {
     for (const q of syntheticQueries(5, 3)) {
       const r = request(q);
-      expect(await pool.search(r)).toEqual(searchIndex(store, r));
+      expect(await pool.search(r)).toEqual(await searchIndex(store, r));
     }
   });
 
@@ -143,7 +143,7 @@ describe("search pool workers", () => {
       const vector = pool.steps.vector(r);
       expect(pool.running()).toBe(2);
       const finished = await pool.steps.finish(r, await lexical, await vector);
-      expect(finished).toEqual(searchIndex(store, r));
+      expect(finished).toEqual(await searchIndex(store, r));
       // The vector side and the finish in one job, given the lexical side: the same answer.
       expect(await pool.steps.vectorAndFinish(r, await lexical)).toEqual(finished);
     }
@@ -176,7 +176,7 @@ describe("search pool workers", () => {
     const queries = syntheticQueries(8, 11).map((q) => request(q, 20));
     await pool.search(queries[0] as IndexSearch); // both workers are up and warm
     const inProcess = await longestStall(async () => {
-      for (const q of queries) await Promise.resolve(searchIndex(store, q));
+      for (const q of queries) await Promise.resolve(await searchIndex(store, q));
     });
     const pooled = await longestStall(() => Promise.all(queries.map((q) => pool.search(q))));
     // In-process the loop is blocked for all eight searches in a row; with the pool only for message passing.

@@ -57,7 +57,7 @@ function dump(file: string): string[] {
       .all() as Array<{ source: string; seq: number; text: string; vector: string }>;
     return rows.map((r) => `${r.source}#${r.seq} ${r.text} ${r.vector}`).sort();
   } finally {
-    store.close();
+    store.db.close();
   }
 }
 
@@ -122,7 +122,7 @@ describe("ingest over two hosts", () => {
       const summary = await ingest({ store, embedder, config }, { roots: [docs], calibrate: false });
       expect(summary.failed).toBe(0);
     } finally {
-      store.close();
+      await store.close();
     }
     expect(Object.fromEntries(most)).toEqual({ [a.url]: 2, [b.url]: 2 });
   });

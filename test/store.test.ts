@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { builtinVector } from "../src/embedding/builtin-embedder.js";
 import { EmbeddingMismatchError } from "../src/errors.js";
 import { checkIndex } from "../src/store/check.js";
-import { type ChunkToStore, openStore, type Store } from "../src/store/store.js";
+import { type ChunkToStore, openStore, type SqliteStore } from "../src/store/store.js";
 import { buildFtsQuery } from "../src/text/fts-query.js";
 import { ftsDocumentText } from "../src/text/terms.js";
 import { tempDir } from "./helpers/tmp.js";
@@ -37,172 +37,180 @@ function doc(name: string, root = "/docs") {
 
 describe("store on a real SQLite file", () => {
   let tmp: ReturnType<typeof tempDir>;
-  let store: Store;
-  beforeEach(() => {
+  let store: SqliteStore;
+  beforeEach(async () => {
     tmp = tempDir();
     store = openStore(path.join(tmp.dir, "index.db"));
-    store.ensureIndexInfo({ embedModel: "builtin", dimensions: 512 });
+    await store.ensureIndexInfo({ embedModel: "builtin", dimensions: 512 });
   });
-  afterEach(() => {
-    store.close();
+  afterEach(async () => {
+    await store.close();
     tmp.cleanup();
   });
 
-  it("records the embedding model and refuses another one with a reindex hint", () => {
-    expect(store.indexInfo()).toEqual({ embedModel: "builtin", dimensions: 512 });
-    expect(() => store.ensureIndexInfo({ embedModel: "bge-m3", dimensions: 1024 })).toThrow(
+  it("records the embedding model and refuses another one with a reindex hint", async () => {
+    expect(await store.indexInfo()).toEqual({ embedModel: "builtin", dimensions: 512 });
+    await expect(store.ensureIndexInfo({ embedModel: "bge-m3", dimensions: 1024 })).rejects.toThrow(
       EmbeddingMismatchError,
     );
-    expect(() => store.ensureIndexInfo({ embedModel: "bge-m3", dimensions: 1024 })).toThrow(/--reindex/);
+    await expect(store.ensureIndexInfo({ embedModel: "bge-m3", dimensions: 1024 })).rejects.toThrow(
+      /--reindex/,
+    );
   });
 
-  it("knows which terms are in more than half of the chunks, and forgets when the index changes", () => {
+  it("knows which terms are in more than half of the chunks, and forgets when the index changes", async () => {
     // 300 chunks all mentioning the pump; "gasket" in one, "valve" in a third.
     const chunks = Array.from({ length: 300 }, (_, i) =>
       chunk(
         `The pump number ${i} is serviced.${i === 7 ? " The gasket is new." : ""}${i % 3 === 0 ? " Check the valve." : ""}`,
       ),
     );
-    store.replaceDocument(doc("pumps.md"), chunks);
-    expect(store.commonTerms(['"pump"', '"gasket"', '"valve"', '"pump number"'])).toEqual(
+    await store.replaceDocument(doc("pumps.md"), chunks);
+    expect(await store.commonTerms(['"pump"', '"gasket"', '"valve"', '"pump number"'])).toEqual(
       new Set(['"pump"', '"pump number"']),
     );
     // Another 400 chunks without the pump: it is no longer in more than half of them.
-    store.replaceDocument(
+    await store.replaceDocument(
       doc("other.md"),
       Array.from({ length: 400 }, (_, i) => chunk(`Harbour ferry timetable ${i}.`)),
     );
-    expect(store.commonTerms(['"pump"', '"gasket"'])).toEqual(new Set());
+    expect(await store.commonTerms(['"pump"', '"gasket"'])).toEqual(new Set());
   });
 
-  it("keeps the rarest terms of a long question, in the question's order", () => {
+  it("keeps the rarest terms of a long question, in the question's order", async () => {
     const chunks = Array.from({ length: 300 }, (_, i) =>
       chunk(
         `The pump number ${i} is serviced.${i === 7 ? " The gasket is new." : ""}${i % 3 === 0 ? " Check the valve." : ""}`,
       ),
     );
-    store.replaceDocument(doc("pumps.md"), chunks);
-    expect(store.rarestTerms(['"pump"', '"valve"', '"gasket"'], 2)).toEqual(['"valve"', '"gasket"']);
-    expect(store.rarestTerms(['"pump"', '"gasket"'], 5)).toEqual(['"pump"', '"gasket"']);
+    await store.replaceDocument(doc("pumps.md"), chunks);
+    expect(await store.rarestTerms(['"pump"', '"valve"', '"gasket"'], 2)).toEqual(['"valve"', '"gasket"']);
+    expect(await store.rarestTerms(['"pump"', '"gasket"'], 5)).toEqual(['"pump"', '"gasket"']);
   });
 
   it("a search for a common word with a rare one ranks as the rare word alone, without scoring every row", async () => {
     const chunks = Array.from({ length: 400 }, (_, i) =>
       chunk(`The pump of unit ${i} runs daily.${i === 123 ? " Its impeller was replaced." : ""}`),
     );
-    store.replaceDocument(doc("units.md"), chunks);
+    await store.replaceDocument(doc("units.md"), chunks);
     const { lexicalCandidates } = await import("../src/retrieval/search-index.js");
-    const ranked = (query: string) =>
-      lexicalCandidates(store, { query, k: 5, mode: "lexical" } as Parameters<
-        typeof lexicalCandidates
-      >[1]).hits.map((h) => h.id);
-    expect(ranked("pump impeller")).toEqual(ranked("impeller"));
-    expect(ranked("pump impeller")).toHaveLength(1);
+    const ranked = async (query: string) =>
+      (
+        await lexicalCandidates(store, { query, k: 5, mode: "lexical" } as Parameters<
+          typeof lexicalCandidates
+        >[1])
+      ).hits.map((h) => h.id);
+    expect(await ranked("pump impeller")).toEqual(await ranked("impeller"));
+    expect(await ranked("pump impeller")).toHaveLength(1);
     // Nothing but common words: still searched, never an empty query.
-    expect(ranked("pump runs daily").length).toBeGreaterThan(0);
+    expect((await ranked("pump runs daily")).length).toBeGreaterThan(0);
   });
 
-  it("finds Chinese text by a two-character word inside a longer run", () => {
-    store.replaceDocument(doc("library.md"), [
+  it("finds Chinese text by a two-character word inside a longer run", async () => {
+    await store.replaceDocument(doc("library.md"), [
       chunk("圖書逾期未還者，每本每日罰款五元。"),
       chunk("開館時間為週二至週日。"),
     ]);
     const q = buildFtsQuery("逾期罰款多少錢");
-    const hits = store.lexical(q.match ?? "", 5);
+    const hits = await store.lexical(q.match ?? "", 5);
     expect(hits.length).toBeGreaterThan(0);
-    expect(store.chunks([hits[0]?.chunkId ?? -1])[0]?.text).toContain("罰款");
+    expect((await store.chunks([hits[0]?.chunkId ?? -1]))[0]?.text).toContain("罰款");
   });
 
-  it("finds English by stem through porter stemming", () => {
-    store.replaceDocument(doc("kettle.md"), [
+  it("finds English by stem through porter stemming", async () => {
+    await store.replaceDocument(doc("kettle.md"), [
       chunk("Descaling the kettle every month keeps it quiet."),
       chunk("The lid opens with a button."),
     ]);
-    const hits = store.lexical(buildFtsQuery("how to descale").match ?? "", 5);
-    expect(store.chunks(hits.map((h) => h.chunkId))[0]?.text).toMatch(/Descaling/);
+    const hits = await store.lexical(buildFtsQuery("how to descale").match ?? "", 5);
+    expect((await store.chunks(hits.map((h) => h.chunkId)))[0]?.text).toMatch(/Descaling/);
   });
 
-  it("vector KNN returns the nearest chunk, and a source filter scans only matching documents", () => {
-    store.replaceDocument(doc("a/kettle.md"), [chunk("descale the kettle with citric acid")]);
-    store.replaceDocument(doc("b/kettle.md"), [chunk("descale the kettle with citric acid powder")]);
-    store.replaceDocument(doc("b/garden.md"), [chunk("water tomatoes in the morning")]);
+  it("vector KNN returns the nearest chunk, and a source filter scans only matching documents", async () => {
+    await store.replaceDocument(doc("a/kettle.md"), [chunk("descale the kettle with citric acid")]);
+    await store.replaceDocument(doc("b/kettle.md"), [chunk("descale the kettle with citric acid powder")]);
+    await store.replaceDocument(doc("b/garden.md"), [chunk("water tomatoes in the morning")]);
     const q = builtinVector("descale kettle citric acid");
-    const all = store.vector(q, 3);
+    const all = await store.vector(q, 3);
     expect(all).toHaveLength(3);
     expect(all[0]?.similarity).toBeGreaterThan(all[2]?.similarity ?? 1);
-    const allowed = store.chunkIdsWithSourcePrefix("b/");
+    const allowed = await store.chunkIdsWithSourcePrefix("b/");
     expect(allowed).toHaveLength(2);
-    const filtered = store.vector(q, 5, allowed);
-    expect(filtered.map((h) => store.chunks([h.chunkId])[0]?.source)).toEqual(["b/kettle.md", "b/garden.md"]);
+    const filtered = await store.vector(q, 5, allowed);
+    const sources = (await store.chunks(filtered.map((h) => h.chunkId))).map((c) => c.source);
+    expect(sources).toEqual(["b/kettle.md", "b/garden.md"]);
   });
 
-  it("replacing a document swaps all its chunks, vectors and FTS rows at once", () => {
-    store.replaceDocument(doc("x.md"), [chunk("old alpha"), chunk("old beta")]);
-    store.replaceDocument({ ...doc("x.md"), hash: "new" }, [chunk("new gamma")]);
-    expect(store.counts()).toEqual({ documents: 1, chunks: 1 });
-    expect(store.lexical('"alpha"', 5)).toEqual([]);
-    expect(store.lexical('"gamma"', 5)).toHaveLength(1);
-    expect(store.documentByPath(path.join("/docs", "x.md"))?.hash).toBe("new");
+  it("replacing a document swaps all its chunks, vectors and FTS rows at once", async () => {
+    await store.replaceDocument(doc("x.md"), [chunk("old alpha"), chunk("old beta")]);
+    await store.replaceDocument({ ...doc("x.md"), hash: "new" }, [chunk("new gamma")]);
+    expect(await store.counts()).toEqual({ documents: 1, chunks: 1 });
+    expect(await store.lexical('"alpha"', 5)).toEqual([]);
+    expect(await store.lexical('"gamma"', 5)).toHaveLength(1);
+    expect((await store.documentByPath(path.join("/docs", "x.md")))?.hash).toBe("new");
     expect(checkIndex(store.db)).toEqual([]);
   });
 
-  it("replaceDocuments stores several documents in one transaction, replacing those already there", () => {
-    store.replaceDocument(doc("x.md"), [chunk("old alpha"), chunk("old beta")]);
-    const ids = store.replaceDocuments([
+  it("replaceDocuments stores several documents in one transaction, replacing those already there", async () => {
+    await store.replaceDocument(doc("x.md"), [chunk("old alpha"), chunk("old beta")]);
+    const ids = await store.replaceDocuments([
       { doc: { ...doc("x.md"), hash: "new" }, chunks: [chunk("new gamma")] },
       { doc: doc("y.md"), chunks: [chunk("delta one"), chunk("delta two")] },
       { doc: doc("empty.md"), chunks: [] },
     ]);
     expect(ids).toHaveLength(3);
-    expect(store.document(ids[1] ?? -1)?.source).toBe("y.md");
-    expect(store.counts()).toEqual({ documents: 3, chunks: 3 });
-    expect(store.lexical('"alpha"', 5)).toEqual([]);
-    expect(store.lexical('"delta"', 5)).toHaveLength(2);
-    expect(store.documentByPath(path.join("/docs", "x.md"))?.hash).toBe("new");
+    expect((await store.document(ids[1] ?? -1))?.source).toBe("y.md");
+    expect(await store.counts()).toEqual({ documents: 3, chunks: 3 });
+    expect(await store.lexical('"alpha"', 5)).toEqual([]);
+    expect(await store.lexical('"delta"', 5)).toHaveLength(2);
+    expect((await store.documentByPath(path.join("/docs", "x.md")))?.hash).toBe("new");
     expect(checkIndex(store.db)).toEqual([]);
   });
 
-  it("replaceDocuments stores nothing when one document cannot be stored", () => {
+  it("replaceDocuments stores nothing when one document cannot be stored", async () => {
     const bad = { ...chunk("wrong width"), vector: new Float32Array(3) };
-    expect(() =>
-      store.replaceDocuments([
+    await expect(store.replaceDocuments([
         { doc: doc("a.md"), chunks: [chunk("alpha")] },
         { doc: doc("b.md"), chunks: [bad] },
       ]),
-    ).toThrow();
-    expect(store.counts()).toEqual({ documents: 0, chunks: 0 });
+    ).rejects.toThrow();
+    expect(await store.counts()).toEqual({ documents: 0, chunks: 0 });
     expect(checkIndex(store.db)).toEqual([]);
   });
 
-  it("documentChunks reads one document's chunks in document order, whatever their ids", () => {
-    const [kettleId, otherId] = store.replaceDocuments([
+  it("documentChunks reads one document's chunks in document order, whatever their ids", async () => {
+    const [kettleId, otherId] = (await store.replaceDocuments([
       { doc: doc("kettle.md"), chunks: [chunk("first part", 1), chunk("second part", 2), chunk("third", 2)] },
       { doc: doc("other.md"), chunks: [chunk("elsewhere")] },
-    ]) as [number, number];
-    expect(store.documentChunks(kettleId).map((c) => [c.text, c.page, c.seq])).toEqual([
+    ])) as [number, number];
+    expect((await store.documentChunks(kettleId)).map((c) => [c.text, c.page, c.seq])).toEqual([
       ["first part", 1, 0],
       ["second part", 2, 1],
       ["third", 2, 2],
     ]);
     // Order is the chunks' place in the document (seq), not the order they were stored in.
     store.db.prepare("UPDATE chunks SET seq = 2 - seq WHERE document_id = ?").run(kettleId);
-    expect(store.documentChunks(kettleId).map((c) => c.text)).toEqual(["third", "second part", "first part"]);
-    expect(store.documentChunks(otherId).map((c) => c.text)).toEqual(["elsewhere"]);
-    expect(store.documentChunks(otherId + 100)).toEqual([]);
+    expect((await store.documentChunks(kettleId)).map((c) => c.text)).toEqual([
+      "third",
+      "second part",
+      "first part",
+    ]);
+    expect((await store.documentChunks(otherId)).map((c) => c.text)).toEqual(["elsewhere"]);
+    expect(await store.documentChunks(otherId + 100)).toEqual([]);
   });
 
-  it("deleting a document removes every trace", () => {
-    const id = store.replaceDocument(doc("x.md"), [chunk("alpha"), chunk("beta")]);
-    expect(store.deleteDocument(id)).toBe(true);
-    expect(store.deleteDocument(id)).toBe(false);
-    expect(store.counts()).toEqual({ documents: 0, chunks: 0 });
-    expect(store.lexical('"alpha"', 5)).toEqual([]);
-    expect(store.vector(builtinVector("alpha"), 5)).toEqual([]);
+  it("deleting a document removes every trace", async () => {
+    const id = await store.replaceDocument(doc("x.md"), [chunk("alpha"), chunk("beta")]);
+    expect(await store.deleteDocument(id)).toBe(true);
+    expect(await store.deleteDocument(id)).toBe(false);
+    expect(await store.counts()).toEqual({ documents: 0, chunks: 0 });
+    expect(await store.lexical('"alpha"', 5)).toEqual([]);
+    expect(await store.vector(builtinVector("alpha"), 5)).toEqual([]);
     expect(checkIndex(store.db)).toEqual([]);
   });
 
-  it("checkIndex reports a chunk without its vector or FTS row", () => {
-    store.replaceDocument(doc("x.md"), [chunk("alpha"), chunk("beta")]);
+  it("checkIndex reports a chunk without its vector or FTS row", async () => {
+    await store.replaceDocument(doc("x.md"), [chunk("alpha"), chunk("beta")]);
     const id = store.db.prepare("SELECT id FROM chunks LIMIT 1").pluck().get() as number;
     store.db.prepare("DELETE FROM chunks_vec WHERE rowid = ?").run(BigInt(id));
     store.db.prepare("DELETE FROM chunks_fts WHERE rowid = ?").run(id);
@@ -211,33 +219,36 @@ describe("store on a real SQLite file", () => {
     expect(problems.join("\n")).toMatch(/2 chunks but 1 full-text rows/);
   });
 
-  it("reset clears everything for a new model", () => {
-    store.replaceDocument(doc("x.md"), [chunk("alpha")]);
-    store.reset({ embedModel: "bge-m3", dimensions: 1024 });
-    expect(store.counts()).toEqual({ documents: 0, chunks: 0 });
-    expect(store.indexInfo()).toEqual({ embedModel: "bge-m3", dimensions: 1024 });
+  it("reset clears everything for a new model", async () => {
+    await store.replaceDocument(doc("x.md"), [chunk("alpha")]);
+    await store.reset({ embedModel: "bge-m3", dimensions: 1024 });
+    expect(await store.counts()).toEqual({ documents: 0, chunks: 0 });
+    expect(await store.indexInfo()).toEqual({ embedModel: "bge-m3", dimensions: 1024 });
   });
 
-  it("migrations are recorded in user_version and reopening keeps the data", () => {
-    store.replaceDocument(doc("x.md"), [chunk("alpha")]);
-    store.close();
+  it("migrations are recorded in user_version and reopening keeps the data", async () => {
+    await store.replaceDocument(doc("x.md"), [chunk("alpha")]);
+    await store.close();
     store = openStore(path.join(tmp.dir, "index.db"));
     expect(store.db.pragma("user_version", { simple: true })).toBe(3);
-    expect(store.counts().chunks).toBe(1);
+    expect((await store.counts()).chunks).toBe(1);
   });
 
-  it("an index from before script folding gets its full-text rows (and built-in vectors) rebuilt: either script then finds it", () => {
-    store.replaceDocument({ ...doc("館規.md"), title: "館規" }, [chunk("圖書館的借閱規則", null, ["總則"])]);
-    const [id] = store.chunkIdsWithSourcePrefix("館規.md");
+  it("an index from before script folding gets its full-text rows (and built-in vectors) rebuilt: either script then finds it", async () => {
+    await store.replaceDocument({ ...doc("館規.md"), title: "館規" }, [
+      chunk("圖書館的借閱規則", null, ["總則"]),
+    ]);
+    const [id] = await store.chunkIdsWithSourcePrefix("館規.md");
     // What schema 1 stored: Traditional characters as they are, title and heading in the context column.
     store.db.exec(`
       INSERT INTO chunks_fts(chunks_fts) VALUES ('delete-all');
       INSERT INTO chunks_fts(rowid, context, terms) VALUES (${id}, '館 規 總 則 館規 總則', '圖 書 館 借 閱 規 則 圖書 書館 借閱 閱規 規則');
       PRAGMA user_version = 1;
     `);
-    const find = (q: string) => store.lexical(buildFtsQuery(q).match ?? "", 5).map((h) => h.chunkId);
-    expect(find("图书馆")).toEqual([]);
-    store.close();
+    const find = async (q: string) =>
+      (await store.lexical(buildFtsQuery(q).match ?? "", 5)).map((h) => h.chunkId);
+    expect(await find("图书馆")).toEqual([]);
+    await store.close();
 
     const told: string[] = [];
     store = openStore(path.join(tmp.dir, "index.db"), { onUpgrade: (m) => told.push(m) });
@@ -246,9 +257,9 @@ describe("store on a real SQLite file", () => {
       expect.stringContaining("look-alike Chinese characters"), // migration 3 checks, finds nothing
     ]);
     expect(store.db.pragma("user_version", { simple: true })).toBe(3);
-    expect(find("图书馆")).toEqual([id]);
-    expect(find("圖書館")).toEqual([id]);
-    expect(find("总则")).toEqual([id]); // the context column (heading) is rebuilt too
+    expect(await find("图书馆")).toEqual([id]);
+    expect(await find("圖書館")).toEqual([id]);
+    expect(await find("总则")).toEqual([id]); // the context column (heading) is rebuilt too
     // A built-in index's vectors are re-embedded the way ingest embeds them: context line, then text.
     const blob = store.db
       .prepare("SELECT embedding FROM chunks_vec WHERE rowid = ?")
@@ -260,24 +271,25 @@ describe("store on a real SQLite file", () => {
     expect(checkIndex(store.db)).toEqual([]);
   });
 
-  it("an index from before look-alike unification gets its stored text fixed, offsets intact, and its full-text rows and built-in vectors rebuilt", () => {
+  it("an index from before look-alike unification gets its stored text fixed, offsets intact, and its full-text rows and built-in vectors rebuilt", async () => {
     // What a Noto CJK PDF stored before: radicals in the title, the heading and the text.
     const text = "存⼊⾦額每⽉⽇結，⻓期有效";
     const real = "存入金額每月日結，长期有效";
-    store.replaceDocument({ ...doc("規則.pdf"), title: "⽉報" }, [
+    await store.replaceDocument({ ...doc("規則.pdf"), title: "⽉報" }, [
       { ...chunk(text, 2, ["⾦融"]), start: 40, end: 40 + text.length },
     ]);
-    store.replaceDocument(doc("plain.md"), [chunk("nothing to fix here")]);
-    const [id] = store.chunkIdsWithSourcePrefix("規則.pdf");
+    await store.replaceDocument(doc("plain.md"), [chunk("nothing to fix here")]);
+    const [id] = await store.chunkIdsWithSourcePrefix("規則.pdf");
     // Schema 2's terms for it: radicals supplement forms (⻓) were no terms at all.
     store.db.exec(`DELETE FROM chunks_fts WHERE rowid = ${id}`);
     store.db
       .prepare("INSERT INTO chunks_fts(rowid, context, terms) VALUES (?, ?, ?)")
       .run(id, ftsDocumentText("月報 > 金融"), ftsDocumentText(text.replace("⻓", " ")));
     store.db.pragma("user_version = 2");
-    const find = (q: string) => store.lexical(buildFtsQuery(q).match ?? "", 5).map((h) => h.chunkId);
-    expect(find("长")).toEqual([]);
-    store.close();
+    const find = async (q: string) =>
+      (await store.lexical(buildFtsQuery(q).match ?? "", 5)).map((h) => h.chunkId);
+    expect(await find("长")).toEqual([]);
+    await store.close();
 
     const told: string[] = [];
     store = openStore(path.join(tmp.dir, "index.db"), { onUpgrade: (m) => told.push(m) });
@@ -290,10 +302,10 @@ describe("store on a real SQLite file", () => {
       .prepare("SELECT text, heading, start_offset AS start, end_offset AS end FROM chunks WHERE id = ?")
       .get(id);
     expect(row).toEqual({ text: real, heading: "金融", start: 40, end: 40 + real.length });
-    expect(store.documentByPath(path.join("/docs", "規則.pdf"))?.title).toBe("月報");
-    expect(store.documentByPath(path.join("/docs", "規則.pdf"))?.hash).toBe("h-規則.pdf"); // built-in: nothing to re-embed
-    expect(find("长")).toEqual([id]);
-    expect(find("金額")).toEqual([id]);
+    expect((await store.documentByPath(path.join("/docs", "規則.pdf")))?.title).toBe("月報");
+    expect((await store.documentByPath(path.join("/docs", "規則.pdf")))?.hash).toBe("h-規則.pdf"); // built-in: nothing to re-embed
+    expect(await find("长")).toEqual([id]);
+    expect(await find("金額")).toEqual([id]);
     const blob = store.db
       .prepare("SELECT embedding FROM chunks_vec WHERE rowid = ?")
       .pluck()

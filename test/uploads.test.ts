@@ -64,7 +64,7 @@ describe("POST /api/documents: upload one file, saved next to the index and inge
     const res = await upload(service.url, "茶壺說明.md", "# Teapot\n\nDescale the teapot monthly.\n");
     expect(res.status).toBe(201);
     expect(((await res.json()) as Record<string, any>).status).toBe("updated");
-    expect(service.runtime.store.counts().documents).toBe(1);
+    expect((await service.runtime.store.counts()).documents).toBe(1);
   });
 
   it("refuses an unsupported extension with 415 and keeps nothing", async () => {

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../src/store/database.js";
-import { type ChunkToStore, openStore, type Store } from "../src/store/store.js";
+import { type ChunkToStore, openStore, type SqliteStore, type Store } from "../src/store/store.js";
 import { hasBinaryColumn, knn } from "../src/store/vectors.js";
 import { syntheticPassages, syntheticQueries } from "./bench/corpus.js";
 import { tempDir } from "./helpers/tmp.js";
@@ -11,7 +11,7 @@ const DIMS = 768;
 const embed = (text: string) => Float32Array.from(lexicalEmbedding(text, DIMS));
 
 /** 30 documents of 100 passages: 3,000 real-text vectors from the stand-in's embedding function. */
-function fill(store: Store, documents = 30): void {
+async function fill(store: Store, documents = 30): Promise<void> {
   for (let d = 0; d < documents; d++) {
     const { doc, passages } = syntheticPassages(11, d, 100);
     const chunks: ChunkToStore[] = passages.map((text) => ({
@@ -33,13 +33,13 @@ function fill(store: Store, documents = 30): void {
       pages: null,
       embedModel: "nomic-embed-text",
     };
-    store.replaceDocument({ ...meta, path: path.join("/docs", doc.name), source: doc.name }, chunks);
+    await store.replaceDocument({ ...meta, path: path.join("/docs", doc.name), source: doc.name }, chunks);
   }
 }
 
 const ids = (hits: Array<{ chunkId: number }>) => hits.map((h) => h.chunkId);
 
-function recallAt10(store: Store, queries: Float32Array[], allowed?: number[]): number {
+function recallAt10(store: SqliteStore, queries: Float32Array[], allowed?: number[]): number {
   let found = 0;
   for (const q of queries) {
     const exact = new Set(ids(knn(store.db, q, 10, allowed, { exact: true })));
@@ -50,26 +50,26 @@ function recallAt10(store: Store, queries: Float32Array[], allowed?: number[]): 
 
 describe("vector search: binary-quantised candidates rescored exactly", () => {
   let tmp: ReturnType<typeof tempDir>;
-  let store: Store;
+  let store: SqliteStore;
   const queries = syntheticQueries(40, 3).map(embed);
 
-  beforeAll(() => {
+  beforeAll(async () => {
     tmp = tempDir();
     store = openStore(path.join(tmp.dir, "index.db"));
-    store.ensureIndexInfo({ embedModel: "nomic-embed-text", dimensions: DIMS });
-    fill(store);
+    await store.ensureIndexInfo({ embedModel: "nomic-embed-text", dimensions: DIMS });
+    await fill(store);
   });
-  afterAll(() => {
-    store.close();
+  afterAll(async () => {
+    await store.close();
     tmp.cleanup();
   });
 
-  it("finds the same top 10 as exact search (recall@10 >= 0.95)", () => {
+  it("finds the same top 10 as exact search (recall@10 >= 0.95)", async () => {
     expect(hasBinaryColumn(store.db)).toBe(true);
     expect(recallAt10(store, queries)).toBeGreaterThanOrEqual(0.95);
   });
 
-  it("returns exact cosine similarities, best first", () => {
+  it("returns exact cosine similarities, best first", async () => {
     const q = queries[0] as Float32Array;
     const fast = knn(store.db, q, 5);
     const exact = knn(store.db, q, 5, undefined, { exact: true });
@@ -78,7 +78,7 @@ describe("vector search: binary-quantised candidates rescored exactly", () => {
     expect(fast.map((h) => h.similarity)).toEqual([...fast.map((h) => h.similarity)].sort((a, b) => b - a));
   });
 
-  it("keeps to the allowed chunks, small filters exactly and large ones through the codes", () => {
+  it("keeps to the allowed chunks, small filters exactly and large ones through the codes", async () => {
     const all = store.db.prepare("SELECT id FROM chunks ORDER BY id").pluck().all() as number[];
     const small = all.filter((id) => id % 20 === 0); // 150 chunks: scored one by one
     const large = all.filter((id) => id % 2 === 0); // 1,500 chunks: Hamming search with a rowid filter
@@ -94,20 +94,20 @@ describe("vector search: binary-quantised candidates rescored exactly", () => {
     expect(knn(store.db, queries[0] as Float32Array, 10, [])).toEqual([]);
   });
 
-  it("searches exactly when the store is opened with exactSearch", () => {
+  it("searches exactly when the store is opened with exactSearch", async () => {
     const exactStore = openStore(store.file, { exactSearch: true });
     try {
       for (const q of queries.slice(0, 5)) {
-        expect(exactStore.vector(q, 10)).toEqual(knn(store.db, q, 10, undefined, { exact: true }));
+        expect(await exactStore.vector(q, 10)).toEqual(knn(store.db, q, 10, undefined, { exact: true }));
       }
     } finally {
-      exactStore.close();
+      await exactStore.close();
     }
   });
 });
 
 describe("an index made before the binary column existed", () => {
-  it("still stores and searches vectors, exactly", () => {
+  it("still stores and searches vectors, exactly", async () => {
     const tmp = tempDir();
     const file = path.join(tmp.dir, "old.db");
     const db = openDatabase(file);
@@ -115,17 +115,17 @@ describe("an index made before the binary column existed", () => {
     db.close();
     const store = openStore(file);
     try {
-      store.ensureIndexInfo({ embedModel: "nomic-embed-text", dimensions: DIMS });
+      await store.ensureIndexInfo({ embedModel: "nomic-embed-text", dimensions: DIMS });
       expect(hasBinaryColumn(store.db)).toBe(false);
-      fill(store, 3);
+      await fill(store, 3);
       const q = embed(syntheticQueries(1, 5)[0] as string);
-      const hits = store.vector(q, 10);
+      const hits = await store.vector(q, 10);
       expect(hits).toHaveLength(10);
       expect(hits).toEqual(knn(store.db, q, 10, undefined, { exact: true }));
       const allowed = ids(hits).slice(0, 3);
-      expect(ids(store.vector(q, 10, allowed)).sort()).toEqual([...allowed].sort());
+      expect(ids(await store.vector(q, 10, allowed)).sort()).toEqual([...allowed].sort());
     } finally {
-      store.close();
+      await store.close();
       tmp.cleanup();
     }
   });

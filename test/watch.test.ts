@@ -48,13 +48,13 @@ describe("watching a folder keeps the index in sync with real file changes", () 
   afterAll(async () => {
     watch?.close();
     await watch?.idle();
-    store?.close();
+    await store?.close();
     await ollama?.close();
     tmp?.cleanup();
   });
 
-  it("indexes what is there when the watch starts", () => {
-    expect(doc("first.md")?.source).toBe("first.md");
+  it("indexes what is there when the watch starts", async () => {
+    expect((await doc("first.md"))?.source).toBe("first.md");
   });
 
   it("adds a new file in a subfolder", async () => {
@@ -68,16 +68,16 @@ describe("watching a folder keeps the index in sync with real file changes", () 
   });
 
   it("re-embeds a changed file", async () => {
-    const before = doc("first.md");
+    const before = await doc("first.md");
     const calls = embeds();
     fs.writeFileSync(path.join(docs, "first.md"), "# First\n\nThe first note is now about plums.\n");
-    await until("the changed hash", () => doc("first.md")?.hash !== before?.hash);
+    await until("the changed hash", async () => (await doc("first.md"))?.hash !== before?.hash);
     expect(embeds()).toBeGreaterThan(calls);
   });
 
   it("moves a renamed file's row without embedding it again", async () => {
     await watch.idle();
-    const before = doc("sub/pears.md");
+    const before = await doc("sub/pears.md");
     const calls = embeds();
     fs.renameSync(path.join(docs, "sub", "pears.md"), path.join(docs, "pears-renamed.md"));
     const moved = await until("pears-renamed.md in the index", () => doc("pears-renamed.md"));
@@ -85,16 +85,16 @@ describe("watching a folder keeps the index in sync with real file changes", () 
     expect(moved.id).toBe(before?.id);
     expect(moved.source).toBe("pears-renamed.md");
     expect(moved.chunkCount).toBe(before?.chunkCount);
-    expect(doc("sub/pears.md")).toBeUndefined();
+    expect(await doc("sub/pears.md")).toBeUndefined();
     expect(embeds()).toBe(calls);
     expect(moves).toContain("pears.md->pears-renamed.md");
-    expect(store.counts().documents).toBe(2);
+    expect((await store.counts()).documents).toBe(2);
   });
 
   it("removes a deleted file", async () => {
     fs.rmSync(path.join(docs, "first.md"));
-    await until("first.md gone from the index", () => doc("first.md") === undefined);
-    expect(store.listDocuments().map((d) => d.source)).toEqual(["pears-renamed.md"]);
+    await until("first.md gone from the index", async () => (await doc("first.md")) === undefined);
+    expect((await store.listDocuments()).map((d) => d.source)).toEqual(["pears-renamed.md"]);
   });
 
   it("ignores changes to files it cannot index", async () => {
@@ -108,7 +108,7 @@ describe("watching a folder keeps the index in sync with real file changes", () 
 });
 
 describe("grounded ingest --watch", () => {
-  it("reports a file that keeps failing once, and again after it came right and broke", () => {
+  it("reports a file that keeps failing once, and again after it came right and broke", async () => {
     const seen: IngestEvent[] = [];
     const onEvent = onceEachFailure((e) => seen.push(e));
     const failed = {
@@ -131,7 +131,7 @@ describe("grounded ingest --watch", () => {
     ]);
   });
 
-  it("says once that a file is skipped (empty), not at every sync", () => {
+  it("says once that a file is skipped (empty), not at every sync", async () => {
     const seen: IngestEvent[] = [];
     const onEvent = onceEachFailure((e) => seen.push(e));
     const skipped = {

@@ -61,7 +61,7 @@ export async function ingestPaths(
   const release = acquireIngestLock(config.db);
   const store = openStore(config.db, { onUpgrade: (m) => err.write(`${m}\n`) });
   try {
-    const choice = await selectEmbedder(config, createHostPool(config), store.indexInfo(), "ingest", {
+    const choice = await selectEmbedder(config, createHostPool(config), await store.indexInfo(), "ingest", {
       reindex: options.reindex ?? false,
     });
     if (choice.warning) err.write(`\n!! ${choice.warning}\n\n`);
@@ -79,7 +79,7 @@ export async function ingestPaths(
     progress.finish(summary);
     return summary;
   } finally {
-    store.close();
+    await store.close();
     release();
   }
 }

@@ -31,7 +31,7 @@ async function runMcp(values: ConfigFlags, inv: Invocation, err: Output): Promis
     const runtime = await createService(config, (m) => err.write(`warning: ${m}\n`));
     try {
       for (const w of runtime.warnings) err.write(`note: ${w}\n`);
-      const counts = runtime.store.counts();
+      const counts = await runtime.store.counts();
       err.write(
         `grounded ${VERSION}: MCP on stdin/stdout, index ${config.db} (${counts.documents} documents), answers ${runtime.answerer.mode}\n`,
       );

@@ -59,7 +59,7 @@ export async function serve(
     await runtime.close();
     throw e;
   }
-  const counts = runtime.store.counts();
+  const counts = await runtime.store.counts();
   out.write(
     `grounded ${VERSION} listening on ${server.url}\n` +
       `  index: ${config.db} (${counts.documents} documents, ${counts.chunks} chunks, embeddings: ${runtime.embedder.model})\n` +

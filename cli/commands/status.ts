@@ -25,8 +25,8 @@ export const statusCommand = defineCommand({
     const exists = fs.existsSync(config.db);
     const store = exists ? openStore(config.db) : null;
     try {
-      const counts = store?.counts() ?? { documents: 0, chunks: 0 };
-      const info = store?.indexInfo() ?? null;
+      const counts = (await store?.counts()) ?? { documents: 0, chunks: 0 };
+      const info = (await store?.indexInfo()) ?? null;
       const problems = values.check && store ? checkIndex(store.db) : [];
       const status = {
         index: {
@@ -72,7 +72,7 @@ export const statusCommand = defineCommand({
       }
       return values.check && problems.length > 0 ? 1 : 0;
     } finally {
-      store?.close();
+      await store?.close();
     }
   },
 });

@@ -119,7 +119,7 @@ async function withIndex<T>(
     });
     return await run(store, retriever);
   } finally {
-    store.close();
+    await store.close();
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
@@ -200,7 +200,7 @@ export async function evaluateAnswers(
         citedPage: paged ? citedPage / paged : null,
         firstSentence: first / n,
         latencyP50Ms: percentile(latencies, 50),
-        chunks: store.counts().chunks,
+        chunks: (await store.counts()).chunks,
       };
     },
   );

@@ -90,7 +90,7 @@ export async function evaluateSet(
     }
     return results;
   } finally {
-    store.close();
+    await store.close();
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }

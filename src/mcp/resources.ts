@@ -24,8 +24,8 @@ function describe(d: DocumentRecord): string {
  */
 export function registerDocumentResources(server: McpServer, { store }: McpDeps): void {
   const template = new ResourceTemplate(`${PREFIX}{id}`, {
-    list: () => ({
-      resources: store.listDocuments().map((d) => ({
+    list: async () => ({
+      resources: (await store.listDocuments()).map((d) => ({
         uri: documentUri(d.id),
         name: d.source,
         title: d.title ?? d.source,
@@ -42,9 +42,9 @@ export function registerDocumentResources(server: McpServer, { store }: McpDeps)
       description: "A document's whole text, page by page (PDFs under `--- page N ---` lines)",
       mimeType: "text/plain",
     },
-    (uri, { id }) => {
+    async (uri, { id }) => {
       const raw = String(id);
-      const doc = /^\d+$/.test(raw) ? store.document(Number(raw)) : undefined;
+      const doc = /^\d+$/.test(raw) ? await store.document(Number(raw)) : undefined;
       if (!doc)
         throw new McpError(
           ErrorCode.InvalidParams,
@@ -52,7 +52,7 @@ export function registerDocumentResources(server: McpServer, { store }: McpDeps)
         );
       return {
         contents: [
-          { uri: uri.href, mimeType: "text/plain", text: documentText(store.documentChunks(doc.id)) },
+          { uri: uri.href, mimeType: "text/plain", text: documentText(await store.documentChunks(doc.id)) },
         ],
       };
     },

@@ -127,7 +127,7 @@ export function registerTools(server: McpServer, { store, retriever, answerer }:
     () =>
       result(
         async () => ({
-          documents: store.listDocuments().map((d) => ({
+          documents: (await store.listDocuments()).map((d) => ({
             id: d.id,
             uri: documentUri(d.id),
             source: d.source,

@@ -67,8 +67,8 @@ export function calibrationCurrent(c: Calibration | null, chunks: number, embedM
   return Math.abs(chunks - c.chunks) <= Math.max(2, c.chunks * 0.2);
 }
 
-export function readCalibration(store: Store): Calibration | null {
-  const raw = store.meta(CALIBRATION_KEY);
+export async function readCalibration(store: Store): Promise<Calibration | null> {
+  const raw = await store.meta(CALIBRATION_KEY);
   if (!raw) return null;
   try {
     return JSON.parse(raw) as Calibration;
@@ -87,14 +87,14 @@ async function measureCalibration(
   embedder: Embedder,
   signal?: AbortSignal,
 ): Promise<Calibration | null> {
-  const { chunks, documents } = store.counts();
+  const { chunks, documents } = await store.counts();
   if (chunks < 3 || documents < MIN_DOCUMENTS) return null;
-  const ids = store.db.prepare("SELECT id FROM chunks ORDER BY id").pluck().all() as number[];
+  const ids = await store.chunkIds();
   const random = generator(chunks * 31 + documents);
   const picked: Array<{ row: ChunkRow; question: string }> = [];
   const wanted = Math.min(SAMPLES, chunks * 8);
   for (let tries = 0; picked.length < wanted && tries < wanted * 4; tries++) {
-    const row = store.chunks([ids[Math.floor(random() * ids.length)] ?? 0])[0];
+    const row = (await store.chunks([ids[Math.floor(random() * ids.length)] ?? 0]))[0];
     const question = row ? pseudoQuestion(row.text, random) : null;
     if (row && question)
       picked.push({
@@ -117,9 +117,10 @@ async function measureCalibration(
   }
 
   const seqOf = new Map<number, { documentId: number; seq: number }>();
-  const place = (ids: number[]) => {
+  const place = async (ids: number[]) => {
     const unknown = ids.filter((id) => !seqOf.has(id));
-    for (const c of store.chunks(unknown)) seqOf.set(c.chunkId, { documentId: c.documentId, seq: c.seq });
+    for (const c of await store.chunks(unknown))
+      seqOf.set(c.chunkId, { documentId: c.documentId, seq: c.seq });
   };
   const lexical: number[] = [];
   const similarity: number[] = [];
@@ -137,14 +138,14 @@ async function measureCalibration(
     // Both sides lose the question's own document before fusion, as if it had never been ingested. (The
     // lexical side once kept it: in an index of few long documents its own chunks then filled the top ten,
     // nothing was left, and a sixth of the pseudo-questions counted as sharing nothing with the index.)
-    const lexicalAll = lexicalCandidates(store, request);
-    const vectorAll = vectorCandidates(store, request);
-    place([...lexicalAll.hits, ...vectorAll].map((h) => h.id));
+    const lexicalAll = await lexicalCandidates(store, request);
+    const vectorAll = await vectorCandidates(store, request);
+    await place([...lexicalAll.hits, ...vectorAll].map((h) => h.id));
     const lexicalSide = { ...lexicalAll, hits: lexicalAll.hits.filter((h) => elsewhere(h.id)) };
     const vectorSide = vectorAll.filter((h) => elsewhere(h.id));
-    const found = finishSearch(store, request, lexicalSide, vectorSide);
+    const found = await finishSearch(store, request, lexicalSide, vectorSide);
     const kept = found.results.map((r) => r.chunkId);
-    lexical.push(coveredShare(store, lexicalSide.weights, kept));
+    lexical.push(await coveredShare(store, lexicalSide.weights, kept));
     if (queryVector && vectorSide.length > 0) similarity.push(Math.max(...vectorSide.map((h) => h.score)));
   }
   const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b).map((x) => Math.round(x * 1e4) / 1e4);
@@ -166,15 +167,15 @@ export async function ensureCalibration(
   embedder: Embedder,
   signal?: AbortSignal,
 ): Promise<Calibration | null> {
-  const stored = readCalibration(store);
-  const { chunks } = store.counts();
+  const stored = await readCalibration(store);
+  const { chunks } = await store.counts();
   if (
     calibrationCurrent(stored, chunks, embedder.model) &&
     (stored?.similarity || embedder.kind === "builtin")
   )
     return stored;
   const fresh = await measureCalibration(store, embedder, signal);
-  if (fresh) store.setMeta(CALIBRATION_KEY, JSON.stringify(fresh));
-  else if (stored) store.setMeta(CALIBRATION_KEY, "");
+  if (fresh) await store.setMeta(CALIBRATION_KEY, JSON.stringify(fresh));
+  else if (stored) await store.setMeta(CALIBRATION_KEY, "");
   return fresh;
 }

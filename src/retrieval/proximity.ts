@@ -22,17 +22,17 @@ const SENTENCE_END = /(?<=[.!?])\s+|(?<=[。！？；])/;
  * the question's terms found in its best window of two adjacent sentences. IDF here is over the candidates
  * themselves, so a term every candidate has counts for little. Only the first `depth` candidates move.
  */
-export function proximityRerank(
+export async function proximityRerank(
   query: string,
   candidates: Scored[],
-  textOf: (ids: number[]) => Map<number, string>,
+  textOf: (ids: number[]) => Promise<Map<number, string>>,
   weight = 1,
   depth = 20,
-): Scored[] {
+): Promise<Scored[]> {
   const terms = [...new Set(contentTerms(query))];
   if (terms.length < 2 || candidates.length < 2) return candidates;
   const head = candidates.slice(0, depth);
-  const texts = textOf(head.map((c) => c.id));
+  const texts = await textOf(head.map((c) => c.id));
   const windows = new Map<number, Array<Set<string>>>();
   const df = new Map<string, number>();
   for (const c of head) {

@@ -22,13 +22,13 @@ const quote = (term: string) => `"${term.replaceAll('"', '""')}"`;
  * IDF: "And what happens if I do not?" is covered by a passage on descaling when the turn before asked
  * about descaling.
  */
-export function coverageScore(
+export async function coverageScore(
   store: Store,
   query: string,
   chunkIds: number[],
   context?: QueryContext,
-): number {
-  return coveredShare(store, relevanceWeights(store, query, context), chunkIds);
+): Promise<number> {
+  return coveredShare(store, await relevanceWeights(store, query, context), chunkIds);
 }
 
 /** The conversation a question is asked in, folded into one text, and how much its terms count. */
@@ -76,52 +76,66 @@ const CJK_RUN = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=
  * The first half of the judgement, which needs only the question and the index (so it can run before the
  * candidates are known, beside the vector search): the parts and their weights.
  */
-export function relevanceWeights(store: Store, query: string, context?: QueryContext): RelevanceWeights {
-  const total = Math.max(1, store.counts().chunks);
+export async function relevanceWeights(
+  store: Store,
+  query: string,
+  context?: QueryContext,
+): Promise<RelevanceWeights> {
+  const total = Math.max(1, (await store.counts()).chunks);
   const known = new Map<string, number>();
   // Counting stops at 1,000 matches: past that a term is common, and an exact count of a very common term
   // would cost a search more than the weight is worth.
-  const idf = (term: string) => {
-    let w = known.get(term);
-    if (w === undefined) {
-      w = Math.log(1 + total / (1 + store.countMatching(quote(term))));
-      known.set(term, w);
+  const own = questionParts(query);
+  const contextParts = context && context.weight > 0 ? questionParts(context.text) : [];
+  for (const p of [...own, ...contextParts]) {
+    for (const term of p.terms) {
+      if (!known.has(term))
+        known.set(term, Math.log(1 + total / (1 + (await store.countMatching(quote(term))))));
     }
-    return w;
-  };
+  }
+  const idf = (term: string) => known.get(term) ?? 0;
   // A character weighs as much as the commoner of its two pairs: inside a word both pairs are the word's,
   // at a word's edge the pair that spans into the next word is rare (or occurs nowhere) and would
   // overstate it.
   const weight = (p: Part) => Math.min(...p.terms.map(idf));
-  const own = questionParts(query);
   const keys = new Set(own.map((p) => p.key));
   const parts = own.map((p) => ({ terms: p.terms, weight: weight(p) }));
-  if (context && context.weight > 0) {
-    for (const p of questionParts(context.text)) {
-      if (!keys.has(p.key)) parts.push({ terms: p.terms, weight: context.weight * weight(p) });
-    }
+  for (const p of contextParts) {
+    if (!keys.has(p.key)) parts.push({ terms: p.terms, weight: (context?.weight ?? 0) * weight(p) });
   }
   return { parts };
 }
 
 /** The second half: the largest weighted share of the parts that one of the chunks holds (0..1). */
-export function coveredShare(store: Store, { parts }: RelevanceWeights, chunkIds: number[]): number {
+export async function coveredShare(
+  store: Store,
+  { parts }: RelevanceWeights,
+  chunkIds: number[],
+): Promise<number> {
   if (chunkIds.length === 0 || parts.length === 0) return 0;
   const whole = parts.reduce((sum, p) => sum + p.weight, 0);
   if (whole <= 0) return 0;
+  // A term is looked up when first needed (a part's second term only where its first is absent), as before.
   const holding = new Map<string, Set<number>>();
-  const chunksWith = (term: string) => {
+  const holds = async (term: string, id: number) => {
     let ids = holding.get(term);
     if (!ids) {
-      ids = store.matching(quote(term), chunkIds);
+      ids = await store.matching(quote(term), chunkIds);
       holding.set(term, ids);
     }
-    return ids;
+    return ids.has(id);
   };
   let best = 0;
   for (const id of chunkIds) {
     let held = 0;
-    for (const p of parts) if (p.terms.some((term) => chunksWith(term).has(id))) held += p.weight;
+    for (const p of parts) {
+      for (const term of p.terms) {
+        if (await holds(term, id)) {
+          held += p.weight;
+          break;
+        }
+      }
+    }
     best = Math.max(best, held);
   }
   return best / whole;

@@ -16,9 +16,9 @@ export interface RetrieverOptions {
   store: Store;
   embedder: Embedder;
   /** The index's coverage calibration (calibration.ts), or null before there is one. */
-  calibration?: (() => Calibration | null) | undefined;
+  calibration?: (() => Promise<Calibration | null>) | undefined;
   /**
-   * Runs the SQLite side of a search somewhere else, e.g. in a worker pool (search-pool.ts).
+   * Runs the index side of a search somewhere else, e.g. in a worker pool (search-pool.ts).
    * Default: in-process on `store`.
    */
   steps?: SearchSteps | undefined;
@@ -79,7 +79,7 @@ export function createRetriever({ store, embedder, calibration, steps }: Retriev
         found = await run.finish({ ...request, queryVector }, lexicalSide, vectorSide, signal);
       }
       const { results, evidence } = found;
-      const { coverage, standing } = judgeCoverage(evidence, calibration?.() ?? null, results.length);
+      const { coverage, standing } = judgeCoverage(evidence, (await calibration?.()) ?? null, results.length);
       return {
         results: merge ? mergeAdjacent(results) : results,
         coverage,

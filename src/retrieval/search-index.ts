@@ -34,7 +34,7 @@ function candidates(k: number): number {
 }
 
 /**
- * A search in three steps, each synchronous and self-contained, so that a search pool can run the lexical
+ * A search in three steps, each self-contained, so that a search pool can run the lexical
  * side while the query is still being embedded and the vector side beside it on another thread
  * (src/retrieval/search-pool.ts); `searchIndex` runs them one after another.
  *
@@ -54,8 +54,8 @@ export interface LexicalSide {
   weights: RelevanceWeights;
 }
 
-function allowedIds(store: Store, filter: IndexSearch["filter"]): number[] | undefined {
-  return filter?.source ? store.chunkIdsWithSourcePrefix(filter.source) : undefined;
+async function allowedIds(store: Store, filter: IndexSearch["filter"]): Promise<number[] | undefined> {
+  return filter?.source ? await store.chunkIdsWithSourcePrefix(filter.source) : undefined;
 }
 
 /** Single terms of a question searched at most; a longer one keeps its rarest. */
@@ -70,13 +70,16 @@ const COMMON_KEPT = 3;
  * term and phrase is that common, their weights are all ~0 and any few of them rank as well as all: the
  * first COMMON_KEPT single terms stay. Phrases count the same way. Null when nothing is common.
  */
-function withoutCommonTerms(store: Store, fts: ReturnType<typeof buildFtsQuery>): string | null {
+async function withoutCommonTerms(
+  store: Store,
+  fts: ReturnType<typeof buildFtsQuery>,
+): Promise<string | null> {
   const { phrases } = fts.terms;
   // A pasted paragraph: hundreds of terms, each in thousands of rows, made one search take most of a second.
   // Its rarest terms carry the BM25 weight; the others are dropped first.
-  const single = store.rarestTerms(fts.terms.single, LONG_QUESTION_TERMS);
+  const single = await store.rarestTerms(fts.terms.single, LONG_QUESTION_TERMS);
   const shortened = single.length < fts.terms.single.length;
-  const common = store.commonTerms([...single, ...phrases]);
+  const common = await store.commonTerms([...single, ...phrases]);
   if (common.size === 0) return shortened ? [...single, ...phrases].join(" OR ") : null;
   const keptSingle = single.filter((t) => !common.has(t));
   const keptPhrases = phrases.filter((t) => !common.has(t));
@@ -86,19 +89,29 @@ function withoutCommonTerms(store: Store, fts: ReturnType<typeof buildFtsQuery>)
   );
 }
 
-export function lexicalCandidates(store: Store, request: IndexSearch): LexicalSide {
+export async function lexicalCandidates(store: Store, request: IndexSearch): Promise<LexicalSide> {
   const { query, k, mode, filter, context } = request;
-  const weights = relevanceWeights(store, query, context);
+  const weights = await relevanceWeights(store, query, context);
   const fts = buildFtsQuery(query);
   if (mode === "vector" || !fts.match) return { hits: [], weights };
-  const allowed = allowedIds(store, filter);
-  const match = withoutCommonTerms(store, fts) ?? fts.match;
-  let hits = store.lexical(match, candidates(k), allowed).map((h) => ({ id: h.chunkId, score: h.score }));
+  const allowed = await allowedIds(store, filter);
+  const match = (await withoutCommonTerms(store, fts)) ?? fts.match;
+  let hits = (await store.lexical(match, candidates(k), allowed)).map((h) => ({
+    id: h.chunkId,
+    score: h.score,
+  }));
   const contextFts = context && context.weight > 0 ? buildFtsQuery(context.text) : null;
-  const contextMatch = contextFts ? (withoutCommonTerms(store, contextFts) ?? contextFts.match) : null;
-  if (contextMatch) hits = foldContext(store, match, contextMatch, context?.weight ?? 0, hits, k, allowed);
+  const contextMatch = contextFts
+    ? ((await withoutCommonTerms(store, contextFts)) ?? contextFts.match)
+    : null;
+  if (contextMatch)
+    hits = await foldContext(store, match, contextMatch, context?.weight ?? 0, hits, k, allowed);
   return {
-    hits: proximityRerank(query, hits, (ids) => new Map(store.chunks(ids).map((c) => [c.chunkId, c.text]))),
+    hits: await proximityRerank(
+      query,
+      hits,
+      async (ids) => new Map((await store.chunks(ids)).map((c) => [c.chunkId, c.text])),
+    ),
     weights,
   };
 }
@@ -108,7 +121,7 @@ export function lexicalCandidates(store: Store, request: IndexSearch): LexicalSi
  * scored on both, so a chunk about the earlier subject that also answers the follow-up rises, while a
  * question that names a new subject keeps its own hits on top (its own terms count fully).
  */
-function foldContext(
+async function foldContext(
   store: Store,
   match: string,
   contextMatch: string,
@@ -116,44 +129,55 @@ function foldContext(
   own: Scored[],
   k: number,
   allowed: number[] | undefined,
-): Scored[] {
-  const fromContext = store.lexical(contextMatch, candidates(k), allowed);
+): Promise<Scored[]> {
+  const fromContext = await store.lexical(contextMatch, candidates(k), allowed);
   const ids = [...new Set([...own.map((h) => h.id), ...fromContext.map((h) => h.chunkId)])];
-  const ownScore = new Map(store.lexical(match, ids.length, ids).map((h) => [h.chunkId, h.score]));
-  const contextScore = new Map(store.lexical(contextMatch, ids.length, ids).map((h) => [h.chunkId, h.score]));
+  const ownScore = new Map((await store.lexical(match, ids.length, ids)).map((h) => [h.chunkId, h.score]));
+  const contextScore = new Map(
+    (await store.lexical(contextMatch, ids.length, ids)).map((h) => [h.chunkId, h.score]),
+  );
   return ids
     .map((id) => ({ id, score: (ownScore.get(id) ?? 0) + weight * (contextScore.get(id) ?? 0) }))
     .sort((a, b) => b.score - a.score || a.id - b.id)
     .slice(0, candidates(k));
 }
 
-export function vectorCandidates(store: Store, { queryVector, k, mode, filter }: IndexSearch): Scored[] {
+export async function vectorCandidates(
+  store: Store,
+  { queryVector, k, mode, filter }: IndexSearch,
+): Promise<Scored[]> {
   if (mode === "lexical" || !queryVector) return [];
-  return store
-    .vector(queryVector, candidates(k), allowedIds(store, filter))
-    .map((h) => ({ id: h.chunkId, score: h.similarity }));
+  return (await store.vector(queryVector, candidates(k), await allowedIds(store, filter))).map((h) => ({
+    id: h.chunkId,
+    score: h.similarity,
+  }));
 }
 
-export function finishSearch(
+export async function finishSearch(
   store: Store,
   { queryVector, k, mode }: IndexSearch,
   lexicalSide: LexicalSide,
   vectorSide: Scored[],
-): IndexSearchResult {
+): Promise<IndexSearchResult> {
   const topSimilarity = vectorSide.length > 0 ? Math.max(...vectorSide.map((v) => v.score)) : null;
   const { lexical, vector } =
     mode === "hybrid" && queryVector
-      ? scoreBothSides(store, queryVector, lexicalSide.hits, vectorSide)
+      ? await scoreBothSides(store, queryVector, lexicalSide.hits, vectorSide)
       : { lexical: lexicalSide.hits, vector: vectorSide };
 
   const ranked = fuse(lexical, vector, mode).slice(0, k);
   const ids = ranked.map((r) => r.id);
-  const evidence = { lexical: coveredShare(store, lexicalSide.weights, ids), similarity: topSimilarity };
+  const evidence = {
+    lexical: await coveredShare(store, lexicalSide.weights, ids),
+    similarity: topSimilarity,
+  };
 
   const scoreOf = new Map(ranked.map((r) => [r.id, r.score]));
-  const results = store
-    .chunks(ids)
-    .map((c) => ({ ...c, score: scoreOf.get(c.chunkId) ?? 0, chunkIds: [c.chunkId] }));
+  const results = (await store.chunks(ids)).map((c) => ({
+    ...c,
+    score: scoreOf.get(c.chunkId) ?? 0,
+    chunkIds: [c.chunkId],
+  }));
   return { results, evidence };
 }
 
@@ -162,17 +186,17 @@ export function finishSearch(
  * chunk that one side did not return: the vector side computes exact cosine for lexical-only candidates;
  * vector-only candidates get the lexical side's lowest score (at most 0).
  */
-export function scoreBothSides(
+export async function scoreBothSides(
   store: Store,
   queryVector: Float32Array,
   lexical: Scored[],
   vector: Scored[],
-): { lexical: Scored[]; vector: Scored[] } {
+): Promise<{ lexical: Scored[]; vector: Scored[] }> {
   const inLexical = new Set(lexical.map((x) => x.id));
   const inVector = new Set(vector.map((x) => x.id));
   const lexicalOnly = [...inLexical].filter((id) => !inVector.has(id));
   const vectorOnly = [...inVector].filter((id) => !inLexical.has(id));
-  const extra = lexicalOnly.length ? store.vector(queryVector, lexicalOnly.length, lexicalOnly) : [];
+  const extra = lexicalOnly.length ? await store.vector(queryVector, lexicalOnly.length, lexicalOnly) : [];
   const bottom = Math.min(0, ...lexical.map((x) => x.score));
   return {
     lexical: [...lexical, ...vectorOnly.map((id) => ({ id, score: bottom }))],
@@ -181,20 +205,28 @@ export function scoreBothSides(
 }
 
 /** One step of a search (what a search worker runs per message). */
-export function runSearchStep(store: Store, s: SearchStep): LexicalSide | Scored[] | IndexSearchResult {
+export async function runSearchStep(
+  store: Store,
+  s: SearchStep,
+): Promise<LexicalSide | Scored[] | IndexSearchResult> {
   if (s.step === "lexical") return lexicalCandidates(store, s.request);
   if (s.step === "vector") return vectorCandidates(store, s.request);
   if (s.step === "vector+finish")
-    return finishSearch(store, s.request, s.lexical, vectorCandidates(store, s.request));
+    return finishSearch(store, s.request, s.lexical, await vectorCandidates(store, s.request));
   return finishSearch(store, s.request, s.lexical, s.vector);
 }
 
 /**
- * The SQLite side of a retrieval, synchronous and self-contained: FTS5 BM25 with the proximity re-rank,
+ * The index side of a retrieval, self-contained: FTS5 BM25 with the proximity re-rank,
  * vector KNN, scoring every candidate on both sides, fusion, the relevance judge and the chunk fetch.
  */
-export function searchIndex(store: Store, request: IndexSearch): IndexSearchResult {
-  return finishSearch(store, request, lexicalCandidates(store, request), vectorCandidates(store, request));
+export async function searchIndex(store: Store, request: IndexSearch): Promise<IndexSearchResult> {
+  return finishSearch(
+    store,
+    request,
+    await lexicalCandidates(store, request),
+    await vectorCandidates(store, request),
+  );
 }
 
 /** Where the steps of a search run: in-process (`inProcessSteps`) or in a pool of worker threads. */
@@ -227,6 +259,6 @@ export function inProcessSteps(store: Store): SearchSteps {
     vector: async (request) => vectorCandidates(store, request),
     finish: async (request, lexical, vector) => finishSearch(store, request, lexical, vector),
     vectorAndFinish: async (request, lexical) =>
-      finishSearch(store, request, lexical, vectorCandidates(store, request)),
+      finishSearch(store, request, lexical, await vectorCandidates(store, request)),
   };
 }

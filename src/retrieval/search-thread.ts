@@ -1,5 +1,5 @@
 import { parentPort, workerData } from "node:worker_threads";
-import { openStore, type Store } from "../store/store.js";
+import { openStore, type SqliteStore } from "../store/store.js";
 import { warmVectorCodes } from "../store/vectors.js";
 import { runSearchStep, searchIndex } from "./search-index.js";
 import { type SearchWorkerData, serializeError, type ToWorker } from "./search-pool.js";
@@ -9,9 +9,9 @@ const { file, exactSearch } = workerData as SearchWorkerData;
 const port = parentPort;
 if (!port) throw new Error("search-thread.ts runs as a worker thread only");
 
-let store: Store | undefined;
+let store: SqliteStore | undefined;
 /** Opened on first use and again after a failure, so an index that appears later is picked up. */
-const openedStore = (): Store => {
+const openedStore = (): SqliteStore => {
   store ??= openStore(file, { readonly: true, exactSearch });
   return store;
 };
@@ -23,13 +23,13 @@ try {
 }
 
 port.postMessage({ ready: true });
-port.on("message", (message: ToWorker) => {
+port.on("message", async (message: ToWorker) => {
   if (message.kind === "crash") process.exit(70); // test hook: die as a native crash would
   try {
     const result =
       message.kind === "step"
-        ? runSearchStep(openedStore(), message.step)
-        : searchIndex(openedStore(), message.request);
+        ? await runSearchStep(openedStore(), message.step)
+        : await searchIndex(openedStore(), message.request);
     port.postMessage({ id: message.id, ok: true, result });
   } catch (e) {
     port.postMessage({ id: message.id, ok: false, error: serializeError(e) });

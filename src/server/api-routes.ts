@@ -55,8 +55,8 @@ function searchResult(r: {
 export function registerApiRoutes(app: Hono, deps: AppDeps): void {
   const { config, store, retriever, answerer } = deps;
   app.get("/health", async (c) => {
-    const counts = store.counts();
-    const info = store.indexInfo();
+    const counts = await store.counts();
+    const info = await store.indexInfo();
     const ollama = await deps.probeOllama();
     return c.json({
       status: "ok",
@@ -120,12 +120,14 @@ export function registerApiRoutes(app: Hono, deps: AppDeps): void {
     }
   });
 
-  app.get("/api/documents", (c) => c.json({ documents: store.listDocuments().map(documentView) }));
+  app.get("/api/documents", async (c) =>
+    c.json({ documents: (await store.listDocuments()).map(documentView) }),
+  );
 
   app.delete("/api/documents/:id", async (c) => {
-    const doc = documentFromParam(store, c.req.param("id"));
+    const doc = await documentFromParam(store, c.req.param("id"));
     const { id } = doc;
-    store.deleteDocument(id);
+    await store.deleteDocument(id);
     // An uploaded file exists only for the index; removing the document removes the copy as well.
     if (path.dirname(doc.path) === path.resolve(uploadsDir(config))) await fs.rm(doc.path, { force: true });
     return c.json({ deleted: { id, source: doc.source } });

@@ -62,7 +62,7 @@ function disposition(inline: boolean, name: string): string {
  */
 export function registerDocumentFile(app: Hono, deps: { config: Config; store: Store }): void {
   app.get("/api/documents/:id/file", async (c) => {
-    const doc = documentFromParam(deps.store, c.req.param("id"));
+    const doc = await documentFromParam(deps.store, c.req.param("id"));
     const file = await servablePath(doc, deps.config);
     const shown = SHOWN[doc.format] ?? { type: "application/octet-stream", inline: false };
     // Text files are read to name their charset only when they are UTF-8 (a Big5 or Windows-1252 file is

@@ -69,7 +69,7 @@ export function registerUploads(
     }
     const target = path.join(dir, name);
     await fs.rename(received.partial, target);
-    const existed = store.documentByPath(target) !== undefined;
+    const existed = (await store.documentByPath(target)) !== undefined;
     try {
       const doc = await uploads.ingestFile(target);
       return c.json(
@@ -77,7 +77,7 @@ export function registerUploads(
         201,
       );
     } catch (e) {
-      if (!store.documentByPath(target)) await fs.rm(target, { force: true });
+      if (!(await store.documentByPath(target))) await fs.rm(target, { force: true });
       throw e;
     }
   });

@@ -68,7 +68,7 @@ export async function createService(
   let choice: EmbedderChoice;
   let chatModel: ChatModel | null = null;
   try {
-    choice = await selectEmbedder(config, client, store.indexInfo(), "query");
+    choice = await selectEmbedder(config, client, await store.indexInfo(), "query");
     if (choice.warning) warnings.push(choice.warning);
     if (config.chatModel !== "none") {
       if (await ollamaReachable(client)) {
@@ -85,7 +85,7 @@ export async function createService(
       }
     }
   } catch (e) {
-    store.close();
+    await store.close();
     throw e;
   }
   const embedder = choice.embedder;
@@ -102,7 +102,7 @@ export async function createService(
   });
   // An index from before calibration is calibrated once now (a second or two); a stale one (grown or shrunk
   // by a fifth since) is recalibrated in the background while the old calibration serves.
-  if (!readCalibration(store) && store.counts().documents >= MIN_DOCUMENTS) {
+  if (!(await readCalibration(store)) && (await store.counts()).documents >= MIN_DOCUMENTS) {
     log('Calibrating when to answer "not covered" on this index (once; a few seconds)…');
     await ensureCalibration(store, embedder).catch(() => null);
   } else void ensureCalibration(store, embedder).catch(() => null);
@@ -143,7 +143,7 @@ export async function createService(
     searchPool,
     close: async () => {
       const stopping = searchPool?.close();
-      store.close();
+      await store.close();
       await stopping;
     },
   };

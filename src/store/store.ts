@@ -65,52 +65,63 @@ interface LexicalHit {
 const DOC_COLUMNS = `id, path, source, root, title, format, hash, bytes, pages, chunk_count AS chunkCount,
   embed_model AS embedModel, ingested_at AS ingestedAt`;
 
+/**
+ * The index: documents, their chunks with full-text rows and vectors, and a few values kept with it. Every
+ * method is asynchronous so that a backend behind a network connection (PostgreSQL) can implement it; the
+ * SQLite store (`openStore`) does its work synchronously underneath and resolves at once.
+ */
 export interface Store {
-  readonly db: Db;
-  readonly file: string;
-  indexInfo(): IndexInfo | null;
-  /** Record the embedding model; throws EmbeddingMismatchError if the index already uses another. */
-  ensureIndexInfo(info: IndexInfo): void;
+  indexInfo(): Promise<IndexInfo | null>;
+  /** Record the embedding model; rejects with EmbeddingMismatchError if the index already uses another. */
+  ensureIndexInfo(info: IndexInfo): Promise<void>;
   /** Drop every document and vector so the index can be rebuilt with another model. */
-  reset(info: IndexInfo): void;
+  reset(info: IndexInfo): Promise<void>;
   /** A value kept with the index (the coverage calibration, src/retrieval/calibration.ts), or undefined. */
-  meta(key: string): string | undefined;
-  setMeta(key: string, value: string): void;
-  documentByPath(absPath: string): DocumentRecord | undefined;
-  document(id: number): DocumentRecord | undefined;
-  listDocuments(): DocumentRecord[];
-  documentsUnder(root: string): DocumentRecord[];
+  meta(key: string): Promise<string | undefined>;
+  setMeta(key: string, value: string): Promise<void>;
+  documentByPath(absPath: string): Promise<DocumentRecord | undefined>;
+  document(id: number): Promise<DocumentRecord | undefined>;
+  listDocuments(): Promise<DocumentRecord[]>;
+  documentsUnder(root: string): Promise<DocumentRecord[]>;
   /** Insert or replace a document and all its chunks, vectors and FTS rows in one transaction. */
-  replaceDocument(doc: NewDocument, chunks: ChunkToStore[]): number;
+  replaceDocument(doc: NewDocument, chunks: ChunkToStore[]): Promise<number>;
   /**
    * Insert or replace several documents in one transaction (one commit for many small files; each is still
    * whole or absent). Returns their ids, in order.
    */
-  replaceDocuments(docs: Array<{ doc: NewDocument; chunks: ChunkToStore[] }>): number[];
-  deleteDocument(id: number): boolean;
+  replaceDocuments(docs: Array<{ doc: NewDocument; chunks: ChunkToStore[] }>): Promise<number[]>;
+  deleteDocument(id: number): Promise<boolean>;
   /** Give a document a new path and source (a renamed file), keeping its chunks and vectors. */
-  moveDocument(id: number, to: { path: string; source: string; root: string }): boolean;
-  counts(): { documents: number; chunks: number };
-  lexical(match: string, k: number, allowed?: number[]): LexicalHit[];
+  moveDocument(id: number, to: { path: string; source: string; root: string }): Promise<boolean>;
+  counts(): Promise<{ documents: number; chunks: number }>;
+  /** Every chunk id, ascending. */
+  chunkIds(): Promise<number[]>;
+  lexical(match: string, k: number, allowed?: number[]): Promise<LexicalHit[]>;
   /** How many chunks match `match` (document frequency of a term), counting at most `cap`. */
-  countMatching(match: string, cap?: number): number;
+  countMatching(match: string, cap?: number): Promise<number>;
   /**
    * Of `terms` (FTS5 string literals), those found in more than half of all chunks. BM25 gives such a term
    * no weight (its IDF is clamped to ~0), yet matching it makes FTS5 score nearly every row. Remembered until
    * the index changes.
    */
-  commonTerms(terms: readonly string[]): Set<string>;
+  commonTerms(terms: readonly string[]): Promise<Set<string>>;
   /** Of `terms` (FTS5 string literals), the `keep` found in the fewest chunks (counted up to a cap, remembered). */
-  rarestTerms(terms: readonly string[], keep: number): string[];
+  rarestTerms(terms: readonly string[], keep: number): Promise<string[]>;
   /** Which of `ids` match `match` (used to tell a content hit from a stopword-only hit). */
-  matching(match: string, ids: number[]): Set<number>;
-  vector(query: Float32Array, k: number, allowed?: number[]): VectorHit[];
+  matching(match: string, ids: number[]): Promise<Set<number>>;
+  vector(query: Float32Array, k: number, allowed?: number[]): Promise<VectorHit[]>;
   /** Chunk ids of documents whose source starts with `prefix`. */
-  chunkIdsWithSourcePrefix(prefix: string): number[];
-  chunks(ids: number[]): StoredChunk[];
+  chunkIdsWithSourcePrefix(prefix: string): Promise<number[]>;
+  chunks(ids: number[]): Promise<StoredChunk[]>;
   /** Every chunk of one document, in document order (by `seq`); [] for an unknown id. */
-  documentChunks(documentId: number): StoredChunk[];
-  close(): void;
+  documentChunks(documentId: number): Promise<StoredChunk[]>;
+  close(): Promise<void>;
+}
+
+/** The SQLite store: the interface plus its database (for the search threads' warm-up, checks and tests). */
+export interface SqliteStore extends Store {
+  readonly db: Db;
+  readonly file: string;
 }
 
 export interface OpenStoreOptions {
@@ -127,7 +138,7 @@ const RARITY_CAP = 2000;
 /** Below this many chunks in half the index, no term is dropped as common. */
 const MIN_HALF_FOR_PRUNING = 100;
 
-export function openStore(file: string, options: OpenStoreOptions = {}): Store {
+export function openStore(file: string, options: OpenStoreOptions = {}): SqliteStore {
   const db = openDatabase(file, options);
   const chunkTotal = db.prepare("SELECT count(*) FROM chunks").pluck();
   const countUpTo = db
@@ -179,15 +190,15 @@ export function openStore(file: string, options: OpenStoreOptions = {}): Store {
     return model && dims ? { embedModel: model, dimensions: Number(dims) } : null;
   };
 
-  const store: Store = {
+  const store: SqliteStore = {
     db,
     file,
-    indexInfo,
-    meta: (key) => getMeta(key),
-    setMeta: (key, value) => {
+    indexInfo: async () => indexInfo(),
+    meta: async (key) => getMeta(key),
+    setMeta: async (key, value) => {
       setMeta.run(key, value);
     },
-    ensureIndexInfo(info) {
+    async ensureIndexInfo(info) {
       const current = indexInfo();
       if (current) {
         if (current.embedModel !== info.embedModel || current.dimensions !== info.dimensions) {
@@ -206,7 +217,7 @@ export function openStore(file: string, options: OpenStoreOptions = {}): Store {
         createVectorTable(db, info.dimensions);
       })();
     },
-    reset(info) {
+    async reset(info) {
       db.transaction(() => {
         db.exec("DELETE FROM chunks; DELETE FROM documents; DELETE FROM chunks_fts;");
         dropVectorTable(db);
@@ -215,16 +226,17 @@ export function openStore(file: string, options: OpenStoreOptions = {}): Store {
         createVectorTable(db, info.dimensions);
       })();
     },
-    documentByPath: (p) =>
+    documentByPath: async (p) =>
       db.prepare(`SELECT ${DOC_COLUMNS} FROM documents WHERE path = ?`).get(p) as DocumentRecord | undefined,
-    document: (id) =>
+    document: async (id) =>
       db.prepare(`SELECT ${DOC_COLUMNS} FROM documents WHERE id = ?`).get(id) as DocumentRecord | undefined,
-    listDocuments: () =>
+    listDocuments: async () =>
       db.prepare(`SELECT ${DOC_COLUMNS} FROM documents ORDER BY source, id`).all() as DocumentRecord[],
-    documentsUnder: (root) =>
+    documentsUnder: async (root) =>
       db.prepare(`SELECT ${DOC_COLUMNS} FROM documents WHERE root = ?`).all(root) as DocumentRecord[],
-    replaceDocument: (doc, chunks) => store.replaceDocuments([{ doc, chunks }])[0] as number,
-    replaceDocuments(docs) {
+    replaceDocument: async (doc, chunks) => (await store.replaceDocuments([{ doc, chunks }]))[0] as number,
+    chunkIds: async () => db.prepare("SELECT id FROM chunks ORDER BY id").pluck().all() as number[],
+    async replaceDocuments(docs) {
       if (docs.length === 0) return [];
       // Prepared once per call (not per document or chunk); a call may store many documents.
       const byPath = db.prepare("SELECT id FROM documents WHERE path = ?").pluck();
@@ -264,17 +276,17 @@ export function openStore(file: string, options: OpenStoreOptions = {}): Store {
         }),
       )();
     },
-    deleteDocument(id) {
+    async deleteDocument(id) {
       return db.transaction(() => {
         deleteChunksOf(id);
         return db.prepare("DELETE FROM documents WHERE id = ?").run(id).changes > 0;
       })();
     },
-    moveDocument: (id, to) =>
+    moveDocument: async (id, to) =>
       db
         .prepare("UPDATE documents SET path = @path, source = @source, root = @root WHERE id = @id")
         .run({ ...to, id }).changes > 0,
-    counts: () =>
+    counts: async () =>
       db
         .prepare(
           "SELECT (SELECT count(*) FROM documents) AS documents, (SELECT count(*) FROM chunks) AS chunks",
@@ -283,7 +295,7 @@ export function openStore(file: string, options: OpenStoreOptions = {}): Store {
         documents: number;
         chunks: number;
       },
-    lexical(match, k, allowed) {
+    async lexical(match, k, allowed) {
       const filter = allowed ? "AND rowid IN (SELECT value FROM json_each(?))" : "";
       const params: unknown[] = allowed ? [match, JSON.stringify(allowed), k] : [match, k];
       const rows = db
@@ -293,8 +305,8 @@ export function openStore(file: string, options: OpenStoreOptions = {}): Store {
         .all(...params) as Array<{ id: number; rank: number }>;
       return rows.map((r) => ({ chunkId: r.id, score: -r.rank }));
     },
-    countMatching: (match, cap = 1000) => countUpTo.get(match, cap) as number,
-    commonTerms(list) {
+    countMatching: async (match, cap = 1000) => countUpTo.get(match, cap) as number,
+    async commonTerms(list) {
       const stats = termStats();
       const found = new Set<string>();
       // In a small index every count is cheap and every row is scored quickly anyway.
@@ -309,7 +321,7 @@ export function openStore(file: string, options: OpenStoreOptions = {}): Store {
       }
       return found;
     },
-    rarestTerms(list, keep) {
+    async rarestTerms(list, keep) {
       if (list.length <= keep) return [...list];
       const stats = termStats();
       const frequency = (term: string) => {
@@ -327,7 +339,7 @@ export function openStore(file: string, options: OpenStoreOptions = {}): Store {
         .sort((a, b) => a.i - b.i)
         .map((x) => x.term);
     },
-    matching(match, ids) {
+    async matching(match, ids) {
       if (ids.length === 0) return new Set();
       const rows = db
         .prepare(
@@ -337,8 +349,8 @@ export function openStore(file: string, options: OpenStoreOptions = {}): Store {
         .all(match, JSON.stringify(ids)) as number[];
       return new Set(rows);
     },
-    vector: (query, k, allowed) => knn(db, query, k, allowed, { exact: options.exactSearch ?? false }),
-    chunkIdsWithSourcePrefix(prefix) {
+    vector: async (query, k, allowed) => knn(db, query, k, allowed, { exact: options.exactSearch ?? false }),
+    async chunkIdsWithSourcePrefix(prefix) {
       return db
         .prepare(
           "SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE substr(d.source, 1, ?) = ?",
@@ -346,7 +358,7 @@ export function openStore(file: string, options: OpenStoreOptions = {}): Store {
         .pluck()
         .all(prefix.length, prefix) as number[];
     },
-    chunks(ids) {
+    async chunks(ids) {
       if (ids.length === 0) return [];
       const rows = db
         .prepare(
@@ -367,14 +379,16 @@ export function openStore(file: string, options: OpenStoreOptions = {}): Store {
       );
       return ids.map((id) => byId.get(id)).filter((r): r is StoredChunk => r !== undefined);
     },
-    documentChunks: (documentId) =>
-      store.chunks(
+    documentChunks: async (documentId) =>
+      await store.chunks(
         db
           .prepare("SELECT id FROM chunks WHERE document_id = ? ORDER BY seq")
           .pluck()
           .all(documentId) as number[],
       ),
-    close: () => db.close(),
+    close: async () => {
+      db.close();
+    },
   };
   return store;
 }

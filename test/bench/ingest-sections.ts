@@ -62,7 +62,7 @@ export async function ingestOverhead(targetChunks: number, dimensions = 1024): P
         peakRssMb: peakRssMb(),
       };
     } finally {
-      store.close();
+      await store.close();
     }
   } finally {
     tmp.cleanup();
@@ -101,7 +101,7 @@ export async function slowModel(targetChunks: number, delayMs = 20, perInputDela
       // Embedding batching alone: the calibration's pseudo-question requests are not part of it.
       summary = await ingest({ store, embedder, config }, { roots: [docs], calibrate: false });
     } finally {
-      store.close();
+      await store.close();
     }
     const inputs = await standIn.stop();
     stopped = true;

@@ -26,7 +26,7 @@ if (!fs.existsSync(file)) {
   process.stderr.write(`building ${file} ...\n`);
   const tmp = `${file}.building`;
   fs.rmSync(tmp, { force: true });
-  const { seconds } = buildIndex(tmp, chunks, dims);
+  const { seconds } = await buildIndex(tmp, chunks, dims);
   fs.renameSync(tmp, file);
   for (const ext of ["-wal", "-shm"]) fs.rmSync(`${tmp}${ext}`, { force: true });
   process.stderr.write(`built in ${seconds} s\n`);
@@ -38,9 +38,9 @@ const queries = syntheticQueries(33, 101);
 const k = 10;
 const n = Math.max(50, k * 5);
 const steps = new Map<string, number[]>();
-const time = <T>(step: string, f: () => T): T => {
+const time = async <T>(step: string, f: () => T | Promise<T>): Promise<T> => {
   const t = performance.now();
-  const out = f();
+  const out = await f();
   const list = steps.get(step) ?? [];
   list.push(performance.now() - t);
   steps.set(step, list);
@@ -50,36 +50,37 @@ const time = <T>(step: string, f: () => T): T => {
 for (const [i, query] of queries.entries()) {
   const queryVector = Float32Array.from(lexicalEmbedding(`${prefix}${query}`, dims));
   if (i < 3) {
-    searchIndex(store, { query, queryVector, k, mode: "hybrid" }); // warm the cache
+    await searchIndex(store, { query, queryVector, k, mode: "hybrid" }); // warm the cache
     continue;
   }
   const total = performance.now();
-  const fts = time("build FTS query", () => buildFtsQuery(query));
-  const hits = time("FTS5 bm25 candidates", () => (fts.match ? store.lexical(fts.match, n) : [])).map(
-    (h) => ({
-      id: h.chunkId,
-      score: h.score,
-    }),
+  const fts = await time("build FTS query", () => buildFtsQuery(query));
+  const hits = (await time("FTS5 bm25 candidates", () => (fts.match ? store.lexical(fts.match, n) : []))).map(
+    (h) => ({ id: h.chunkId, score: h.score }),
   );
-  let lexical: Scored[] = time("proximity re-rank", () =>
-    proximityRerank(query, hits, (ids) => new Map(store.chunks(ids).map((c) => [c.chunkId, c.text]))),
+  let lexical: Scored[] = await time("proximity re-rank", () =>
+    proximityRerank(
+      query,
+      hits,
+      async (ids) => new Map((await store.chunks(ids)).map((c) => [c.chunkId, c.text])),
+    ),
   );
-  let vector: Scored[] = time("vector KNN (Hamming + rescore)", () =>
-    store.vector(queryVector, n).map((h) => ({ id: h.chunkId, score: h.similarity })),
+  let vector: Scored[] = await time("vector KNN (Hamming + rescore)", async () =>
+    (await store.vector(queryVector, n)).map((h) => ({ id: h.chunkId, score: h.similarity })),
   );
-  ({ lexical, vector } = time("both-sides scoring", () =>
+  ({ lexical, vector } = await time("both-sides scoring", () =>
     scoreBothSides(store, queryVector, lexical, vector),
   ));
-  const ranked = time("fusion", () => fuse(lexical, vector, "hybrid").slice(0, k));
+  const ranked = await time("fusion", () => fuse(lexical, vector, "hybrid").slice(0, k));
   const ids = ranked.map((r) => r.id);
-  time("relevance judge", () => coverageScore(store, query, ids));
-  time("chunk fetch", () => store.chunks(ids));
+  await time("relevance judge", () => coverageScore(store, query, ids));
+  await time("chunk fetch", () => store.chunks(ids));
   const list = steps.get("sum of steps") ?? [];
   list.push(performance.now() - total);
   steps.set("sum of steps", list);
-  time("searchIndex() itself", () => searchIndex(store, { query, queryVector, k, mode: "hybrid" }));
+  await time("searchIndex() itself", () => searchIndex(store, { query, queryVector, k, mode: "hybrid" }));
 }
-store.close();
+await store.close();
 
 const rows = [...steps].map(([step, ms]) => [
   step,

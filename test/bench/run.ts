@@ -61,7 +61,7 @@ async function main(): Promise<void> {
       for (const dims of [768, 1024]) {
         const db = path.join(tmp.dir, `index-${chunks}-${dims}.db`);
         log(`3. building a ${chunks} x ${dims} index`);
-        const built = buildIndex(db, chunks, dims);
+        const built = await buildIndex(db, chunks, dims);
         // Building blocks the event loop for a minute or more; let it notice the kept-alive sockets that
         // servers closed meanwhile, or the next request reuses a dead one and the /api/version probe fails.
         await new Promise((resolve) => setTimeout(resolve, 500));

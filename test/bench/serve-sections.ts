@@ -2,7 +2,7 @@ import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { embedPrefixes } from "../../src/embedding/presets.js";
-import { type ChunkToStore, openStore, type Store } from "../../src/store/store.js";
+import { type ChunkToStore, openStore } from "../../src/store/store.js";
 import { knn } from "../../src/store/vectors.js";
 import { type RunningService, startService } from "../helpers/app.js";
 import { lexicalEmbedding } from "../stand-in/lexical-embedding.js";
@@ -17,13 +17,13 @@ export const MODEL_FOR_DIMS: Record<number, string> = { 768: "nomic-embed-text",
  * stand-in would return (its lexical embedding, with the model's document prefix), computed in-process.
  * Much faster than ingesting files, and the resulting index is the same shape.
  */
-export function buildIndex(file: string, chunks: number, dims: number): { seconds: number } {
+export async function buildIndex(file: string, chunks: number, dims: number): Promise<{ seconds: number }> {
   const started = performance.now();
   const model = MODEL_FOR_DIMS[dims] ?? "bge-m3";
   const prefix = embedPrefixes(model).document;
   const store = openStore(file);
   try {
-    store.ensureIndexInfo({ embedModel: model, dimensions: dims });
+    await store.ensureIndexInfo({ embedModel: model, dimensions: dims });
     for (let d = 0; d * 100 < chunks; d++) {
       const { doc, passages } = syntheticPassages(3, d, Math.min(100, chunks - d * 100));
       const rows: ChunkToStore[] = passages.map((text) => ({
@@ -44,13 +44,13 @@ export function buildIndex(file: string, chunks: number, dims: number): { second
         bytes: 0,
         pages: null,
       };
-      store.replaceDocument(
+      await store.replaceDocument(
         { ...meta, path: path.join("/bench", doc.name), source: doc.name, embedModel: model },
         rows,
       );
     }
   } finally {
-    store.close();
+    await store.close();
   }
   return { seconds: round((performance.now() - started) / 1000) };
 }
@@ -92,11 +92,12 @@ async function postSearch(url: string, query: string): Promise<number> {
 }
 
 /** Vector search alone (fast path against exact): timing and recall@10 on `count` queries. */
-function vectorOnly(
-  store: Store,
+async function vectorOnly(
+  file: string,
   dims: number,
   queries: string[],
-): { fastMs: number; exactMs: number; recall: number } {
+): Promise<{ fastMs: number; exactMs: number; recall: number }> {
+  const store = openStore(file, { readonly: true });
   const prefix = embedPrefixes(MODEL_FOR_DIMS[dims] ?? "bge-m3").query;
   const fast: number[] = [];
   const exact: number[] = [];
@@ -111,6 +112,7 @@ function vectorOnly(
     fast.push(performance.now() - t);
     recall += got.filter((h) => truth.has(h.chunkId)).length / Math.max(1, truth.size);
   }
+  await store.close();
   return {
     fastMs: round(median(fast)),
     exactMs: round(median(exact)),
@@ -145,7 +147,7 @@ export async function searchLatency(
     };
     await Promise.all(Array.from({ length: 8 }, client));
   });
-  const vec = vectorOnly(service.runtime.store, dims, syntheticQueries(counts.recall, 17));
+  const vec = await vectorOnly(service.runtime.config.db, dims, syntheticQueries(counts.recall, 17));
   const r = (p: Percentiles) => ({ n: p.n, p50: round(p.p50), p95: round(p.p95), p99: round(p.p99) });
   return {
     chunks,
@@ -259,15 +261,17 @@ export async function askOverhead(
   const toClient: number[] = [];
   // Questions the index covers (the opening words of its own chunks, as short as the synthetic search queries), so every ask goes to the model: a
   // synthetic question of topic words may be answered "not covered" without one (src/retrieval/coverage.ts).
-  const ids = service.runtime.store.db.prepare("SELECT id FROM chunks ORDER BY id").pluck().all() as number[];
+  const ids = await service.runtime.store.chunkIds();
   const step = Math.max(1, Math.floor(ids.length / (asks + 2)));
-  const questions = service.runtime.store
-    .chunks(Array.from({ length: asks + 2 }, (_, i) => ids[(i * step) % ids.length] ?? 0))
-    .map((c) =>
-      /[\u3400-\u9fff]/.test(c.text)
-        ? Array.from(c.text).slice(0, 8).join("")
-        : c.text.split(/\s+/).slice(0, 4).join(" "),
-    );
+  const questions = (
+    await service.runtime.store.chunks(
+      Array.from({ length: asks + 2 }, (_, i) => ids[(i * step) % ids.length] ?? 0),
+    )
+  ).map((c) =>
+    /[\u3400-\u9fff]/.test(c.text)
+      ? Array.from(c.text).slice(0, 8).join("")
+      : c.text.split(/\s+/).slice(0, 4).join(" "),
+  );
   let unanswered = 0;
   let firstError: string | null = null;
   for (const [i, question] of questions.entries()) {

@@ -41,7 +41,7 @@ async function timedIngest(docs: string, db: string, hosts: string[]) {
     const summary = await ingest({ store, embedder, config }, { roots: [docs], calibrate: false });
     return { summary, concurrency: config.embedConcurrency };
   } finally {
-    store.close();
+    await store.close();
   }
 }
 

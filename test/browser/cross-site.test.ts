@@ -56,7 +56,7 @@ describe.skipIf(chromiumMissing)("another site's page in headless Chromium", () 
 
   it("a cross-site multipart post (a simple request, no preflight) is refused and adds nothing", async () => {
     const page = await attackerPage();
-    const before = service.runtime.store.counts().documents;
+    const before = (await service.runtime.store.counts()).documents;
     const target = `${service.url}/api/documents`;
     const response = page.waitForResponse(target);
     await page.evaluate(async (url) => {
@@ -66,14 +66,14 @@ describe.skipIf(chromiumMissing)("another site's page in headless Chromium", () 
     }, target);
     // Origin: http://attacker.example. 403 comes only from the Origin check (no API key); without it, 201.
     expect((await response).status()).toBe(403);
-    expect(service.runtime.store.counts().documents).toBe(before);
+    expect((await service.runtime.store.counts()).documents).toBe(before);
     await page.close();
   });
 
   it("an upload from a page with an opaque origin (Origin: null: a data: URL, a sandboxed frame) is refused", async () => {
     const page = await browser.context.newPage();
     await page.goto("data:text/html,<title>opaque</title>");
-    const before = service.runtime.store.counts().documents;
+    const before = (await service.runtime.store.counts()).documents;
     const target = `${service.url}/api/documents`;
     const response = page.waitForResponse(target);
     await page.evaluate(async (url) => {
@@ -83,7 +83,7 @@ describe.skipIf(chromiumMissing)("another site's page in headless Chromium", () 
     }, target);
     // Chromium's record of this request omits the Origin header; the server sees `null`.
     expect((await response).status()).toBe(403);
-    expect(service.runtime.store.counts().documents).toBe(before);
+    expect((await service.runtime.store.counts()).documents).toBe(before);
     await page.close();
   });
 });

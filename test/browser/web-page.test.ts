@@ -227,7 +227,7 @@ describe.skipIf(chromiumMissing)("the web page in headless Chromium", () => {
     expect(await text(page, "#empty")).toContain(
       "No documents yet — upload one or run grounded ingest <folder>",
     );
-    expect(service.runtime.store.counts().documents).toBe(0);
+    expect((await service.runtime.store.counts()).documents).toBe(0);
     await page.screenshot({ path: path.join(ARTIFACTS, "web-page-empty.png"), fullPage: true });
   });
 

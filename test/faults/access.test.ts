@@ -101,7 +101,7 @@ describe("access", () => {
         }
       }
       // Documents were not touched by the unauthenticated DELETE.
-      expect(runtime.store.counts().documents).toBe(4);
+      expect((await runtime.store.counts()).documents).toBe(4);
     });
 
     it("the right key gets through", async () => {

@@ -128,7 +128,7 @@ describe("Host and Origin", () => {
     tmp?.cleanup();
   });
 
-  const documentCount = () => runtime.store.counts().documents;
+  const documentCount = async () => (await runtime.store.counts()).documents;
 
   describe("DNS rebinding: a Host that is not the server's", () => {
     it("gets 403 on /api/search and /api/documents, naming GROUNDED_ALLOWED_HOSTS, and no document text", async () => {
@@ -229,7 +229,7 @@ describe("Host and Origin", () => {
       expectRefusal(foreign, "forbidden_origin");
     });
 
-    it("rejects a GROUNDED_ALLOWED_HOSTS entry written as a URL, saying how to write it", () => {
+    it("rejects a GROUNDED_ALLOWED_HOSTS entry written as a URL, saying how to write it", async () => {
       expect(() => loadConfig({ GROUNDED_ALLOWED_HOSTS: "https://docs.example.com" })).toThrow(
         /GROUNDED_ALLOWED_HOSTS entry "https:\/\/docs.example.com" is not a host name.*docs\.example\.com/,
       );
@@ -260,7 +260,7 @@ describe("Host and Origin", () => {
 
   describe("cross-site requests: an Origin that is not the server's", () => {
     it("a cross-site multipart form post is refused and the document is not added", async () => {
-      const before = documentCount();
+      const before = await documentCount();
       const form = multipart("planted.md", "# Planted\n\nThe kettle must never be descaled.\n");
       const res = await raw(
         port,
@@ -273,8 +273,8 @@ describe("Host and Origin", () => {
       expectRefusal(res, "forbidden_origin");
       expect(res.json.error.message).toContain("http://evil.example");
       expect(res.json.error.message).toContain("GROUNDED_CORS_ORIGIN");
-      expect(documentCount()).toBe(before);
-      expect(runtime.store.listDocuments().map((d) => d.source)).not.toContain("planted.md");
+      expect(await documentCount()).toBe(before);
+      expect((await runtime.store.listDocuments()).map((d) => d.source)).not.toContain("planted.md");
       expect(fs.existsSync(path.join(tmp.dir, "index", "uploads", "planted.md"))).toBe(false);
     });
 
@@ -296,11 +296,11 @@ describe("Host and Origin", () => {
         origin: "http://evil.example",
       });
       expect(foreign.status).toBe(403);
-      expect(runtime.store.document(id)).toBeTruthy();
+      expect(await runtime.store.document(id)).toBeTruthy();
 
       const deleted = await raw(port, "DELETE", `/api/documents/${id}`, { ...own, origin });
       expect(deleted.status).toBe(200);
-      expect(runtime.store.document(id)).toBeFalsy();
+      expect(await runtime.store.document(id)).toBeFalsy();
     });
 
     it.each([

@@ -91,13 +91,13 @@ describe("ingest of a folder with bad files among good ones", () => {
     expect(lines[0]).not.toMatch(/\n|at .*\.ts:\d+|Error:/);
   });
 
-  it("an empty file is skipped, not failed: one line saying so", () => {
+  it("an empty file is skipped, not failed: one line saying so", async () => {
     expect(run.stdout.split("\n").filter((l) => l.includes("empty.txt"))).toEqual([
       "skipped  empty.txt: is empty",
     ]);
   });
 
-  it("legacy encodings are read, each with a note saying how", () => {
+  it("legacy encodings are read, each with a note saying how", async () => {
     expect(run.stdout).toMatch(
       /^added\s+latin1\.txt \(1 chunk\): not UTF-8, read as Windows-1252 \(Western European\); if any text looks wrong, save the file as UTF-8 and ingest again$/m,
     );
@@ -106,7 +106,7 @@ describe("ingest of a folder with bad files among good ones", () => {
     );
   });
 
-  it("exits 1 and the summary counts every good file as added, every bad one as failed, and the rest", () => {
+  it("exits 1 and the summary counts every good file as added, every bad one as failed, and the rest", async () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toBe("");
     expect(run.stdout).toMatch(/Done: 7 added, 0 updated, 0 unchanged, 0 removed, 6 failed, 1 skipped;/);
@@ -115,17 +115,17 @@ describe("ingest of a folder with bad files among good ones", () => {
     );
   });
 
-  it("names with spaces, Chinese characters and emoji, and UTF-16 text, are indexed once each", () => {
+  it("names with spaces, Chinese characters and emoji, and UTF-16 text, are indexed once each", async () => {
     const store = openStore(env.GROUNDED_DB ?? "");
     try {
-      const sources = store.listDocuments().map((d) => d.source);
+      const sources = (await store.listDocuments()).map((d) => d.source);
       expect(sources.sort()).toEqual(
         [...Object.keys(good), "utf16 notepad.txt", "latin1.txt", "借閱 big5.txt"].sort(),
       );
       // The folder link back up the tree was followed once, not forever and not twice.
       expect(checkIndex(store.db)).toEqual([]);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 

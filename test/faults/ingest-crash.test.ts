@@ -108,7 +108,7 @@ describe("crash safety: kill -9 an ingest at random moments, then run it again",
       expect(checkIndex(store.db)).toEqual([]);
       for (let i = 0; i < FILES; i++) {
         const file = path.join(docs, `file-${String(i).padStart(2, "0")}.md`);
-        const doc = store.documentByPath(file);
+        const doc = await store.documentByPath(file);
         if (!doc) {
           lost++;
           continue;
@@ -126,9 +126,9 @@ describe("crash safety: kill -9 an ingest at random moments, then run it again",
         const stale = [...have].some((w) => !w.startsWith(`${i}x${rev}w`));
         if (!complete || stale) corrupted++;
       }
-      expect(store.listDocuments()).toHaveLength(FILES);
+      expect(await store.listDocuments()).toHaveLength(FILES);
     } finally {
-      store.close();
+      await store.close();
     }
     console.log(
       `fault injection: ${kills} runs, ${killedMidRun} killed with SIGKILL mid-ingest; ${lost} lost and ${corrupted} corrupted documents out of ${FILES}`,
@@ -146,7 +146,7 @@ describe("crash safety: kill -9 an ingest at random moments, then run it again",
       store.db.prepare("DELETE FROM chunks_fts WHERE rowid = ?").run(b);
       store.db.prepare("UPDATE documents SET chunk_count = chunk_count + 1 WHERE id = 1").run();
     } finally {
-      store.close();
+      await store.close();
     }
     const r = await cli(["status", "--check"], { ...env, GROUNDED_DB: broken });
     expect(r.code).toBe(1);

@@ -25,7 +25,7 @@ describe("Ollama faults during ingest", () => {
   afterAll(async () => {
     await ollama.close();
   });
-  beforeEach(() => {
+  beforeEach(async () => {
     ollama.reset();
     tmp = tempDir();
     docs = path.join(tmp.dir, "docs");
@@ -40,10 +40,10 @@ describe("Ollama faults during ingest", () => {
   });
   afterEach(() => tmp.cleanup());
 
-  const notesText = () => {
+  const notesText = async () => {
     const store = openStore(env.GROUNDED_DB ?? "");
     try {
-      const doc = store.listDocuments().find((d) => d.source === "notes.txt");
+      const doc = (await store.listDocuments()).find((d) => d.source === "notes.txt");
       expect(checkIndex(store.db)).toEqual([]);
       return (
         store.db.prepare("SELECT text FROM chunks WHERE document_id = ?").pluck().all(doc?.id) as string[]
@@ -51,7 +51,7 @@ describe("Ollama faults during ingest", () => {
         .join(" ")
         .trim();
     } finally {
-      store.close();
+      await store.close();
     }
   };
 
@@ -110,7 +110,7 @@ describe("Ollama faults during ingest", () => {
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^updated\s+notes\.txt/m);
-    expect(notesText()).toContain("ZQ-900");
+    expect(await notesText()).toContain("ZQ-900");
   });
 
   it("Ollama down for the whole run: one clear error naming the host, the index is left as it was", async () => {
@@ -123,7 +123,7 @@ describe("Ollama faults during ingest", () => {
       expect(r.stderr.trim()).toBe(
         `error: Cannot reach Ollama at http://127.0.0.1:${port}. Start it with \`ollama serve\` (or open the Ollama app), or point OLLAMA_HOST / --ollama-host at the machine where it runs.`,
       );
-      expect(notesText()).toContain("TX-500");
+      expect(await notesText()).toContain("TX-500");
     } finally {
       ollama = await startOllamaStandIn({ port });
     }
@@ -145,7 +145,7 @@ describe("Ollama faults during ingest", () => {
     expect(r.stdout).toMatch(/Done: 0 added, 0 updated, 3 unchanged, 0 removed, 1 failed/);
     // GROUNDED_EMBED_RETRIES=3: the first try and three more, then it gives up.
     expect(ollama.requestsTo("/api/embed")).toHaveLength(4);
-    expect(notesText()).toContain("TX-500");
+    expect(await notesText()).toContain("TX-500");
     ollama.reset();
     const search = await cli(["search", "toner TX-500", "--json"], env);
     expect(JSON.parse(search.stdout).results[0]).toMatchObject({ source: "notes.txt" });
@@ -153,7 +153,7 @@ describe("Ollama faults during ingest", () => {
     const again = await cli(["ingest", docs], env);
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/^updated\s+notes\.txt/m);
-    expect(notesText()).toContain("ZQ-900");
+    expect(await notesText()).toContain("ZQ-900");
   });
 
   it("a request that always hangs: the file is reported with the timeout, its old version stays", async () => {
@@ -168,7 +168,7 @@ describe("Ollama faults during ingest", () => {
     expect(r.stdout).toMatch(
       /^failed\s+notes\.txt: embedding failed, the previous version stays in the index: Ollama at .* did not answer POST \/api\/embed within 200 ms/m,
     );
-    expect(notesText()).toContain("TX-500");
+    expect(await notesText()).toContain("TX-500");
   });
 
   it("a model that is not pulled stops the run at once with the ollama pull command; nothing changes", async () => {
@@ -180,6 +180,6 @@ describe("Ollama faults during ingest", () => {
     // Not transient: asked once, not retried.
     expect(ollama.requestsTo("/api/show")).toHaveLength(1);
     expect(ollama.requestsTo("/api/embed")).toHaveLength(0);
-    expect(notesText()).toContain("TX-500");
+    expect(await notesText()).toContain("TX-500");
   });
 });

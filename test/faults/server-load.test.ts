@@ -124,7 +124,7 @@ describe("load", () => {
     });
     const statuses: number[] = [];
     let sawGrowth = false;
-    const before = service.runtime.store.counts().documents;
+    const before = (await service.runtime.store.counts()).documents;
     while (!exited) {
       const search = await postJson(`${service.url}/api/search`, { query: "saffron lighthouse warranty" });
       const docs = await fetch(`${service.url}/api/documents`);
@@ -140,6 +140,6 @@ describe("load", () => {
     expect(sawGrowth).toBe(true);
     const after = await postJson(`${service.url}/api/search`, { query: "entry3w7 saffron" });
     expect(after.json.results.map((r: { source: string }) => r.source)).toContain("log-3.md");
-    expect(service.runtime.store.counts().documents).toBe(before + 8);
+    expect((await service.runtime.store.counts()).documents).toBe(before + 8);
   }, 30_000);
 });

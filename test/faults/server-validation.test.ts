@@ -165,11 +165,11 @@ describe("request validation", () => {
     "/api/documents/0x10",
     "/api/documents/1e3",
   ])("DELETE %s is refused and deletes nothing", async (rawPath) => {
-    const before = service.runtime.store.counts();
+    const before = await service.runtime.store.counts();
     const r = await raw("DELETE", rawPath);
     expect([400, 404]).toContain(r.status);
     expect(r.json.error.code).toMatch(/^(invalid_request|not_found)$/);
-    expect(service.runtime.store.counts()).toEqual(before);
+    expect(await service.runtime.store.counts()).toEqual(before);
   });
 
   it("a well-formed id that does not exist is 404; the service still answers afterwards", async () => {

@@ -144,7 +144,7 @@ try {
       );
       console.error(`${set}: done`);
     } finally {
-      store.close();
+      await store.close();
       fs.rmSync(tmp, { recursive: true, force: true });
     }
   }
