@@ -169,7 +169,8 @@ describe("store on a real SQLite file", () => {
 
   it("replaceDocuments stores nothing when one document cannot be stored", async () => {
     const bad = { ...chunk("wrong width"), vector: new Float32Array(3) };
-    await expect(store.replaceDocuments([
+    await expect(
+      store.replaceDocuments([
         { doc: doc("a.md"), chunks: [chunk("alpha")] },
         { doc: doc("b.md"), chunks: [bad] },
       ]),
