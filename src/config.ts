@@ -30,6 +30,13 @@ export interface Config {
   readonly chunkTokens: number;
   readonly chunkOverlapTokens: number;
   readonly think: boolean;
+  /**
+   * Rewrite a follow-up into a standalone question with the chat model before searching: "auto" = when a
+   * chat model answers and the request has history; "off" = never (the folded conversation only).
+   */
+  readonly rewrite: RewriteMode;
+  /** The longest a rewrite may take, waiting for the chat model included, before the search goes on without it. */
+  readonly rewriteTimeoutMs: number;
   readonly keepAlive: string | undefined;
   /** Largest file ingest will read, in bytes. */
   readonly maxFileBytes: number;
@@ -64,6 +71,8 @@ export interface Config {
 }
 
 type OcrMode = "off" | "auto" | "force";
+
+type RewriteMode = "auto" | "off";
 
 /** Where paths are read from: the user's folder for paths they give, `base` for the default index. */
 export interface ConfigDirs {
@@ -125,6 +134,14 @@ function ocrMode(env: Env): OcrMode {
   );
 }
 
+function rewriteMode(env: Env): RewriteMode {
+  const v = (str(env, "GROUNDED_REWRITE") ?? "auto").toLowerCase();
+  if (v === "auto" || v === "off") return v;
+  throw new ConfigError(
+    `GROUNDED_REWRITE=${env.GROUNDED_REWRITE} is not a mode. Use auto (rewrite follow-up questions with the chat model; the default) or off.`,
+  );
+}
+
 /** GROUNDED_OCR_LANGS: tesseract language codes joined by "+", e.g. eng+chi_tra. */
 function ocrLangs(env: Env): string[] {
   const raw = str(env, "GROUNDED_OCR_LANGS") ?? "eng+chi_tra";
@@ -166,6 +183,8 @@ export function loadConfig(env: Env, overrides: ConfigOverrides = {}, dirs: Conf
     chunkTokens: int(env, "GROUNDED_CHUNK_TOKENS", 480, 32),
     chunkOverlapTokens: int(env, "GROUNDED_CHUNK_OVERLAP", 100, 0),
     think: bool(env, "GROUNDED_THINK"),
+    rewrite: rewriteMode(env),
+    rewriteTimeoutMs: int(env, "GROUNDED_REWRITE_TIMEOUT_MS", 5000, 1),
     keepAlive: str(env, "GROUNDED_KEEP_ALIVE"),
     maxFileBytes: int(env, "GROUNDED_MAX_FILE_MB", 100, 1) * 1024 * 1024,
     apiKey: str(env, "GROUNDED_API_KEY"),

@@ -70,7 +70,8 @@ describe("end to end against a stand-in Ollama: ingest a folder, ask over HTTP, 
         { role: "assistant", content: "Hi, ask me about your documents." },
       ],
     });
-    const chat = ollama.requestsTo("/api/chat")[0]?.body as Record<string, any>;
+    // The history makes it a follow-up: its rewrite is asked first (test/rewrite.test.ts), then the answer.
+    const chat = ollama.requestsTo("/api/chat").at(-1)?.body as Record<string, any>;
     expect(chat.model).toBe("gemma4:e4b");
     expect(chat.think).toBe(false);
     expect(chat.options.num_ctx).toBe(4096);
@@ -201,7 +202,9 @@ describe("end to end against a stand-in Ollama: ingest a folder, ask over HTTP, 
     ollama.reset();
     const asked = await postJson(`${service.url}/api/ask`, { question: "And what do I put in?", history });
     expect(asked.json.sources[0]).toMatchObject({ source: "manuals/kettle.md" });
-    expect(ollama.requestsTo("/api/chat")).toHaveLength(1);
+    // A rewrite of the follow-up, then the answer (the stand-in cannot rewrite: the folded search stands).
+    expect(ollama.requestsTo("/api/chat")).toHaveLength(2);
+    expect(asked.json.searchedFor).toBeNull();
   });
 
   it("/api/search returns ranked chunks with source, page and heading, and honours the source filter", async () => {

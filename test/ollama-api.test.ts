@@ -158,9 +158,14 @@ describe("the Ollama-compatible API: an unchanged Ollama client asks the documen
         { role: "user", content: "How long is the warranty?" },
       ],
     });
-    const sent = ollama.requestsTo("/api/chat")[0]?.body as {
-      messages: Array<{ role: string; content: string }>;
-    };
+    // First the follow-up's rewrite (src/answer/standalone-question.ts), then the answer.
+    const [rewrite, sent] = ollama
+      .requestsTo("/api/chat")
+      .map((r) => r.body as { messages: Array<{ role: string; content: string }> });
+    expect(rewrite?.messages[1]?.content).toBe(
+      "Conversation:\nUser: When should the tomato beds be watered?\nAssistant: Every morning before nine.\n\nQuestion: How long is the warranty?",
+    );
+    if (!sent) throw new Error("the answer was not asked for");
     expect(sent.messages.map((m) => m.role)).toEqual(["system", "user", "assistant", "user"]);
     expect(sent.messages[0]?.content).not.toContain("pirate");
     expect(sent.messages[1]?.content).toBe("When should the tomato beds be watered?");

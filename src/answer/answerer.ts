@@ -52,6 +52,8 @@ export interface AskResult {
   unsupported: number;
   mode: AnswerMode;
   model: string | null;
+  /** The standalone question a follow-up was rewritten into for the search (src/answer/standalone-question.ts), or null. */
+  searchedFor: string | null;
   timings: Timings;
 }
 
@@ -130,6 +132,7 @@ export function createAnswerer({ retriever, chatModel, limiter, think, warn }: A
           unsupported: check.unsupported,
           mode,
           model: chatModel?.model ?? null,
+          searchedFor: retrieval.searchedFor,
           timings,
         };
       };

@@ -18,6 +18,7 @@ const FALLBACK_CONTEXT_LENGTH = 4096;
 export function createOllamaChatModel(options: OllamaChatModelOptions): ChatModel {
   const { client, model } = options;
   let cachedContext: Promise<number> | undefined;
+  let lastNumCtx: number | undefined;
 
   return {
     model,
@@ -35,13 +36,19 @@ export function createOllamaChatModel(options: OllamaChatModelOptions): ChatMode
       return cachedContext;
     },
 
+    lastNumCtx: () => lastNumCtx,
+
     async *chat(messages: ChatMessage[], request: ChatRequestOptions = {}): AsyncGenerator<ChatEvent> {
+      const runtime: Record<string, number> = {};
+      // Without num_ctx Ollama silently truncates long prompts to its small default (pitfall 1).
+      if (request.numCtx !== undefined) runtime.num_ctx = lastNumCtx = request.numCtx;
+      if (request.numPredict !== undefined) runtime.num_predict = request.numPredict;
+      if (request.temperature !== undefined) runtime.temperature = request.temperature;
       const stream = client.chat(
         {
           model,
           messages,
-          // Without num_ctx Ollama silently truncates long prompts to its small default (pitfall 1).
-          options: request.numCtx === undefined ? undefined : { num_ctx: request.numCtx },
+          options: Object.keys(runtime).length > 0 ? runtime : undefined,
           // Sent explicitly: recent Ollama versions think by default, spending tokens on hidden text.
           think: request.think ?? false,
           keepAlive: options.keepAlive,

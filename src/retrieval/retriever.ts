@@ -10,7 +10,7 @@ import {
   type LexicalSide,
   type SearchSteps,
 } from "./search-index.js";
-import type { Retriever } from "./types.js";
+import type { QuestionRewriter, Retriever } from "./types.js";
 
 export interface RetrieverOptions {
   store: Store;
@@ -22,6 +22,8 @@ export interface RetrieverOptions {
    * Default: in-process on `store`.
    */
   steps?: SearchSteps | undefined;
+  /** Asks for a follow-up's standalone form before it is searched (only when there is history). */
+  rewrite?: QuestionRewriter | undefined;
 }
 
 function isOllamaFault(e: unknown): boolean {
@@ -37,12 +39,23 @@ function isOllamaFault(e: unknown): boolean {
  * The lexical side starts at once, while the query is being embedded; the vector side starts as soon as
  * the embedding arrives (beside the lexical side when the steps run in a worker pool); then both meet.
  */
-export function createRetriever({ store, embedder, calibration, steps }: RetrieverOptions): Retriever {
+export function createRetriever({
+  store,
+  embedder,
+  calibration,
+  steps,
+  rewrite,
+}: RetrieverOptions): Retriever {
   const run = steps ?? inProcessSteps(store);
   return {
-    async retrieve(query, { k, mode = "hybrid", filter, signal, merge = true, history = [] }) {
+    async retrieve(question, { k, mode = "hybrid", filter, signal, merge = true, history = [] }) {
       const started = performance.now();
       const context = conversationContext(history);
+      const rewritten = context && rewrite ? await rewrite(question, history, signal) : null;
+      const searchedFor = rewritten && rewritten !== question ? rewritten : null;
+      // The rewrite is one more input, not a replacement: the user's own words still count in full and the
+      // conversation at half weight, so a rewrite that loses the subject cannot lose it for the search.
+      const query = searchedFor ? `${question}\n${searchedFor}` : question;
       const request = { query, k, mode, filter, context };
       const texts = context ? [query, context.text] : [query];
       const embedding: Promise<Float32Array | undefined> =
@@ -86,6 +99,7 @@ export function createRetriever({ store, embedder, calibration, steps }: Retriev
         relevant: coverage !== "not_covered",
         standing,
         evidence,
+        searchedFor,
         ms: performance.now() - started,
       };
     },

@@ -39,8 +39,25 @@ interface Retrieval {
   /** 0..1: the share of questions about absent documents whose evidence this query's evidence beats. */
   standing: CoverageJudgement["standing"];
   evidence: CoverageEvidence;
+  /**
+   * The standalone question a follow-up was rewritten into and searched for (beside the follow-up itself and
+   * its folded conversation), or null when there was no rewrite, or it failed, or it changed nothing.
+   */
+  searchedFor: string | null;
   ms: number;
 }
+
+/**
+ * Rewrites a follow-up into a question that stands on its own, given the conversation before it (the answer
+ * layer's src/answer/standalone-question.ts asks the chat model). Resolves null when there is no usable
+ * rewrite (too slow, an error, an output that is not a rewrite): the search then goes on with the folded
+ * conversation alone. Rejects only when `signal` aborts.
+ */
+export type QuestionRewriter = (
+  question: string,
+  history: readonly HistoryTurn[],
+  signal?: AbortSignal,
+) => Promise<string | null>;
 
 export interface Retriever {
   retrieve(query: string, options: RetrieveOptions): Promise<Retrieval>;

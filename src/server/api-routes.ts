@@ -94,6 +94,7 @@ export function registerApiRoutes(app: Hono, deps: AppDeps): void {
       results: retrieval.results.map(searchResult),
       relevant: retrieval.relevant,
       coverage: retrieval.coverage,
+      searchedFor: retrieval.searchedFor,
       timings: { retrievalMs: retrieval.ms },
     });
   });

@@ -28,6 +28,13 @@ const sourceRef = z.object({
   score: z.number(),
 });
 
+const searchedFor = z
+  .string()
+  .nullable()
+  .describe(
+    "With history and a chat model: the standalone question the follow-up was rewritten into and searched for, beside the follow-up and its conversation; null when there was no rewrite",
+  );
+
 export const askResultSchema = z.object({
   answer: z.string(),
   citations: z.array(sourceRef).describe("The sources the answer cites"),
@@ -40,6 +47,7 @@ export const askResultSchema = z.object({
     ),
   mode: z.enum(["generative", "extractive"]),
   model: z.string().nullable(),
+  searchedFor,
   timings: z.object({ retrievalMs: z.number(), generationMs: z.number(), totalMs: z.number() }),
 });
 
@@ -47,6 +55,7 @@ export const searchResultSchema = z.object({
   results: z.array(sourceRef.omit({ n: true })),
   relevant: z.boolean(),
   coverage: z.enum(["answered", "partial", "not_covered"]),
+  searchedFor,
   timings: z.object({ retrievalMs: z.number() }),
 });
 

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import { type Answerer, createAnswerer } from "../answer/answerer.js";
 import type { ChatModel } from "../answer/chat-model.js";
 import { createOllamaChatModel } from "../answer/ollama-chat-model.js";
+import { createQuestionRewriter } from "../answer/standalone-question.js";
 import type { Config } from "../config.js";
 import type { Embedder } from "../embedding/embedder.js";
 import { type EmbedderChoice, selectEmbedder } from "../embedding/select-embedder.js";
@@ -94,11 +95,17 @@ export async function createService(
     options.searchWorkers && config.searchWorkers > 0 && config.db !== ":memory:" && fs.existsSync(config.db)
       ? createSearchPool({ file: config.db, size: config.searchWorkers, exactSearch: config.exactSearch })
       : null;
+  // One limiter for everything sent to the chat model: answers, and the rewrites of follow-ups.
+  const limiter = createLimiter(config.chatConcurrency, config.chatQueue);
   const retriever = createRetriever({
     store,
     embedder,
     calibration: () => readCalibration(store),
     steps: searchPool?.steps,
+    rewrite:
+      chatModel && config.rewrite === "auto"
+        ? createQuestionRewriter({ chatModel, limiter, timeoutMs: config.rewriteTimeoutMs, log })
+        : undefined,
   });
   // An index from before calibration is calibrated once now (a second or two); a stale one (grown or shrunk
   // by a fifth since) is recalibrated in the background while the old calibration serves.
@@ -106,7 +113,6 @@ export async function createService(
     log('Calibrating when to answer "not covered" on this index (once; a few seconds)…');
     await ensureCalibration(store, embedder).catch(() => null);
   } else void ensureCalibration(store, embedder).catch(() => null);
-  const limiter = createLimiter(config.chatConcurrency, config.chatQueue);
   const answerer = createAnswerer({ retriever, chatModel, limiter, think: config.think, warn: log });
   const others = new Map<string, Answerer>();
   const answererFor = (name: string): Answerer => {

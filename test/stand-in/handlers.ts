@@ -20,6 +20,10 @@ export interface HandlerState {
   perInputDelayMs: number;
   writeDelayMs: number;
   replyMode: ReplyMode;
+  /** When set and it returns text, the chat model's reply instead of the source-quoting answer. */
+  reply: ((messages: ReplyMessage[]) => string | undefined) | undefined;
+  /** Extra wait before a chat's first byte, like a model reading its prompt. */
+  chatDelayMs: number;
   takeMidStreamFault(): MidStreamFault | undefined;
   nextSeed(): number;
 }
@@ -138,7 +142,8 @@ export async function handleChat(state: HandlerState, body: Body, res: ServerRes
   // Recent Ollama versions think by default; thinking spends the num_predict budget first (pitfall 6).
   const thinking =
     model.thinking && body.think !== false ? replyPieces("Let me read the sources first.") : [];
-  const answer = replyPieces(standInReply(messages, state.replyMode));
+  if (state.chatDelayMs > 0) await sleep(state.chatDelayMs);
+  const answer = replyPieces(state.reply?.(messages) ?? standInReply(messages, state.replyMode));
   const budget = Math.max(0, numPredict - thinking.length);
   const pieces = answer.slice(0, budget);
   const promptTokens = Math.min(

@@ -20,7 +20,7 @@ import {
   type StandInModel,
   tagsEntry,
 } from "./models.js";
-import type { ReplyMode } from "./stand-in-reply.js";
+import { echoQuestion, type ReplyMessage, type ReplyMode } from "./stand-in-reply.js";
 
 /**
  * A stand-in Ollama on a real port that speaks the wire protocol of docs/ollama.md: the same endpoints, status
@@ -72,6 +72,13 @@ export interface OllamaStandIn {
   readonly models: Map<string, StandInModel>;
   /** Wait before answering each request. */
   delayMs: number;
+  /** Extra wait before answering each /api/chat request (after delayMs), like a model reading its prompt. */
+  chatDelayMs: number;
+  /**
+   * The chat model's reply to a conversation when this returns text (a test telling it what to say, e.g. a
+   * rewritten question); otherwise it answers from the sources as usual. Cleared by reset().
+   */
+  reply: ((messages: ReplyMessage[]) => string | undefined) | undefined;
   /** Extra wait per /api/embed input, like a slow model working through a batch. */
   perInputDelayMs: number;
   /** Read requests but never answer, not even headers. */
@@ -120,6 +127,8 @@ export async function startOllamaStandIn(options: StandInOptions = {}): Promise<
     perInputDelayMs: 0,
     writeDelayMs: options.writeDelayMs ?? 1,
     replyMode: options.replyMode ?? "answer",
+    reply: undefined,
+    chatDelayMs: 0,
     takeMidStreamFault: () => midStream.shift(),
     nextSeed: () => seed++,
   };
@@ -225,6 +234,18 @@ export async function startOllamaStandIn(options: StandInOptions = {}): Promise<
     set delayMs(v: number) {
       control.delayMs = v;
     },
+    get chatDelayMs() {
+      return state.chatDelayMs;
+    },
+    set chatDelayMs(v: number) {
+      state.chatDelayMs = v;
+    },
+    get reply() {
+      return state.reply;
+    },
+    set reply(v) {
+      state.reply = v;
+    },
     get perInputDelayMs() {
       return state.perInputDelayMs;
     },
@@ -248,6 +269,8 @@ export async function startOllamaStandIn(options: StandInOptions = {}): Promise<
       midStream = [];
       Object.assign(control, { delayMs: 0, hang: false });
       state.perInputDelayMs = 0;
+      state.chatDelayMs = 0;
+      state.reply = undefined;
       state.loaded.clear();
       state.models.clear();
       for (const [name, model] of toMap(initialModels)) state.models.set(name, model);
@@ -265,13 +288,22 @@ function argValue(args: string[], name: string): string | undefined {
   return i === -1 ? undefined : args[i + 1];
 }
 
-/** `npx tsx test/stand-in/ollama-stand-in.ts --port 11434 [--host 127.0.0.1] [--reply add-foreign|change-number]` */
+/**
+ * `npx tsx test/stand-in/ollama-stand-in.ts --port 11434 [--host 127.0.0.1] [--reply add-foreign|change-number]
+ * [--rewrite echo] [--chat-delay MS]`: `--rewrite echo` answers a prompt without sources (a rewrite request)
+ * with its question unchanged; `--chat-delay` waits that long before each chat answer.
+ */
 async function main(args: string[]): Promise<void> {
   const standIn = await startOllamaStandIn({
     port: Number(argValue(args, "--port") ?? 11434),
     host: argValue(args, "--host") ?? "127.0.0.1",
     replyMode: (argValue(args, "--reply") as ReplyMode | undefined) ?? "answer",
   });
+  const rewrite = argValue(args, "--rewrite");
+  if (rewrite !== undefined && rewrite !== "echo")
+    throw new Error(`--rewrite ${rewrite}: the stand-in knows only echo`);
+  if (rewrite === "echo") standIn.reply = echoQuestion;
+  standIn.chatDelayMs = Number(argValue(args, "--chat-delay") ?? 0);
   const names = [...standIn.models.keys()].join(", ");
   process.stdout.write(`Ollama stand-in listening on ${standIn.url} with ${names}\n`);
   const stop = () => void standIn.close().then(() => process.exit(0));

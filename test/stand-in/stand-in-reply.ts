@@ -130,6 +130,18 @@ export function standInReply(messages: ReplyMessage[], mode: ReplyMode = "answer
   return `${answer} ${addedSentence(mode, best, blocks)} [${best.n}]`;
 }
 
+/**
+ * A prompt without source blocks (a rewrite request, say) answered with its own question, unchanged: the
+ * stand-in cannot rewrite a follow-up, and this is the honest mechanical stand-in for a model that finds
+ * nothing to change (`--rewrite echo`). Undefined for any other prompt, which then gets the usual reply.
+ */
+export function echoQuestion(messages: ReplyMessage[]): string | undefined {
+  const lastUser = messages.findLast((m) => m.role === "user");
+  if (!lastUser) return undefined;
+  const { blocks, question } = parsePrompt(lastUser.content);
+  return blocks.length === 0 && question !== "" ? question : undefined;
+}
+
 const PIECE =
   /\s*(?:[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{P}]|[^\s\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{P}]+)|\s+/gu;
 

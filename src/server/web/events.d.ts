@@ -32,6 +32,8 @@ export interface AskResult {
   unsupported: number;
   mode: "generative" | "extractive";
   model: string | null;
+  /** The standalone question a follow-up was rewritten into for the search, or null. */
+  searchedFor: string | null;
   timings: { retrievalMs: number; generationMs: number; totalMs: number };
 }
 
