@@ -38,9 +38,12 @@ export interface RunningService {
 }
 
 /** The real service on a real port, wired exactly as `grounded serve` wires it. */
-export async function startService(env: Record<string, string | undefined>): Promise<RunningService> {
+export async function startService(
+  env: Record<string, string | undefined>,
+  log?: (message: string) => void,
+): Promise<RunningService> {
   const config = loadConfig({ GROUNDED_PORT: "0", ...env });
-  const runtime = await createService(config, undefined, { searchWorkers: true });
+  const runtime = await createService(config, log, { searchWorkers: true });
   const { uploads, writer } = createServerWriter(runtime);
   const app = createApp({ ...runtime, version: "test", uploads });
   const server: Listening = await listen(app, config);

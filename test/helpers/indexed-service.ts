@@ -24,6 +24,8 @@ export interface IndexedServiceOptions {
   env?: Record<string, string>;
   /** Writes the documents to index into `docs` (default: the test corpus, helpers/corpus.ts). */
   writeDocs?: (docs: string) => void;
+  /** What the service logs (`grounded serve` writes it to stderr). */
+  log?: (message: string) => void;
 }
 
 /**
@@ -39,7 +41,7 @@ export async function startIndexedService(options: IndexedServiceOptions = {}): 
     const env = { OLLAMA_HOST: ollama.url, GROUNDED_DB: path.join(tmp.dir, "index.db"), ...options.env };
     const run = await cli(["ingest", docs], env);
     if (run.code !== 0) throw new Error(`grounded ingest exited ${run.code}:\n${run.stderr}`);
-    const service = await startService(env);
+    const service = await startService(env, options.log);
     return {
       ...service,
       ollama,
