@@ -113,6 +113,20 @@ export function formatAnswerTable(results: AnswerSetResult[], followups: Followu
         (f) =>
           `| ${f.set} | ${f.conversations} | ${pct(f.hit5WithHistory)} | ${pct(f.hit5Alone)} | ${pct(f.hit5Standalone)} | ${pct(f.hit5AfterUnrelated)} | ${pct(f.citedFile)} | ${pct(f.refused)} |`,
       ),
+      "",
+      "| follow-ups rewritten by | set | rewritten / unchanged / fell back | search hit@5: follow-up + rewrite, folded | rewrite instead of the follow-up, folded | rewrite alone | standalone after an unrelated turn | search p50 ms |",
+      `|${"---|".repeat(8)}`,
+      ...followups.flatMap((f) =>
+        f.rewrites.map(
+          (r) =>
+            `| ${r.rewriter} | ${r.set} | ${r.rewritten === null ? "–" : `${pct(r.rewritten)} / ${pct(r.unchanged)} / ${pct(r.fellBack)}`} | ${pct(r.hit5)} | ${pct(r.hit5Instead)} | ${pct(r.hit5RewriteAlone)} | ${pct(r.hit5AfterUnrelated)} | ${r.searchP50Ms.toFixed(1)} |`,
+        ),
+      ),
+      "",
+      ...followups.map(
+        (f) =>
+          `${f.set}: the rewrite's output check accepts ${pct(f.goldAccepted)} of the gold standalone questions.`,
+      ),
     );
   }
   return lines.join("\n");
@@ -141,7 +155,9 @@ async function runAnswerEval(
   const followups: FollowupResult[] = [];
   for (const dir of dirs) {
     results.push(await evaluateAnswers(dir, config, embedder, chatModel, progress, limit));
-    const f = await evaluateFollowups(dir, config, embedder, chatModel, progress, limit);
+    const f = await evaluateFollowups(dir, config, embedder, chatModel, progress, limit, {}, (m) =>
+      err.write(`\nnote: ${m}\n`),
+    );
     if (f) followups.push(f);
     if (err.isTTY) err.write("\r\x1b[2K");
     else err.write(`${path.basename(path.resolve(dir))}: done\n`);

@@ -4,15 +4,17 @@ import path from "node:path";
 import { ingest } from "../../ingest/pipeline.js";
 import { type AskResult, createAnswerer } from "../../src/answer/answerer.js";
 import type { ChatModel } from "../../src/answer/chat-model.js";
+import { createQuestionRewriter } from "../../src/answer/standalone-question.js";
 import type { Config } from "../../src/config.js";
 import type { Embedder } from "../../src/embedding/embedder.js";
 import { createLimiter } from "../../src/limiter.js";
 import { readCalibration } from "../../src/retrieval/calibration.js";
 import type { HistoryTurn } from "../../src/retrieval/conversation.js";
 import { createRetriever } from "../../src/retrieval/retriever.js";
-import type { Retriever } from "../../src/retrieval/types.js";
+import type { QuestionRewriter, Retriever } from "../../src/retrieval/types.js";
 import { openStore, type Store } from "../../src/store/store.js";
 import { normaliseForMatch, percentile, type Question } from "./metrics.js";
+import { goldAccepted, measureRewrites, type RewriteResult, simulatedRewriters } from "./rewrite-eval.js";
 import { readQuestions } from "./run-eval.js";
 
 /**
@@ -56,9 +58,13 @@ export interface FollowupResult {
   hit5Standalone: number;
   /** The standalone question asked after an unrelated conversation: must stay near hit5Standalone. */
   hit5AfterUnrelated: number;
-  /** /api/ask with history: answers that cite the gold article, and refusals. */
+  /** /api/ask with history (its follow-up rewritten when a chat model is configured): cites the gold article, refusals. */
   citedFile: number;
   refused: number;
+  /** Searches through a rewrite into a standalone question, simulated and by the chat model (rewrite-eval.ts). */
+  rewrites: RewriteResult[];
+  /** Gold standalone questions that the rewrite's output check accepts. */
+  goldAccepted: number;
 }
 
 function readAnswerQuestions(file: string): AnswerQuestion[] {
@@ -106,18 +112,20 @@ function spread<T>(items: T[], limit: number | undefined): T[] {
 async function withIndex<T>(
   deps: { config: Config; embedder: Embedder },
   roots: string[],
-  run: (store: Store, retriever: Retriever) => Promise<T>,
+  run: (store: Store, retrieverFor: (rewrite?: QuestionRewriter) => Retriever) => Promise<T>,
 ): Promise<T> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "grounded-answers-"));
   const store = openStore(path.join(tmp, "eval.db"));
   try {
     await ingest({ store, embedder: deps.embedder, config: deps.config }, { roots });
-    const retriever = createRetriever({
-      store,
-      embedder: deps.embedder,
-      calibration: () => readCalibration(store),
-    });
-    return await run(store, retriever);
+    const retrieverFor = (rewrite?: QuestionRewriter) =>
+      createRetriever({
+        store,
+        embedder: deps.embedder,
+        calibration: () => readCalibration(store),
+        rewrite,
+      });
+    return await run(store, retrieverFor);
   } finally {
     await store.close();
     fs.rmSync(tmp, { recursive: true, force: true });
@@ -157,8 +165,13 @@ export async function evaluateAnswers(
   return withIndex(
     { config, embedder },
     ingested.map((f) => path.join(docsDir, f)),
-    async (store, retriever) => {
-      const answerer = createAnswerer({ retriever, chatModel, limiter: createLimiter(1, 1), think: false });
+    async (store, retrieverFor) => {
+      const answerer = createAnswerer({
+        retriever: retrieverFor(),
+        chatModel,
+        limiter: createLimiter(1, 1),
+        think: false,
+      });
       const latencies: number[] = [];
       let falseRefusal = 0;
       let partial = 0;
@@ -225,6 +238,7 @@ export async function evaluateFollowups(
   onProgress: (done: number, total: number, label: string) => void,
   limit?: number,
   files: { followups?: string; docs?: string; name?: string } = {},
+  log?: (message: string) => void,
 ): Promise<FollowupResult | null> {
   const file = files.followups ?? path.join(setDir, "followups.jsonl");
   if (!fs.existsSync(file)) return null;
@@ -234,8 +248,15 @@ export async function evaluateFollowups(
   return withIndex(
     { config, embedder },
     [files.docs ?? path.join(setDir, "docs")],
-    async (_store, retriever) => {
-      const answerer = createAnswerer({ retriever, chatModel, limiter: createLimiter(1, 1), think: false });
+    async (_store, retrieverFor) => {
+      const retriever = retrieverFor();
+      // As the service has it: one limiter for answers and rewrites, a rewrite when a chat model answers.
+      const limiter = createLimiter(1, 1);
+      const rewrite =
+        chatModel && config.rewrite === "auto"
+          ? createQuestionRewriter({ chatModel, limiter, timeoutMs: config.rewriteTimeoutMs, log })
+          : undefined;
+      const answerer = createAnswerer({ retriever: retrieverFor(rewrite), chatModel, limiter, think: false });
       const hit = async (q: AnswerQuestion, question: string, history: HistoryTurn[]) => {
         const r = await retriever.retrieve(question, { k: 5, history });
         return r.results.some((c) => holdsAnswer(c.text, q)) ? 1 : 0;
@@ -261,6 +282,10 @@ export async function evaluateFollowups(
         if (r.coverage === "not_covered") refused++;
         if (i % 25 === 0) onProgress(i + 1, conversations.length, name);
       }
+      const rewriters = simulatedRewriters();
+      if (chatModel && rewrite) rewriters[`chat model ${chatModel.model}`] = () => rewrite;
+      onProgress(conversations.length, conversations.length, `${name}: rewrites`);
+      const rewrites = await measureRewrites(setName, conversations, retrieverFor, rewriters, holdsAnswer);
       const n = Math.max(1, conversations.length);
       return {
         set: setName,
@@ -271,6 +296,8 @@ export async function evaluateFollowups(
         hit5AfterUnrelated: unrelated / n,
         citedFile: cited / n,
         refused: refused / n,
+        rewrites,
+        goldAccepted: goldAccepted(conversations),
       };
     },
   );

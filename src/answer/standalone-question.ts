@@ -1,6 +1,7 @@
 import type { Limiter } from "../limiter.js";
 import type { HistoryTurn } from "../retrieval/conversation.js";
 import type { QuestionRewriter } from "../retrieval/types.js";
+import { lightStem } from "../text/stem.js";
 import { ENGLISH_STOPWORDS } from "../text/stopwords.js";
 import { extractTerms } from "../text/terms.js";
 import { estimateTokens } from "../text/tokens.js";
@@ -80,18 +81,19 @@ function unwrap(text: string): string {
   return t;
 }
 
-/** The words (stopwords out) and CJK character pairs of a text, Traditional read as Simplified. */
+/** The words (stopwords out, lightly stemmed) and CJK character pairs of a text, Traditional read as Simplified. */
 function contentTerms(text: string): Set<string> {
   const terms = extractTerms(text);
-  return new Set([...terms.words.filter((w) => !ENGLISH_STOPWORDS.has(w)), ...terms.bigrams]);
+  return new Set([...terms.words.filter((w) => !ENGLISH_STOPWORDS.has(w)).map(lightStem), ...terms.bigrams]);
 }
 
 /**
  * The model's output as a standalone question, or why it is not one. Wrapping quotes and a leading label
  * ("Standalone question:") are taken off; then it must be one line, not much longer than the question, not
  * a refusal, not an answer (no citation marks, still a question when the follow-up was one), and it must
- * keep at least half of the follow-up's own words: a rewrite adds the subject, it does not replace the
- * question (nor translate it).
+ * keep at least a third of the follow-up's own words: a rewrite adds the subject and may rephrase, it does
+ * not replace the question (nor translate it). A third, not a half: "And which count as lower ones?" →
+ * "What conditions are considered lower respiratory tract infections?" keeps one of three.
  */
 export function standaloneFrom(
   output: string,
@@ -109,7 +111,7 @@ export function standaloneFrom(
     const kept = contentTerms(text);
     let shared = 0;
     for (const term of own) if (kept.has(term)) shared++;
-    if (shared < own.size / 2) return { rejected: "not a rewrite" };
+    if (shared < own.size / 3) return { rejected: "not a rewrite" };
   }
   return { question: text };
 }
