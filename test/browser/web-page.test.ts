@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REWRITE_INSTRUCTION } from "../../src/answer/standalone-question.js";
 import { type RunningService, startService } from "../helpers/app.js";
 import { type IndexedService, startIndexedService } from "../helpers/indexed-service.js";
 import { type OllamaStandIn, startOllamaStandIn } from "../stand-in/ollama-stand-in.js";
@@ -110,6 +111,12 @@ describe.skipIf(chromiumMissing)("the web page in headless Chromium", () => {
     await page.click("#ask-button");
     await page.waitForSelector("#answer:not(.streaming)", { timeout: 20_000 });
     expect(await page.locator("#earlier").isHidden()).toBe(true);
+    expect(await page.locator("#searched-for").isHidden()).toBe(true);
+    // The stand-in's chat model cannot rewrite a follow-up; told what to reply, it stands in for one that can.
+    ollama.reply = (messages) =>
+      messages[0]?.content === REWRITE_INSTRUCTION
+        ? "What happens if I do not descale the kettle?"
+        : undefined;
     const followUp = page.waitForRequest((r) => r.url().endsWith("/api/ask"));
     await page.fill("#question", "And what happens if I do not?");
     await page.click("#ask-button");
@@ -120,6 +127,10 @@ describe.skipIf(chromiumMissing)("the web page in headless Chromium", () => {
     ]);
     await page.waitForSelector("#answer:not(.streaming)", { timeout: 20_000 });
     expect(await text(page, "#earlier")).toContain("Follow-up to 1 earlier question");
+    expect(await text(page, "#searched-for")).toBe(
+      "Searched for: What happens if I do not descale the kettle?",
+    );
+    ollama.reply = undefined;
     expect(await page.locator("#coverage").getAttribute("class")).toMatch(
       /^coverage (answered|partial|not_covered)$/,
     );
@@ -130,6 +141,7 @@ describe.skipIf(chromiumMissing)("the web page in headless Chromium", () => {
     await page.click("#ask-button");
     expect(JSON.parse((await fresh).postData() ?? "{}").history).toEqual([]);
     await page.waitForSelector("#answer:not(.streaming)", { timeout: 20_000 });
+    expect(await page.locator("#searched-for").isHidden()).toBe(true);
   });
 
   it("marks a sentence its cited source does not say", async () => {

@@ -422,6 +422,7 @@ async function ask(question) {
   renderAnswer("");
   showConversation();
   $("coverage").hidden = true;
+  $("searched-for").hidden = true;
   const history = conversation.slice(-HISTORY_TURNS);
   try {
     const res = await api("/api/ask", {
@@ -441,6 +442,9 @@ async function ask(question) {
         else renderAnswer(event.answer);
         renderCitations(event.citations, event.sentences ?? []);
         showCoverage(event.coverage);
+        // A follow-up the chat model rewrote for the search: say what was searched for, so a wrong
+        // rewrite is visible.
+        show($("searched-for"), event.searchedFor ? `Searched for: ${event.searchedFor}` : "");
         conversation.push({ role: "user", content: question }, { role: "assistant", content: event.answer });
       } else if (event.type === "error") throw new ApiError(event.error.message);
     }
