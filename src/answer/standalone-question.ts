@@ -34,7 +34,7 @@ const MAX_QUESTION_CHARS = 500;
 const SUBJECT_TOKENS = 64;
 
 /** The conversation as text, and the follow-up on a `Question:` line, as one user message. */
-export function rewriteMessages(question: string, history: readonly HistoryTurn[]): ChatMessage[] {
+function rewriteMessages(question: string, history: readonly HistoryTurn[]): ChatMessage[] {
   const turns = history.slice(-TURNS).map((t) => {
     const text =
       t.role === "user"
