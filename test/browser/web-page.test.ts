@@ -219,8 +219,11 @@ describe.skipIf(chromiumMissing)("the web page in headless Chromium", () => {
       mimeType: "text/markdown",
       buffer: Buffer.from("# Teapot\n\nWarm the teapot with hot water first.\n"),
     });
-    await expect.poll(() => text(page, "#upload-status")).toMatch(/Indexed teapot\.md: \d+ chunk/);
-    await expect.poll(() => page.locator("#documents li").count()).toBe(5);
+    // The first upload starts the index writer's thread: seconds on a busy machine, not the default 1 s.
+    await expect
+      .poll(() => text(page, "#upload-status"), { timeout: 20_000 })
+      .toMatch(/Indexed teapot\.md: \d+ chunk/);
+    await expect.poll(() => page.locator("#documents li").count(), { timeout: 10_000 }).toBe(5);
 
     await page.setInputFiles("#upload-input", {
       name: "virus.exe",
@@ -228,7 +231,7 @@ describe.skipIf(chromiumMissing)("the web page in headless Chromium", () => {
       buffer: Buffer.from("MZ"),
     });
     await expect
-      .poll(() => text(page, "#docs-error"))
+      .poll(() => text(page, "#docs-error"), { timeout: 10_000 })
       .toMatch(/virus\.exe was not added: .*not a type grounded can read/);
 
     while ((await page.locator("#documents li").count()) > 0) {
