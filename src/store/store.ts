@@ -4,11 +4,13 @@ import { ftsDocumentText } from "../text/terms.js";
 import { type Db, openDatabase } from "./database.js";
 import { distinctSource } from "./distinct-source.js";
 import {
+  type BatchHits,
   createVectorTable,
   dropVectorTable,
   hasVectorTable,
   indexVersion,
   knn,
+  knnBatch,
   prepareVectorInsert,
   type VectorHit,
 } from "./vectors.js";
@@ -110,6 +112,11 @@ export interface Store {
   /** Which of `ids` match `match` (used to tell a content hit from a stopword-only hit). */
   matching(match: string, ids: number[]): Promise<Set<number>>;
   vector(query: Float32Array, k: number, allowed?: number[]): Promise<VectorHit[]>;
+  /**
+   * `vector(query, k)` for many queries in one pass over the vectors, with the similarity of the chunks in
+   * `alsoScore[i]` too (the calibration's batch of searches); undefined when searches must go one by one.
+   */
+  vectorBatch(queries: Float32Array[], k: number, alsoScore: number[][]): Promise<BatchHits[] | undefined>;
   /** Chunk ids of documents whose source starts with `prefix`. */
   chunkIdsWithSourcePrefix(prefix: string): Promise<number[]>;
   chunks(ids: number[]): Promise<StoredChunk[]>;
@@ -350,6 +357,8 @@ export function openStore(file: string, options: OpenStoreOptions = {}): SqliteS
       return new Set(rows);
     },
     vector: async (query, k, allowed) => knn(db, query, k, allowed, { exact: options.exactSearch ?? false }),
+    vectorBatch: async (queries, k, alsoScore) =>
+      options.exactSearch ? undefined : knnBatch(db, queries, k, alsoScore),
     async chunkIdsWithSourcePrefix(prefix) {
       return db
         .prepare(
