@@ -109,7 +109,7 @@ export async function* textSections(file: string): AsyncGenerator<Section> {
  * when there is none yet (more text is read first).
  */
 function partEnd(text: string): number {
-  const blank = /\n[ \t]*\n/g;
+  const blank = /\n[ \t\r]*\n/g;
   blank.lastIndex = PART_CHARS - 1;
   const m = blank.exec(text);
   if (m) return m.index + m[0].length;
