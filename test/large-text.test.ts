@@ -9,7 +9,7 @@ import { ingest } from "../ingest/pipeline.js";
 import { loadConfig } from "../src/config.js";
 import type { Section } from "../src/document.js";
 import type { Embedder } from "../src/embedding/embedder.js";
-import { openStore, type Store } from "../src/store/store.js";
+import { openStore, type SqliteStore } from "../src/store/store.js";
 import { tempDir } from "./helpers/tmp.js";
 
 const DIMS = 16;
@@ -82,14 +82,14 @@ describe("large plain texts, read in parts (ingest/loaders/text-parts.ts, ingest
   });
 
   describe("stored in one transaction", () => {
-    let store: Store;
+    let store: SqliteStore;
     let file: string;
     const oldVersion = () => store.documentByPath(file);
-    beforeEach(() => {
+    beforeEach(async () => {
       file = path.join(tmp.dir, "big.txt");
       fs.writeFileSync(file, largeText(2.5 * PART_CHARS));
       store = openStore(path.join(tmp.dir, "index.db"));
-      store.ensureIndexInfo({ embedModel: "test", dimensions: DIMS });
+      await store.ensureIndexInfo({ embedModel: "test", dimensions: DIMS });
       const chunk = (text: string) => ({
         text,
         page: null,
@@ -100,7 +100,7 @@ describe("large plain texts, read in parts (ingest/loaders/text-parts.ts, ingest
         context: "big.txt",
         vector: vectorOf(text),
       });
-      store.replaceDocument(
+      await store.replaceDocument(
         {
           path: file,
           source: "big.txt",
@@ -133,7 +133,6 @@ describe("large plain texts, read in parts (ingest/loaders/text-parts.ts, ingest
       const reader = openStore(store.file, { readonly: true });
       const seen: Array<string | undefined> = [];
       const parts: number[] = [];
-      let calls = 0;
       try {
         const stored = await ingestInParts(job(), {
           store,
@@ -141,31 +140,32 @@ describe("large plain texts, read in parts (ingest/loaders/text-parts.ts, ingest
           batchSize: 64,
           concurrency: 2,
           async embed(texts) {
-            calls++;
-            seen.push(reader.documentByPath(file)?.hash);
+            seen.push((await reader.documentByPath(file))?.hash);
             return texts.map(vectorOf);
           },
-          checkWidth: (width) => expect(width).toBe(DIMS),
+          checkWidth: async (width) => {
+            expect(width).toBe(DIMS);
+          },
           onPart: (chunks) => parts.push(chunks),
         });
         expect(parts.length).toBeGreaterThanOrEqual(3);
         expect(parts.at(-1)).toBe(stored.chunks);
         expect(stored.chunks).toBeGreaterThan(1000);
         expect(new Set(seen)).toEqual(new Set(["old"]));
-        const now = reader.documentByPath(file);
+        const now = await reader.documentByPath(file);
         expect(now).toMatchObject({ hash: "new", chunkCount: stored.chunks });
-        const chunks = reader.documentChunks(now?.id ?? -1);
+        const chunks = await reader.documentChunks(now?.id ?? -1);
         expect(chunks.map((c) => c.seq)).toEqual(chunks.map((_, i) => i));
         const whole = normalizeText(decodeText(fs.readFileSync(file), file).text);
         for (const c of chunks) expect(whole.slice(c.start, c.end)).toBe(c.text);
-        expect(reader.counts().chunks).toBe(stored.chunks);
+        expect((await reader.counts()).chunks).toBe(stored.chunks);
       } finally {
-        reader.close();
+        await reader.close();
       }
     });
 
     it("keeps the previous version whole when a part fails", async () => {
-      const before = store.documentChunks(oldVersion()?.id ?? -1).map((c) => c.text);
+      const before = (await store.documentChunks((await oldVersion())?.id ?? -1)).map((c) => c.text);
       let calls = 0;
       const failing = ingestInParts(job(), {
         store,
@@ -177,12 +177,12 @@ describe("large plain texts, read in parts (ingest/loaders/text-parts.ts, ingest
           if (++calls > 30) throw new Error("model crashed");
           return texts.map(vectorOf);
         },
-        checkWidth: () => {},
+        checkWidth: async () => {},
       });
       await expect(failing).rejects.toThrow("model crashed");
-      expect(oldVersion()).toMatchObject({ hash: "old", chunkCount: 2 });
-      expect(store.documentChunks(oldVersion()?.id ?? -1).map((c) => c.text)).toEqual(before);
-      expect(store.counts()).toEqual({ documents: 1, chunks: 2 });
+      expect(await oldVersion()).toMatchObject({ hash: "old", chunkCount: 2 });
+      expect((await store.documentChunks((await oldVersion())?.id ?? -1)).map((c) => c.text)).toEqual(before);
+      expect(await store.counts()).toEqual({ documents: 1, chunks: 2 });
       expect(store.db.inTransaction).toBe(false);
     });
   });
@@ -216,8 +216,8 @@ describe("large plain texts, read in parts (ingest/loaders/text-parts.ts, ingest
           },
         },
       );
-      const big = store.documentByPath(file);
-      expect(summary).toMatchObject({ added: 2, failed: 0, chunks: store.counts().chunks });
+      const big = await store.documentByPath(file);
+      expect(summary).toMatchObject({ added: 2, failed: 0, chunks: (await store.counts()).chunks });
       expect(big?.chunkCount).toBeGreaterThan(3000);
       expect(events).toEqual([`added big.txt ${big?.chunkCount}`, "added small.md 1"]);
       expect(summary.embedRequests).toBe(requests.length);
@@ -228,7 +228,7 @@ describe("large plain texts, read in parts (ingest/loaders/text-parts.ts, ingest
       );
       expect(again).toMatchObject({ unchanged: 2, added: 0, updated: 0 });
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });
