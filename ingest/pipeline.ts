@@ -205,7 +205,8 @@ export async function ingest(
     const source = sourceFor(root, file);
     let job: FileJob | null;
     try {
-      const parts = await preparePartsJob(file, source, root, prepare);
+      // A file read ahead is smaller than any read in parts.
+      const parts = (await bytes) ? undefined : await preparePartsJob(file, source, root, prepare);
       if (parts === null) return report.unchanged(source, file);
       if (parts) return await ingestParts(parts);
       job = await prepareFile(file, source, root, bytes, prepare);
