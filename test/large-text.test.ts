@@ -10,7 +10,10 @@ import { loadConfig } from "../src/config.js";
 import type { Section } from "../src/document.js";
 import type { Embedder } from "../src/embedding/embedder.js";
 import { openStore, type SqliteStore } from "../src/store/store.js";
+import { cli } from "./helpers/app.js";
+import { spawnIngest, until } from "./helpers/child-ingest.js";
 import { tempDir } from "./helpers/tmp.js";
+import { startOllamaStandIn } from "./stand-in/ollama-stand-in.js";
 
 const DIMS = 16;
 /** A cheap stand-in embedding: the text's length and first characters, normalised. */
@@ -231,4 +234,41 @@ describe("large plain texts, read in parts (ingest/loaders/text-parts.ts, ingest
       await store.close();
     }
   });
+
+  it("kill -9 while a large text is stored in parts leaves its previous version, whole", async () => {
+    const ollama = await startOllamaStandIn();
+    try {
+      const docs = path.join(tmp.dir, "docs");
+      fs.mkdirSync(docs);
+      const file = path.join(docs, "big.txt");
+      fs.writeFileSync(file, largeText(PARTS_FROM_BYTES));
+      const env = { OLLAMA_HOST: ollama.url, GROUNDED_DB: path.join(tmp.dir, "index.db") };
+      const first = await cli(["ingest", docs], env);
+      expect(first.code, first.stderr).toBe(0);
+      const store = openStore(env.GROUNDED_DB);
+      const before = await store.documentByPath(file);
+      await store.close();
+
+      fs.appendFileSync(file, "A second revision adds this paragraph.\n");
+      ollama.perInputDelayMs = 2;
+      const embeds = ollama.requestsTo("/api/embed").length;
+      const child = spawnIngest(docs, env);
+      // Past the first part (~500 chunks, 16 requests of 32): the parts' transaction is open.
+      await until(() => ollama.requestsTo("/api/embed").length >= embeds + 40, 60_000);
+      child.proc.kill("SIGKILL");
+      expect((await child.exited).signal).toBe("SIGKILL");
+
+      const status = await cli(["status", "--check"], env);
+      expect(status.code, status.stdout).toBe(0);
+      const after = openStore(env.GROUNDED_DB);
+      try {
+        expect(await after.documentByPath(file)).toEqual(before);
+        expect((await after.counts()).chunks).toBe(before?.chunkCount);
+      } finally {
+        await after.close();
+      }
+    } finally {
+      await ollama.close();
+    }
+  }, 120_000);
 });
