@@ -9,6 +9,7 @@ import { createBatcher } from "./batcher.js";
 import { createCommitQueue } from "./commit-queue.js";
 import { type FileJob, type PrepareOptions, prepareFile } from "./file-job.js";
 import { createIngestReport, type IngestEvent, type IngestSummary } from "./ingest-report.js";
+import { ingestInParts, type PartsJob, preparePartsJob } from "./large-text.js";
 import type { ParseOptions } from "./loaders/index.js";
 import { createOcrEngine, type OcrEngine } from "./loaders/ocr.js";
 import { readingAhead } from "./read-ahead.js";
@@ -56,6 +57,11 @@ function chunkSizes(config: Config, contextLength: number): PrepareOptions["chun
 const reasonOf = (error: unknown) => (error instanceof GroundedError ? error.message : String(error));
 const embeddingFailed = (error: unknown) =>
   `embedding failed, the previous version stays in the index: ${reasonOf(error)}`;
+/** Errors after which no other file could be embedded either. */
+const stopsTheRun = (error: unknown) =>
+  error instanceof ModelNotFoundError ||
+  error instanceof EmbeddingMismatchError ||
+  (error as Error)?.name === "AbortError";
 
 /**
  * Walk the roots and bring the index in line with them: each changed file is loaded and chunked, its chunks
@@ -120,19 +126,25 @@ export async function ingest(
     onFailed: (job, error) => report.failed(job.source, job.path, embeddingFailed(error)),
   });
 
+  const checkWidth = async (width: number) => {
+    if (width === dimensions) return;
+    adopting ??= adoptWidth(width);
+    await adopting;
+    if (width !== dimensions)
+      throw new EmbeddingMismatchError(info.model, dimensions, info.model, width, config.cli);
+  };
+  const concurrency = config.embedConcurrency * config.ollamaHosts.length;
+  const embed = (texts: string[]) => embedder.embed(texts, { role: "document", signal: options.signal });
+  let partsRequests = 0;
+
   const batcher = createBatcher<FileJob>({
     batchSize: config.embedBatchSize,
     // GROUNDED_EMBED_CONCURRENCY is per Ollama host: the host pool gives each request to the least busy one.
-    concurrency: config.embedConcurrency * config.ollamaHosts.length,
-    embed: (texts) => embedder.embed(texts, { role: "document", signal: options.signal }),
+    concurrency,
+    embed,
     async onVectors(items, vectors) {
       const width = vectors[0]?.length;
-      if (width !== undefined && width !== dimensions) {
-        adopting ??= adoptWidth(width);
-        await adopting;
-        if (width !== dimensions)
-          throw new EmbeddingMismatchError(info.model, dimensions, info.model, width, config.cli);
-      }
+      if (width !== undefined) await checkWidth(width);
       const done: FileJob[] = [];
       items.forEach((item, i) => {
         const job = item.owner;
@@ -147,11 +159,7 @@ export async function ingest(
     // Waiting on the model: store what is complete now, while no response can be held up by it.
     beforeWait: () => void commits.flush(),
     onError(items, error) {
-      const stopsTheRun =
-        error instanceof ModelNotFoundError ||
-        error instanceof EmbeddingMismatchError ||
-        (error as Error)?.name === "AbortError";
-      if (stopsTheRun) fatal ??= error;
+      if (stopsTheRun(error)) fatal ??= error;
       for (const job of new Set(items.map((i) => i.owner))) {
         if (job.failed) continue;
         job.failed = true;
@@ -160,11 +168,47 @@ export async function ingest(
     },
   });
 
+  /**
+   * A large text, in parts (large-text.ts): everything before it is embedded and committed first, so its
+   * transaction holds nothing else and nothing else waits in memory meanwhile.
+   */
+  const ingestParts = async (job: PartsJob) => {
+    await batcher.drain();
+    await commits.flush();
+    if (fatal) return;
+    const before = chunksEmbedded;
+    try {
+      const stored = await ingestInParts(job, {
+        store,
+        embedModel: info.model,
+        batchSize: config.embedBatchSize,
+        concurrency,
+        embed,
+        checkWidth,
+        onPart(chunks) {
+          chunksQueued = chunksEmbedded = before + chunks;
+          progress();
+        },
+      });
+      partsRequests += stored.requests;
+      report.stored({ source: job.source, path: job.path, chunks: stored.chunks, existed: job.existed });
+    } catch (e) {
+      if (e instanceof EmptyFileError)
+        return report.skipped(job.source, job.path, "is empty (it contains no text)");
+      if (stopsTheRun(e)) fatal ??= e;
+      report.failed(job.source, job.path, embeddingFailed(e));
+    }
+  };
+
   /** One walked file: unchanged, failed, skipped, stored at once (no chunks) or queued for embedding. */
   const ingestFile = async (file: string, root: string, bytes: Promise<Buffer | null>) => {
     const source = sourceFor(root, file);
     let job: FileJob | null;
     try {
+      // A file read ahead is smaller than any read in parts.
+      const parts = (await bytes) ? undefined : await preparePartsJob(file, source, root, prepare);
+      if (parts === null) return report.unchanged(source, file);
+      if (parts) return await ingestParts(parts);
       job = await prepareFile(file, source, root, bytes, prepare);
     } catch (e) {
       const reason = e instanceof GroundedError ? e.message.replace(`${file}: `, "") : String(e);
@@ -225,7 +269,7 @@ export async function ingest(
     await commits.flush();
     await ocr?.close();
   }
-  report.summary.embedRequests = batcher.requests;
+  report.summary.embedRequests = batcher.requests + partsRequests;
   if (fatal) throw fatal;
   // The "not covered" decision is calibrated on the index itself; remeasured when it has changed enough.
   if (options.calibrate !== false) await ensureCalibration(store, embedder, options.signal);

@@ -2,7 +2,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../src/store/database.js";
 import { type ChunkToStore, openStore, type SqliteStore, type Store } from "../src/store/store.js";
-import { hasBinaryColumn, knn } from "../src/store/vectors.js";
+import { hasBinaryColumn, knn, knnBatch } from "../src/store/vectors.js";
 import { syntheticPassages, syntheticQueries } from "./bench/corpus.js";
 import { tempDir } from "./helpers/tmp.js";
 import { lexicalEmbedding } from "./stand-in/lexical-embedding.js";
@@ -92,6 +92,30 @@ describe("vector search: binary-quantised candidates rescored exactly", () => {
       expect(recallAt10(store, queries, allowed)).toBeGreaterThanOrEqual(0.95);
     }
     expect(knn(store.db, queries[0] as Float32Array, 10, [])).toEqual([]);
+  });
+
+  it("searches many queries in one pass with the hits and similarities of one search at a time", async () => {
+    const all = store.db.prepare("SELECT id FROM chunks ORDER BY id").pluck().all() as number[];
+    const extra = queries.map((_, i) => all.filter((id) => id % 97 === i % 97).slice(0, 12));
+    const batch = knnBatch(store.db, queries, 50, extra);
+    expect(batch).toHaveLength(queries.length);
+    for (const [i, q] of queries.entries()) {
+      const one = knn(store.db, q, 50);
+      const many = batch?.[i];
+      expect(ids(many?.nearest ?? [])).toEqual(ids(one));
+      for (const [j, hit] of one.entries())
+        expect(many?.nearest[j]?.similarity).toBeCloseTo(hit.similarity, 6);
+      // The extra chunks are scored as knn() scores an allowed list.
+      for (const hit of knn(store.db, q, 12, extra[i]))
+        expect(many?.similarity.get(hit.chunkId)).toBeCloseTo(hit.similarity, 6);
+    }
+    // Exact search goes one query at a time.
+    const exactStore = openStore(store.file, { exactSearch: true });
+    try {
+      expect(await exactStore.vectorBatch(queries, 10, [])).toBeUndefined();
+    } finally {
+      await exactStore.close();
+    }
   });
 
   it("searches exactly when the store is opened with exactSearch", async () => {

@@ -1,5 +1,3 @@
-import { serveMcpOverStdio } from "../../src/mcp/stdio.js";
-import { createService } from "../../src/service/service.js";
 import { VERSION } from "../../src/version.js";
 import type { ConfigFlags } from "../args.js";
 import { defineCommand } from "../command.js";
@@ -25,6 +23,11 @@ function consoleToStderr(): () => void {
 }
 
 async function runMcp(values: ConfigFlags, inv: Invocation, err: Output): Promise<number> {
+  // Loaded when serving MCP, not by every command (see serve.ts).
+  const [{ serveMcpOverStdio }, { createService }] = await Promise.all([
+    import("../../src/mcp/stdio.js"),
+    import("../../src/service/service.js"),
+  ]);
   const restore = consoleToStderr();
   try {
     const config = configFor(inv, values);

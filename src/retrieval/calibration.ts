@@ -1,8 +1,7 @@
 import type { Embedder } from "../embedding/embedder.js";
 import type { Store } from "../store/store.js";
 import { CALIBRATION_VERSION, type Calibration } from "./coverage.js";
-import { coveredShare } from "./relevance.js";
-import { finishSearch, lexicalCandidates, vectorCandidates } from "./search-index.js";
+import { candidates, finishSearch, lexicalCandidates, vectorCandidates } from "./search-index.js";
 
 /**
  * Calibrates the "not covered" decision of one index against itself (src/retrieval/coverage.ts says why).
@@ -104,17 +103,13 @@ async function measureCalibration(
   }
   if (picked.length === 0) return null;
 
-  let vectors: Float32Array[] | null = null;
-  try {
-    vectors = [];
-    for (let i = 0; i < picked.length; i += 32) {
-      const batch = picked.slice(i, i + 32).map((p) => p.question);
-      vectors.push(...(await embedder.embed(batch, { role: "query", signal })));
-    }
-  } catch (e) {
-    if (signal?.aborted) throw e;
-    vectors = null;
-  }
+  // The pseudo-questions are embedded while their lexical side is searched (it needs no vectors).
+  const embedding = embedQuestions(
+    embedder,
+    picked.map((p) => p.question),
+    signal,
+  );
+  embedding.catch(() => {}); // awaited below; an abort meanwhile must not leave it unhandled
 
   const seqOf = new Map<number, { documentId: number; seq: number }>();
   const place = async (ids: number[]) => {
@@ -122,31 +117,55 @@ async function measureCalibration(
     for (const c of await store.chunks(unknown))
       seqOf.set(c.chunkId, { documentId: c.documentId, seq: c.seq });
   };
-  const lexical: number[] = [];
-  const similarity: number[] = [];
-  for (const [i, { row, question }] of picked.entries()) {
-    // One pseudo-question at a time, then let the event loop run: a server recalibrating after an upload
-    // keeps answering meanwhile (each step is one search's worth of SQLite work).
+  // Between steps the event loop runs: a server recalibrating after an upload keeps answering meanwhile
+  // (each step is one search's worth of SQLite work).
+  const pause = async () => {
     await new Promise<void>((resolve) => setImmediate(resolve));
     signal?.throwIfAborted();
+  };
+  const requests = picked.map(({ question }) => ({
+    query: question,
+    queryVector: undefined as Float32Array | undefined,
+    k: K,
+    mode: "hybrid" as const,
+  }));
+  const lexicalAll = [];
+  for (const request of requests) {
+    await pause();
+    lexicalAll.push(await lexicalCandidates(store, request));
+  }
+  const vectors = await embedding;
+  for (const [i, request] of requests.entries()) request.queryVector = vectors?.[i];
+  // The vector side of every pseudo-question in one pass over the vectors (the same hits as one search at a
+  // time, src/store/vectors.ts knnBatch), with the lexical candidates' similarities that fusion needs.
+  const searched = vectors
+    ? await batchedVectors(
+        store,
+        vectors,
+        lexicalAll.map((l) => l.hits.map((h) => h.id)),
+      )
+    : store;
+  const lexical: number[] = [];
+  const similarity: number[] = [];
+  for (const [i, { row }] of picked.entries()) {
+    await pause();
+    const request = requests[i] as (typeof requests)[number];
     const elsewhere = (id: number) => {
       const other = seqOf.get(id);
       return other !== undefined && other.documentId !== row.documentId;
     };
-    const queryVector = vectors?.[i];
-    const request = { query: question, queryVector, k: K, mode: "hybrid" as const };
     // Both sides lose the question's own document before fusion, as if it had never been ingested. (The
     // lexical side once kept it: in an index of few long documents its own chunks then filled the top ten,
     // nothing was left, and a sixth of the pseudo-questions counted as sharing nothing with the index.)
-    const lexicalAll = await lexicalCandidates(store, request);
-    const vectorAll = await vectorCandidates(store, request);
-    await place([...lexicalAll.hits, ...vectorAll].map((h) => h.id));
-    const lexicalSide = { ...lexicalAll, hits: lexicalAll.hits.filter((h) => elsewhere(h.id)) };
+    const lexicalOwn = lexicalAll[i] as (typeof lexicalAll)[number];
+    const vectorAll = await vectorCandidates(searched, request);
+    await place([...lexicalOwn.hits, ...vectorAll].map((h) => h.id));
+    const lexicalSide = { ...lexicalOwn, hits: lexicalOwn.hits.filter((h) => elsewhere(h.id)) };
     const vectorSide = vectorAll.filter((h) => elsewhere(h.id));
-    const found = await finishSearch(store, request, lexicalSide, vectorSide);
-    const kept = found.results.map((r) => r.chunkId);
-    lexical.push(await coveredShare(store, lexicalSide.weights, kept));
-    if (queryVector && vectorSide.length > 0) similarity.push(Math.max(...vectorSide.map((h) => h.score)));
+    const found = await finishSearch(searched, request, lexicalSide, vectorSide);
+    lexical.push(found.evidence.lexical);
+    if (request.queryVector && vectorSide.length > 0)
+      similarity.push(Math.max(...vectorSide.map((h) => h.score)));
   }
   const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b).map((x) => Math.round(x * 1e4) / 1e4);
   return {
@@ -155,6 +174,47 @@ async function measureCalibration(
     embedModel: embedder.model,
     lexical: sorted(lexical),
     similarity: vectors && similarity.length > 0 ? sorted(similarity) : null,
+  };
+}
+
+/** The questions' query vectors, or null when the embedder cannot answer (only an abort throws). */
+async function embedQuestions(
+  embedder: Embedder,
+  questions: string[],
+  signal?: AbortSignal,
+): Promise<Float32Array[] | null> {
+  try {
+    const vectors: Float32Array[] = [];
+    for (let i = 0; i < questions.length; i += 32)
+      vectors.push(...(await embedder.embed(questions.slice(i, i + 32), { role: "query", signal })));
+    return vectors;
+  } catch (e) {
+    if (signal?.aborted) throw e;
+    return null;
+  }
+}
+
+/**
+ * `store` with its vector search answered from one batched pass for these query vectors (the searches
+ * vectorCandidates and finishSearch make for them); anything else goes to the store as before.
+ */
+async function batchedVectors(store: Store, queries: Float32Array[], lexicalIds: number[][]): Promise<Store> {
+  const k = candidates(K);
+  const batch = await store.vectorBatch(queries, k, lexicalIds);
+  if (!batch) return store;
+  const byQuery = new Map(queries.map((q, i) => [q, batch[i]]));
+  return {
+    ...store,
+    async vector(query, wanted, allowed) {
+      const hits = byQuery.get(query);
+      if (hits && !allowed && wanted === k) return hits.nearest;
+      if (hits && allowed?.every((id) => hits.similarity.has(id)))
+        return allowed
+          .map((chunkId) => ({ chunkId, similarity: hits.similarity.get(chunkId) as number }))
+          .sort((a, b) => b.similarity - a.similarity || a.chunkId - b.chunkId)
+          .slice(0, wanted);
+      return store.vector(query, wanted, allowed);
+    },
   };
 }
 

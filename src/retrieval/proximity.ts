@@ -35,8 +35,12 @@ export async function proximityRerank(
   const texts = await textOf(head.map((c) => c.id));
   const windows = new Map<number, Array<Set<string>>>();
   const df = new Map<string, number>();
+  const asked = new Set(terms);
   for (const c of head) {
-    const sentences = (texts.get(c.id) ?? "").split(SENTENCE_END).map((s) => new Set(contentTerms(s)));
+    // Only the question's terms are looked up below: a sentence keeps just those (smaller sets, same result).
+    const sentences = (texts.get(c.id) ?? "")
+      .split(SENTENCE_END)
+      .map((s) => new Set(contentTerms(s).filter((t) => asked.has(t))));
     const pairs = sentences.map((s, i) => new Set([...s, ...(sentences[i + 1] ?? [])]));
     windows.set(c.id, pairs);
     const all = new Set(sentences.flatMap((s) => [...s]));

@@ -29,7 +29,7 @@ export interface IndexSearchResult {
 }
 
 /** How many candidates each side contributes before fusion. */
-function candidates(k: number): number {
+export function candidates(k: number): number {
   return Math.max(50, k * 5);
 }
 

@@ -4,11 +4,13 @@ import { ftsDocumentText } from "../text/terms.js";
 import { type Db, openDatabase } from "./database.js";
 import { distinctSource } from "./distinct-source.js";
 import {
+  type BatchHits,
   createVectorTable,
   dropVectorTable,
   hasVectorTable,
   indexVersion,
   knn,
+  knnBatch,
   prepareVectorInsert,
   type VectorHit,
 } from "./vectors.js";
@@ -90,6 +92,13 @@ export interface Store {
    * whole or absent). Returns their ids, in order.
    */
   replaceDocuments(docs: Array<{ doc: NewDocument; chunks: ChunkToStore[] }>): Promise<number[]>;
+  /**
+   * Replace a document whose chunks arrive in parts (a large file, ingest/large-text.ts): one write
+   * transaction is opened now, the old version deleted and the document row written inside it, each part's
+   * chunks added as it comes, and `commit` makes the new version visible at once. Readers see the old
+   * version until then; `rollback` (or a crash) keeps it.
+   */
+  replaceDocumentInParts(doc: NewDocument): Promise<DocumentParts>;
   deleteDocument(id: number): Promise<boolean>;
   /** Give a document a new path and source (a renamed file), keeping its chunks and vectors. */
   moveDocument(id: number, to: { path: string; source: string; root: string }): Promise<boolean>;
@@ -110,6 +119,11 @@ export interface Store {
   /** Which of `ids` match `match` (used to tell a content hit from a stopword-only hit). */
   matching(match: string, ids: number[]): Promise<Set<number>>;
   vector(query: Float32Array, k: number, allowed?: number[]): Promise<VectorHit[]>;
+  /**
+   * `vector(query, k)` for many queries in one pass over the vectors, with the similarity of the chunks in
+   * `alsoScore[i]` too (the calibration's batch of searches); undefined when searches must go one by one.
+   */
+  vectorBatch(queries: Float32Array[], k: number, alsoScore: number[][]): Promise<BatchHits[] | undefined>;
   /** Chunk ids of documents whose source starts with `prefix`. */
   chunkIdsWithSourcePrefix(prefix: string): Promise<number[]>;
   chunks(ids: number[]): Promise<StoredChunk[]>;
@@ -122,6 +136,16 @@ export interface Store {
 export interface SqliteStore extends Store {
   readonly db: Db;
   readonly file: string;
+}
+
+/** A document being written part by part, inside one open transaction (`Store.replaceDocumentInParts`). */
+export interface DocumentParts {
+  /** The next chunks of the document, in order. */
+  add(chunks: ChunkToStore[]): Promise<void>;
+  /** Make the new version visible; returns its document id. */
+  commit(): Promise<number>;
+  /** Give up: the previous version (if any) stays. */
+  rollback(): Promise<void>;
 }
 
 export interface OpenStoreOptions {
@@ -184,6 +208,55 @@ export function openStore(file: string, options: OpenStoreOptions = {}): SqliteS
   };
   const deleteChunksOf = (documentId: number) => deleteChunksStatements()(documentId);
 
+  /**
+   * Statements that write a document (prepared once per call of its user, not per document or chunk):
+   * `document` replaces the row of a path (its old chunks deleted), `chunks` adds chunks from `seq` on.
+   */
+  const documentWriter = () => {
+    const byPath = db.prepare("SELECT id FROM documents WHERE path = ?").pluck();
+    const deleteDoc = db.prepare("DELETE FROM documents WHERE id = ?");
+    const insertDoc = db.prepare(
+      `INSERT INTO documents(path, source, root, title, format, hash, bytes, pages, chunk_count, embed_model, ingested_at)
+       VALUES (@path, @source, @root, @title, @format, @hash, @bytes, @pages, @chunkCount, @embedModel, @ingestedAt)`,
+    );
+    const insertChunk = db.prepare(
+      `INSERT INTO chunks(document_id, seq, text, page, heading, start_offset, end_offset, tokens)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const insertFts = db.prepare("INSERT INTO chunks_fts(rowid, context, terms) VALUES (?, ?, ?)");
+    const insertVec = prepareVectorInsert(db);
+    const deleteOld = deleteChunksStatements();
+    return {
+      document(doc: NewDocument, chunkCount: number): number {
+        const oldId = byPath.get(doc.path) as number | undefined;
+        if (oldId !== undefined) {
+          deleteOld(oldId);
+          deleteDoc.run(oldId);
+        }
+        const info = insertDoc.run({ ...doc, chunkCount, ingestedAt: new Date().toISOString() });
+        return Number(info.lastInsertRowid);
+      },
+      chunks(documentId: number, firstSeq: number, chunks: ChunkToStore[]): void {
+        chunks.forEach((c, i) => {
+          const heading = c.headingPath.length ? c.headingPath.join(" > ") : null;
+          const r = insertChunk.run(
+            documentId,
+            firstSeq + i,
+            c.text,
+            c.page,
+            heading,
+            c.start,
+            c.end,
+            c.tokens,
+          );
+          const chunkId = r.lastInsertRowid;
+          insertFts.run(chunkId, ftsDocumentText(c.context), ftsDocumentText(c.text));
+          insertVec(chunkId, c.vector);
+        });
+      },
+    };
+  };
+
   const indexInfo = (): IndexInfo | null => {
     const model = getMeta("embed_model");
     const dims = getMeta("dimensions");
@@ -238,43 +311,42 @@ export function openStore(file: string, options: OpenStoreOptions = {}): SqliteS
     chunkIds: async () => db.prepare("SELECT id FROM chunks ORDER BY id").pluck().all() as number[],
     async replaceDocuments(docs) {
       if (docs.length === 0) return [];
-      // Prepared once per call (not per document or chunk); a call may store many documents.
-      const byPath = db.prepare("SELECT id FROM documents WHERE path = ?").pluck();
-      const deleteDoc = db.prepare("DELETE FROM documents WHERE id = ?");
-      const insertDoc = db.prepare(
-        `INSERT INTO documents(path, source, root, title, format, hash, bytes, pages, chunk_count, embed_model, ingested_at)
-         VALUES (@path, @source, @root, @title, @format, @hash, @bytes, @pages, @chunkCount, @embedModel, @ingestedAt)`,
-      );
-      const insertChunk = db.prepare(
-        `INSERT INTO chunks(document_id, seq, text, page, heading, start_offset, end_offset, tokens)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      );
-      const insertFts = db.prepare("INSERT INTO chunks_fts(rowid, context, terms) VALUES (?, ?, ?)");
-      const insertVec = prepareVectorInsert(db);
-      const deleteOld = deleteChunksStatements();
+      const write = documentWriter();
       return db.transaction(() =>
         docs.map(({ doc, chunks }) => {
-          const oldId = byPath.get(doc.path) as number | undefined;
-          if (oldId !== undefined) {
-            deleteOld(oldId);
-            deleteDoc.run(oldId);
-          }
-          const info = insertDoc.run({
-            ...doc,
-            chunkCount: chunks.length,
-            ingestedAt: new Date().toISOString(),
-          });
-          const documentId = Number(info.lastInsertRowid);
-          chunks.forEach((c, seq) => {
-            const heading = c.headingPath.length ? c.headingPath.join(" > ") : null;
-            const r = insertChunk.run(documentId, seq, c.text, c.page, heading, c.start, c.end, c.tokens);
-            const chunkId = r.lastInsertRowid;
-            insertFts.run(chunkId, ftsDocumentText(c.context), ftsDocumentText(c.text));
-            insertVec(chunkId, c.vector);
-          });
+          const documentId = write.document(doc, chunks.length);
+          write.chunks(documentId, 0, chunks);
           return documentId;
         }),
       )();
+    },
+    async replaceDocumentInParts(doc) {
+      const write = documentWriter();
+      const setCount = db.prepare("UPDATE documents SET chunk_count = ? WHERE id = ?");
+      db.exec("BEGIN IMMEDIATE");
+      let documentId: number;
+      try {
+        documentId = write.document(doc, 0);
+      } catch (error) {
+        db.exec("ROLLBACK");
+        throw error;
+      }
+      let seq = 0;
+      const end = (sql: string) => {
+        if (db.inTransaction) db.exec(sql);
+      };
+      return {
+        async add(chunks) {
+          write.chunks(documentId, seq, chunks);
+          seq += chunks.length;
+        },
+        async commit() {
+          setCount.run(seq, documentId);
+          db.exec("COMMIT");
+          return documentId;
+        },
+        rollback: async () => end("ROLLBACK"),
+      };
     },
     async deleteDocument(id) {
       return db.transaction(() => {
@@ -350,6 +422,8 @@ export function openStore(file: string, options: OpenStoreOptions = {}): SqliteS
       return new Set(rows);
     },
     vector: async (query, k, allowed) => knn(db, query, k, allowed, { exact: options.exactSearch ?? false }),
+    vectorBatch: async (queries, k, alsoScore) =>
+      options.exactSearch ? undefined : knnBatch(db, queries, k, alsoScore),
     async chunkIdsWithSourcePrefix(prefix) {
       return db
         .prepare(

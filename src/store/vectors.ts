@@ -94,6 +94,9 @@ export interface KnnOptions {
 
 type Row = { id: number | bigint; distance: number };
 
+const candidateCount = (k: number, oversample = DEFAULT_OVERSAMPLE) =>
+  Math.max(MIN_CANDIDATES, Math.ceil(k * oversample));
+
 /**
  * K nearest chunks by cosine similarity. With a set of allowed chunk ids (a filter), only those rows are
  * considered. Falls back to exact search on indexes without the binary column.
@@ -109,7 +112,7 @@ export function knn(
   if (allowed?.length === 0) return [];
   const blob = vectorBlob(query);
   const fast = !options.exact && hasBinaryColumn(db);
-  const candidates = Math.max(MIN_CANDIDATES, Math.ceil(k * (options.oversample ?? DEFAULT_OVERSAMPLE)));
+  const candidates = candidateCount(k, options.oversample);
   let rows: Row[];
   const inMemory = fast && !allowed ? hammingCandidates(db, query, candidates) : undefined;
   if (allowed && (!fast || allowed.length <= candidates)) {
@@ -178,11 +181,12 @@ export function indexVersion(db: Db): string {
   return `${db.pragma("data_version", { simple: true })}:${db.prepare("SELECT total_changes()").pluck().get()}`;
 }
 
-function codeCache(db: Db): CodeCache | undefined {
+/** The codes, loaded when stale (`force`: whenever stale, for a batch of searches worth a reload). */
+function codeCache(db: Db, force = false): CodeCache | undefined {
   const version = indexVersion(db);
   const cached = codeCaches.get(db);
   if (cached?.version === version) return cached;
-  if (cached && performance.now() - cached.loadedAt < RELOAD_INTERVAL_MS) return undefined;
+  if (!force && cached && performance.now() - cached.loadedAt < RELOAD_INTERVAL_MS) return undefined;
   const bytes = db.prepare(`SELECT length(${BQ_COLUMN}) FROM chunks_vec LIMIT 1`).pluck().get() as
     | number
     | undefined;
@@ -219,8 +223,8 @@ export function warmVectorCodes(db: Db): void {
  * The `count` rows whose codes are nearest the query's by Hamming distance (ties broken by rowid), or
  * undefined when the in-memory codes cannot be used right now (then the caller searches in SQL).
  */
-function hammingCandidates(db: Db, query: Float32Array, count: number): number[] | undefined {
-  const cache = codeCache(db);
+function hammingCandidates(db: Db, query: Float32Array, count: number, force = false): number[] | undefined {
+  const cache = codeCache(db, force);
   if (!cache) return undefined;
   // The query's code from sqlite-vec itself, so its bits are packed exactly as the stored ones.
   const code = db
@@ -230,4 +234,82 @@ function hammingCandidates(db: Db, query: Float32Array, count: number): number[]
   if (code.length !== cache.codes.bytesPerCode) return undefined;
   // In rowid order: neighbouring rows share vec0 chunks and B-tree pages, which halves the rescoring reads.
   return cache.codes.nearest(code, count).sort((a, b) => a - b);
+}
+
+/** What `knnBatch` found for one query: its k nearest, and the similarity of every chunk it scored. */
+export interface BatchHits {
+  nearest: VectorHit[];
+  similarity: Map<number, number>;
+}
+
+/**
+ * knn() for many queries at once (the coverage calibration searches 160): each query's Hamming candidates,
+ * the same ones knn() rescores, and the chunks in `alsoScore[i]`, scored in one pass that reads each
+ * needed vector once, in rowid order, with the cosine computed here in double precision (sqlite-vec sums in
+ * single precision: similarities agree to ~1e-6, ties are ordered by id). Undefined when the fast path
+ * cannot be used (no binary codes, exact search).
+ */
+export function knnBatch(
+  db: Db,
+  queries: Float32Array[],
+  k: number,
+  alsoScore: number[][] = [],
+): BatchHits[] | undefined {
+  if (!hasVectorTable(db) || !hasBinaryColumn(db)) return undefined;
+  const wanted = new Map<number, number[]>();
+  const candidateLists: number[][] = [];
+  for (const [q, query] of queries.entries()) {
+    const candidates = hammingCandidates(db, query, candidateCount(k), true);
+    if (!candidates) return undefined;
+    candidateLists.push(candidates);
+    for (const id of new Set([...candidates, ...(alsoScore[q] ?? [])])) {
+      const list = wanted.get(id);
+      if (list) list.push(q);
+      else wanted.set(id, [q]);
+    }
+  }
+  const norms = queries.map((q) => Math.sqrt(dot(q, q)));
+  const similarity = queries.map(() => new Map<number, number>());
+  const ids = [...wanted.keys()].sort((a, b) => a - b);
+  const rows = db
+    .prepare("SELECT a.value, v.embedding FROM json_each(?) a JOIN chunks_vec v ON v.rowid = a.value")
+    .raw()
+    .iterate(JSON.stringify(ids)) as Iterable<[number, Buffer]>;
+  for (const [id, blob] of rows) {
+    const vector =
+      blob.byteOffset % 4 === 0
+        ? new Float32Array(blob.buffer, blob.byteOffset, blob.byteLength / 4)
+        : new Float32Array(new Uint8Array(blob).buffer);
+    const norm = Math.sqrt(dot(vector, vector));
+    for (const q of wanted.get(id) ?? []) {
+      const query = queries[q] as Float32Array;
+      similarity[q]?.set(id, dot(query, vector) / ((norms[q] ?? 0) * norm));
+    }
+  }
+  return candidateLists.map((candidates, q) => {
+    const scored = similarity[q] as Map<number, number>;
+    const nearest = candidates
+      .map((chunkId) => ({ chunkId, similarity: scored.get(chunkId) ?? Number.NaN }))
+      .filter((h) => !Number.isNaN(h.similarity))
+      .sort((a, b) => b.similarity - a.similarity || a.chunkId - b.chunkId)
+      .slice(0, k);
+    return { nearest, similarity: scored };
+  });
+}
+
+/** a · b, in four running sums (four times as fast as one: the additions do not wait on each other). */
+function dot(a: Float32Array, b: Float32Array): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  const n = a.length - (a.length % 4);
+  for (let i = 0; i < n; i += 4) {
+    s0 += (a[i] as number) * (b[i] as number);
+    s1 += (a[i + 1] as number) * (b[i + 1] as number);
+    s2 += (a[i + 2] as number) * (b[i + 2] as number);
+    s3 += (a[i + 3] as number) * (b[i + 3] as number);
+  }
+  for (let i = n; i < a.length; i++) s0 += (a[i] as number) * (b[i] as number);
+  return s0 + s1 + s2 + s3;
 }

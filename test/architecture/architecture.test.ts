@@ -19,6 +19,7 @@ const SRC_LAYERS: readonly (readonly string[])[] = [
     "src/cli-name.ts",
     "src/user-path.ts",
     "src/limiter.ts",
+    "src/thread-argv.ts",
     "src/text/",
   ],
   ["src/ollama/"],

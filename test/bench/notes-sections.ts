@@ -1,7 +1,10 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { tempDir } from "../helpers/tmp.js";
 import { writeCorpus } from "./corpus.js";
 import { type Percentiles, percentiles, round } from "./measure.js";
+import { startModelProcess } from "./model-process.js";
 import { startBenchService } from "./serve-sections.js";
 
 export interface SmallNotes {
@@ -85,4 +88,20 @@ export async function smallNotes(dir: string, ollamaHost: string, files: number)
   } finally {
     await service.close();
   }
+}
+
+/** `npx tsx test/bench/notes-sections.ts [files]` runs this section alone (the model in a process of its own). */
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  const tmp = tempDir("grounded-bench-");
+  const tap = await startModelProcess();
+  smallNotes(tmp.dir, tap.url, Number(process.argv[2] ?? 2500))
+    .then((r) => process.stdout.write(`${JSON.stringify(r, null, 2)}\n`))
+    .catch((e: unknown) => {
+      process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exitCode = 1;
+    })
+    .finally(async () => {
+      await tap.close();
+      tmp.cleanup();
+    });
 }

@@ -1,10 +1,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { cli } from "../helpers/app.js";
 import { writeCorpus } from "../helpers/corpus.js";
 import { makePdf } from "../helpers/make-pdf.js";
+import { tempDir } from "../helpers/tmp.js";
 import { type Percentiles, percentiles, round } from "./measure.js";
+import { startModelProcess } from "./model-process.js";
 
 export interface UploadWhileServing {
   textMb: number;
@@ -152,4 +155,23 @@ export async function uploadWhileServing(
     serverIdleRssMb: idleRssMb,
     serverPeakRssMb: peak,
   };
+}
+
+/** `npx tsx test/bench/upload-sections.ts [textMb] [pdfs]` runs this section alone (the model in a process of its own). */
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  const tmp = tempDir("grounded-bench-");
+  const tap = await startModelProcess();
+  uploadWhileServing(tmp.dir, tap.url, {
+    textMb: Number(process.argv[2] ?? 50),
+    pdfs: Number(process.argv[3] ?? 20),
+  })
+    .then((r) => process.stdout.write(`${JSON.stringify(r, null, 2)}\n`))
+    .catch((e: unknown) => {
+      process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exitCode = 1;
+    })
+    .finally(async () => {
+      await tap.close();
+      tmp.cleanup();
+    });
 }
