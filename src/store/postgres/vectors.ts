@@ -34,10 +34,17 @@ export function vectorLiteral(v: Float32Array): string {
   return `[${Array.from(v).join(",")}]`;
 }
 
+/**
+ * Insert chunks' vectors in one statement. They travel as one JSON array of arrays: pgvector's text form is
+ * a JSON array, so each element cast to text reads as a vector (a text[] parameter would need every
+ * element quoted, since a leading "[" means array bounds to PostgreSQL's array parser).
+ */
 export async function insertVectors(tx: Tx, ids: number[], vectors: Float32Array[]): Promise<void> {
   if (ids.length === 0) return;
+  const json = `[${vectors.map(vectorLiteral).join(",")}]`;
   await tx`INSERT INTO chunk_vectors (chunk_id, embedding)
-           SELECT * FROM unnest(${ids}::int[], ${vectors.map(vectorLiteral)}::vector[])`;
+           SELECT (${ids}::int[])[e.i], e.v::text::vector
+           FROM json_array_elements(${json}::text::json) WITH ORDINALITY AS e(v, i)`;
 }
 
 export interface PgKnnOptions {
