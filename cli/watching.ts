@@ -6,7 +6,7 @@ import { type FolderWatch, watchFolder } from "../ingest/watch.js";
 import type { Config } from "../src/config.js";
 import { GroundedError, ValidationError } from "../src/errors.js";
 import { createHostPool } from "../src/ollama/host-pool.js";
-import { openStore } from "../src/store/store.js";
+import { openIndex } from "../src/store/open-index.js";
 import { createProgress, type Output } from "./progress.js";
 
 /** A folder to watch must exist before anything is opened: fs.watch would fail only after the server is up. */
@@ -75,7 +75,7 @@ export async function runWatch(
   stop: Promise<void> = untilStopped(),
 ): Promise<number> {
   checkWatchRoots(roots);
-  const store = openStore(config.db, { onUpgrade: (m) => err.write(`${m}\n`) });
+  const store = await openIndex(config.db, { onUpgrade: (m) => err.write(`${m}\n`) });
   const progress = createProgress(out);
   const writer = createIndexWriter({
     config,

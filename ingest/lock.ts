@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import { IndexLockedError } from "../src/errors.js";
+import { isPostgresUrl } from "../src/index-location.js";
 
 function alive(pid: number): boolean {
   try {
@@ -11,10 +12,13 @@ function alive(pid: number): boolean {
 }
 
 /**
- * One writer at a time: ingest holds `<index>.lock` (holding its pid) for the whole run. A second ingest
+ * One writer at a time on a SQLite index: ingest holds `<index>.lock` (holding its pid) for the whole run. A second ingest
  * refuses with a clear message; a lock left by a process that died (kill -9) is taken over.
  */
 export function acquireIngestLock(dbFile: string): () => void {
+  // A PostgreSQL index takes any number of writers: each document is replaced in a transaction under its
+  // path's advisory lock (src/store/postgres/locks.ts), so there is no file to hold.
+  if (isPostgresUrl(dbFile)) return () => {};
   const lockFile = `${dbFile}.lock`;
   for (let attempt = 0; attempt < 2; attempt++) {
     try {

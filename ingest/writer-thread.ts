@@ -2,7 +2,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import type { Config } from "../src/config.js";
 import { createHostPool } from "../src/ollama/host-pool.js";
 import { serializeError } from "../src/retrieval/search-pool.js";
-import { openStore } from "../src/store/store.js";
+import { openIndex } from "../src/store/open-index.js";
 import { createIndexWriter } from "./index-writer.js";
 import type { FromWriter, ToWriter } from "./threaded-writer.js";
 
@@ -17,7 +17,7 @@ if (!port) throw new Error("writer-thread.ts runs as a worker thread only");
 const { config } = workerData as { config: Config };
 const post = (message: FromWriter) => port.postMessage(message);
 
-const store = openStore(config.db);
+const store = await openIndex(config.db);
 const writer = createIndexWriter({
   config,
   store,

@@ -2,6 +2,7 @@ import os from "node:os";
 import path from "node:path";
 import { commandForm } from "./cli-name.js";
 import { ConfigError } from "./errors.js";
+import { isPostgresUrl } from "./index-location.js";
 import { parseOllamaHosts } from "./ollama/host.js";
 import { resolveUserPath } from "./user-path.js";
 
@@ -11,7 +12,10 @@ export interface Config {
   readonly ollamaHost: string;
   /** Every host of OLLAMA_HOST, in order (src/ollama/host-pool.ts spreads the work over them). */
   readonly ollamaHosts: readonly string[];
+  /** The index: a SQLite file (absolute path), or a PostgreSQL database (`postgres://…` URL, as given). */
   readonly db: string;
+  /** Where uploaded files are kept: `uploads/` beside a SQLite index, `data/uploads` for PostgreSQL. */
+  readonly uploadsDir: string;
   /** An Ollama embedding model, or "builtin" for the offline lexical embedder. */
   readonly embedModel: string;
   /** An Ollama chat model, or "none" for extractive answers. */
@@ -171,6 +175,7 @@ export function loadConfig(env: Env, overrides: ConfigOverrides = {}, dirs: Conf
     ollamaHost: hosts[0] as string,
     ollamaHosts: hosts,
     db: str(env, "GROUNDED_DB") ?? "",
+    uploadsDir: "", // from db, below
     embedModel: str(env, "GROUNDED_EMBED_MODEL") ?? "bge-m3",
     chatModel: str(env, "GROUNDED_CHAT_MODEL") ?? "gemma4:e4b",
     host: str(env, "GROUNDED_HOST") ?? "127.0.0.1",
@@ -212,8 +217,15 @@ export function loadConfig(env: Env, overrides: ConfigOverrides = {}, dirs: Conf
       `GROUNDED_CHUNK_OVERLAP (${merged.chunkOverlapTokens}) must be smaller than GROUNDED_CHUNK_TOKENS (${merged.chunkTokens}).`,
     );
   }
-  const db = merged.db
-    ? resolveUserPath(dirs.cwd ?? process.cwd(), merged.db, dirs.home ?? os.homedir())
-    : path.resolve(dirs.base ?? process.cwd(), "data", "grounded.db");
-  return Object.freeze({ ...merged, db });
+  // A postgres:// URL names a database, not a file: it is kept as given (src/index-location.ts).
+  const db = !merged.db
+    ? path.resolve(dirs.base ?? process.cwd(), "data", "grounded.db")
+    : isPostgresUrl(merged.db)
+      ? merged.db
+      : resolveUserPath(dirs.cwd ?? process.cwd(), merged.db, dirs.home ?? os.homedir());
+  // Uploaded files are kept beside a SQLite index; a database has no folder, so they go to data/uploads.
+  const uploadsDir = isPostgresUrl(db)
+    ? path.resolve(dirs.base ?? process.cwd(), "data", "uploads")
+    : path.join(path.dirname(db), "uploads");
+  return Object.freeze({ ...merged, db, uploadsDir });
 }

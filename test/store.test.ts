@@ -3,9 +3,11 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { builtinVector } from "../src/embedding/builtin-embedder.js";
 import { EmbeddingMismatchError } from "../src/errors.js";
 import { checkIndex } from "../src/store/check.js";
-import { type ChunkToStore, openStore, type SqliteStore } from "../src/store/store.js";
+import { checkStore, openIndex } from "../src/store/open-index.js";
+import { type ChunkToStore, openStore, type SqliteStore, type Store } from "../src/store/store.js";
 import { buildFtsQuery } from "../src/text/fts-query.js";
 import { ftsDocumentText } from "../src/text/terms.js";
+import { describeEachBackend, type TestIndex } from "./helpers/backends.js";
 import { tempDir } from "./helpers/tmp.js";
 
 function chunk(text: string, page: number | null = null, headingPath: string[] = []): ChunkToStore {
@@ -35,17 +37,17 @@ function doc(name: string, root = "/docs") {
   };
 }
 
-describe("store on a real SQLite file", () => {
-  let tmp: ReturnType<typeof tempDir>;
-  let store: SqliteStore;
+describeEachBackend("store on a real index", (backend) => {
+  let index: TestIndex;
+  let store: Store;
   beforeEach(async () => {
-    tmp = tempDir();
-    store = openStore(path.join(tmp.dir, "index.db"));
+    index = await backend.create();
+    store = await openIndex(index.db);
     await store.ensureIndexInfo({ embedModel: "builtin", dimensions: 512 });
   });
   afterEach(async () => {
     await store.close();
-    tmp.cleanup();
+    await index.drop();
   });
 
   it("records the embedding model and refuses another one with a reindex hint", async () => {
@@ -148,7 +150,7 @@ describe("store on a real SQLite file", () => {
     expect(await store.lexical('"alpha"', 5)).toEqual([]);
     expect(await store.lexical('"gamma"', 5)).toHaveLength(1);
     expect((await store.documentByPath(path.join("/docs", "x.md")))?.hash).toBe("new");
-    expect(checkIndex(store.db)).toEqual([]);
+    expect(await checkStore(store)).toEqual([]);
   });
 
   it("replaceDocuments stores several documents in one transaction, replacing those already there", async () => {
@@ -164,7 +166,7 @@ describe("store on a real SQLite file", () => {
     expect(await store.lexical('"alpha"', 5)).toEqual([]);
     expect(await store.lexical('"delta"', 5)).toHaveLength(2);
     expect((await store.documentByPath(path.join("/docs", "x.md")))?.hash).toBe("new");
-    expect(checkIndex(store.db)).toEqual([]);
+    expect(await checkStore(store)).toEqual([]);
   });
 
   it("replaceDocuments stores nothing when one document cannot be stored", async () => {
@@ -176,7 +178,38 @@ describe("store on a real SQLite file", () => {
       ]),
     ).rejects.toThrow();
     expect(await store.counts()).toEqual({ documents: 0, chunks: 0 });
-    expect(checkIndex(store.db)).toEqual([]);
+    expect(await checkStore(store)).toEqual([]);
+  });
+
+  it("deleting a document removes every trace", async () => {
+    const id = await store.replaceDocument(doc("x.md"), [chunk("alpha"), chunk("beta")]);
+    expect(await store.deleteDocument(id)).toBe(true);
+    expect(await store.deleteDocument(id)).toBe(false);
+    expect(await store.counts()).toEqual({ documents: 0, chunks: 0 });
+    expect(await store.lexical('"alpha"', 5)).toEqual([]);
+    expect(await store.vector(builtinVector("alpha"), 5)).toEqual([]);
+    expect(await checkStore(store)).toEqual([]);
+  });
+
+  it("reset clears everything for a new model", async () => {
+    await store.replaceDocument(doc("x.md"), [chunk("alpha")]);
+    await store.reset({ embedModel: "bge-m3", dimensions: 1024 });
+    expect(await store.counts()).toEqual({ documents: 0, chunks: 0 });
+    expect(await store.indexInfo()).toEqual({ embedModel: "bge-m3", dimensions: 1024 });
+  });
+});
+
+describe("what only a SQLite index has (user_version, FTS5 rows, migrations)", () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let store: SqliteStore;
+  beforeEach(async () => {
+    tmp = tempDir();
+    store = openStore(path.join(tmp.dir, "index.db"));
+    await store.ensureIndexInfo({ embedModel: "builtin", dimensions: 512 });
+  });
+  afterEach(async () => {
+    await store.close();
+    tmp.cleanup();
   });
 
   it("documentChunks reads one document's chunks in document order, whatever their ids", async () => {
@@ -200,16 +233,6 @@ describe("store on a real SQLite file", () => {
     expect(await store.documentChunks(otherId + 100)).toEqual([]);
   });
 
-  it("deleting a document removes every trace", async () => {
-    const id = await store.replaceDocument(doc("x.md"), [chunk("alpha"), chunk("beta")]);
-    expect(await store.deleteDocument(id)).toBe(true);
-    expect(await store.deleteDocument(id)).toBe(false);
-    expect(await store.counts()).toEqual({ documents: 0, chunks: 0 });
-    expect(await store.lexical('"alpha"', 5)).toEqual([]);
-    expect(await store.vector(builtinVector("alpha"), 5)).toEqual([]);
-    expect(checkIndex(store.db)).toEqual([]);
-  });
-
   it("checkIndex reports a chunk without its vector or FTS row", async () => {
     await store.replaceDocument(doc("x.md"), [chunk("alpha"), chunk("beta")]);
     const id = store.db.prepare("SELECT id FROM chunks LIMIT 1").pluck().get() as number;
@@ -218,13 +241,6 @@ describe("store on a real SQLite file", () => {
     const problems = checkIndex(store.db);
     expect(problems.join("\n")).toMatch(/1 chunk\(s\) have no vector/);
     expect(problems.join("\n")).toMatch(/2 chunks but 1 full-text rows/);
-  });
-
-  it("reset clears everything for a new model", async () => {
-    await store.replaceDocument(doc("x.md"), [chunk("alpha")]);
-    await store.reset({ embedModel: "bge-m3", dimensions: 1024 });
-    expect(await store.counts()).toEqual({ documents: 0, chunks: 0 });
-    expect(await store.indexInfo()).toEqual({ embedModel: "bge-m3", dimensions: 1024 });
   });
 
   it("migrations are recorded in user_version and reopening keeps the data", async () => {

@@ -5,8 +5,10 @@ import { ingest } from "../../ingest/pipeline.js";
 import type { Config } from "../../src/config.js";
 import { selectEmbedder } from "../../src/embedding/select-embedder.js";
 import { ValidationError } from "../../src/errors.js";
+import { indexName } from "../../src/index-location.js";
 import { createHostPool } from "../../src/ollama/host-pool.js";
-import { openStore } from "../../src/store/store.js";
+import { openIndex } from "../../src/store/open-index.js";
+import type { Store } from "../../src/store/store.js";
 import { defineCommand, usageLine } from "../command.js";
 import { configFor, userPaths } from "../invocation.js";
 import { createProgress, type Output } from "../progress.js";
@@ -59,13 +61,19 @@ export async function ingestPaths(
   err: Output,
 ): Promise<IngestSummary> {
   const release = acquireIngestLock(config.db);
-  const store = openStore(config.db, { onUpgrade: (m) => err.write(`${m}\n`) });
+  let store: Store;
+  try {
+    store = await openIndex(config.db, { onUpgrade: (m) => err.write(`${m}\n`) });
+  } catch (error) {
+    release();
+    throw error;
+  }
   try {
     const choice = await selectEmbedder(config, createHostPool(config), await store.indexInfo(), "ingest", {
       reindex: options.reindex ?? false,
     });
     if (choice.warning) err.write(`\n!! ${choice.warning}\n\n`);
-    out.write(`Ingesting into ${config.db} with embedding model "${choice.embedder.model}"\n`);
+    out.write(`Ingesting into ${indexName(config.db)} with embedding model "${choice.embedder.model}"\n`);
     const progress = createProgress(out);
     const summary = await ingest(
       { store, embedder: choice.embedder, config },

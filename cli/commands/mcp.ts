@@ -1,3 +1,4 @@
+import { indexName } from "../../src/index-location.js";
 import { VERSION } from "../../src/version.js";
 import type { ConfigFlags } from "../args.js";
 import { defineCommand } from "../command.js";
@@ -36,12 +37,12 @@ async function runMcp(values: ConfigFlags, inv: Invocation, err: Output): Promis
       for (const w of runtime.warnings) err.write(`note: ${w}\n`);
       const counts = await runtime.store.counts();
       err.write(
-        `grounded ${VERSION}: MCP on stdin/stdout, index ${config.db} (${counts.documents} documents), answers ${runtime.answerer.mode}\n`,
+        `grounded ${VERSION}: MCP on stdin/stdout, index ${indexName(config.db)} (${counts.documents} documents), answers ${runtime.answerer.mode}\n`,
       );
       // A client launches grounded from a folder of its choosing, where a relative or default index may not be.
       if (counts.documents === 0)
         err.write(
-          `warning: the index ${config.db} holds no documents: give the index with --db <file> (an absolute path), or run \`${inv.cli} ingest <folder>\`.\n`,
+          `warning: the index ${indexName(config.db)} holds no documents: give the index with --db <file> (an absolute path), or run \`${inv.cli} ingest <folder>\`.\n`,
         );
       await serveMcpOverStdio({ ...runtime, version: VERSION }, untilStopped());
       return 0;

@@ -1,4 +1,5 @@
 import type { ThreadedWriter } from "../../ingest/threaded-writer.js";
+import { indexName } from "../../src/index-location.js";
 import type { Listening } from "../../src/server/listen.js";
 import { VERSION } from "../../src/version.js";
 import type { ConfigFlags } from "../args.js";
@@ -68,7 +69,7 @@ export async function serve(
   const counts = await runtime.store.counts();
   out.write(
     `grounded ${VERSION} listening on ${server.url}\n` +
-      `  index: ${config.db} (${counts.documents} documents, ${counts.chunks} chunks, embeddings: ${runtime.embedder.model})\n` +
+      `  index: ${indexName(config.db)} (${counts.documents} documents, ${counts.chunks} chunks, embeddings: ${runtime.embedder.model})\n` +
       `  answers: ${answersLine(runtime.chatModel?.model ?? null, config.chatModel, runtime.client.host)}\n` +
       `  try:  curl -s ${server.url}/api/ask -H "Content-Type: application/json" -d '{"question":"How do I descale the kettle?"}'\n`,
   );

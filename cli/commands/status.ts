@@ -1,8 +1,8 @@
 import fs from "node:fs";
+import { indexName, isPostgresUrl } from "../../src/index-location.js";
 import { createOllamaClient } from "../../src/ollama/client.js";
 import { ollamaReachable } from "../../src/ollama/reachable.js";
-import { checkIndex } from "../../src/store/check.js";
-import { openStore } from "../../src/store/store.js";
+import { checkStore, openIndex } from "../../src/store/open-index.js";
 import { defineCommand } from "../command.js";
 import { configFor } from "../invocation.js";
 
@@ -22,15 +22,18 @@ export const statusCommand = defineCommand({
     // models any host has. `hosts` has each host's own.
     const version = hosts.find((h) => h.reachable)?.version ?? null;
     const models = [...new Set(hosts.flatMap((h) => h.models))];
-    const exists = fs.existsSync(config.db);
-    const store = exists ? openStore(config.db) : null;
+    // A PostgreSQL index always "exists" once its server answers (opening it creates the schema).
+    const postgres = isPostgresUrl(config.db);
+    const exists = postgres || fs.existsSync(config.db);
+    const store = exists ? await openIndex(config.db) : null;
     try {
       const counts = (await store?.counts()) ?? { documents: 0, chunks: 0 };
       const info = (await store?.indexInfo()) ?? null;
-      const problems = values.check && store ? checkIndex(store.db) : [];
+      const problems = values.check && store ? await checkStore(store) : [];
       const status = {
         index: {
-          file: config.db,
+          file: indexName(config.db),
+          kind: postgres ? "postgres" : "sqlite",
           exists,
           ...counts,
           embedModel: info?.embedModel ?? null,
@@ -45,7 +48,7 @@ export const statusCommand = defineCommand({
         out.write(`${JSON.stringify(status, null, 2)}\n`);
       } else {
         out.write(
-          `index   ${config.db}${exists ? "" : ` (not created yet: run ${config.cli} ingest <folder>)`}\n` +
+          `index   ${indexName(config.db)}${exists ? "" : ` (not created yet: run ${config.cli} ingest <folder>)`}\n` +
             `        ${counts.documents} documents, ${counts.chunks} chunks, embeddings: ${info ? `${info.embedModel} (${info.dimensions} dims)` : "none yet"}\n`,
         );
         const wanted = [config.embedModel, config.chatModel].filter((x) => x !== "builtin" && x !== "none");

@@ -24,7 +24,7 @@ const ENVELOPE_BYTES = 64 * 1024;
 
 /** Uploads are kept next to the index, so an index and the files it was built from travel together. */
 export function uploadsDir(config: Config): string {
-  return path.join(path.dirname(config.db), "uploads");
+  return config.uploadsDir;
 }
 
 function tooLarge(config: Config): FileTooLargeError {

@@ -6,6 +6,7 @@ import { createQuestionRewriter } from "../answer/standalone-question.js";
 import type { Config } from "../config.js";
 import type { Embedder } from "../embedding/embedder.js";
 import { type EmbedderChoice, selectEmbedder } from "../embedding/select-embedder.js";
+import { isPostgresUrl } from "../index-location.js";
 import { createLimiter } from "../limiter.js";
 import { createHostPool, type HostPool, type HostProbe } from "../ollama/host-pool.js";
 import { ollamaReachable } from "../ollama/reachable.js";
@@ -13,7 +14,8 @@ import { ensureCalibration, MIN_DOCUMENTS, readCalibration } from "../retrieval/
 import { createRetriever } from "../retrieval/retriever.js";
 import { createSearchPool, type SearchPool } from "../retrieval/search-pool.js";
 import type { Retriever } from "../retrieval/types.js";
-import { openStore, type Store } from "../store/store.js";
+import { openIndex } from "../store/open-index.js";
+import type { Store } from "../store/store.js";
 
 /** What `/health` says about Ollama right now: reachable when any host is, the first one's version. */
 interface OllamaProbe {
@@ -64,7 +66,7 @@ export async function createService(
   options: ServiceOptions = {},
 ): Promise<Service> {
   const client = createHostPool(config);
-  const store = openStore(config.db, { exactSearch: config.exactSearch, onUpgrade: log });
+  const store = await openIndex(config.db, { exactSearch: config.exactSearch, onUpgrade: log });
   const warnings: string[] = [];
   let choice: EmbedderChoice;
   let chatModel: ChatModel | null = null;
@@ -90,9 +92,14 @@ export async function createService(
     throw e;
   }
   const embedder = choice.embedder;
-  // Workers open the index file read-only; an in-memory index (":memory:", tests) stays on this thread.
+  // Workers open the index file read-only; an in-memory index (":memory:", tests) stays on this thread, and
+  // so does a PostgreSQL one: there the database does the work and the thread only awaits its answers.
   const searchPool =
-    options.searchWorkers && config.searchWorkers > 0 && config.db !== ":memory:" && fs.existsSync(config.db)
+    options.searchWorkers &&
+    config.searchWorkers > 0 &&
+    config.db !== ":memory:" &&
+    !isPostgresUrl(config.db) &&
+    fs.existsSync(config.db)
       ? createSearchPool({ file: config.db, size: config.searchWorkers, exactSearch: config.exactSearch })
       : null;
   // One limiter for everything sent to the chat model: answers, and the rewrites of follow-ups.

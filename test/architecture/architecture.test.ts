@@ -18,6 +18,7 @@ const SRC_LAYERS: readonly (readonly string[])[] = [
     "src/version.ts",
     "src/cli-name.ts",
     "src/user-path.ts",
+    "src/index-location.ts",
     "src/limiter.ts",
     "src/thread-argv.ts",
     "src/text/",

@@ -1,24 +1,9 @@
 import postgres from "postgres";
 import { IndexUnavailableError } from "../../errors.js";
+import { indexName } from "../../index-location.js";
 
 export type Sql = postgres.Sql;
 export type Tx = postgres.TransactionSql;
-
-/** Whether an index location (GROUNDED_DB, --db) names a PostgreSQL database rather than a SQLite file. */
-export function isPostgresUrl(location: string): boolean {
-  return /^postgres(?:ql)?:\/\//i.test(location);
-}
-
-/** The URL without its password, for messages and logs. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = "***";
-    return u.href;
-  } catch {
-    return url.replace(/:[^:@/]*@/, ":***@");
-  }
-}
 
 export interface PostgresOptions {
   /** Connections in the pool (default 10): searches and ingest run queries at once. */
@@ -68,7 +53,7 @@ export async function connectPostgres(url: string, options: PostgresOptions = {}
   } catch (cause) {
     await sql.end({ timeout: 1 }).catch(() => {});
     throw new IndexUnavailableError(
-      `Cannot connect to the PostgreSQL index ${redactUrl(url)}: ${(cause as Error).message}. Check that the server is running and the URL (GROUNDED_DB / --db, or the PG* variables) names the right host, port, user, password and database.`,
+      `Cannot connect to the PostgreSQL index ${indexName(url)}: ${(cause as Error).message}. Check that the server is running and the URL (GROUNDED_DB / --db, or the PG* variables) names the right host, port, user, password and database.`,
       cause,
     );
   }

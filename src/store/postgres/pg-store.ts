@@ -1,6 +1,7 @@
+import { indexName } from "../../index-location.js";
 import { distinctSource } from "../distinct-source.js";
 import type { DocumentRecord, Store, StoredChunk } from "../store.js";
-import { connectPostgres, type PostgresOptions, redactUrl, type Sql } from "./connection.js";
+import { connectPostgres, type PostgresOptions, type Sql } from "./connection.js";
 import { bm25Search, countMatching, matchingIds, termFrequencies } from "./lexical.js";
 import { migratePostgres } from "./schema.js";
 import { pgKnn } from "./vectors.js";
@@ -54,7 +55,12 @@ export async function openPgStore(url: string, options: OpenPgStoreOptions = {})
     await sql.end({ timeout: 1 });
     throw error;
   }
-  let terms = { version: -1, half: 0, common: new Map<string, boolean>(), counted: new Map<string, number>() };
+  let terms = {
+    version: -1,
+    half: 0,
+    common: new Map<string, boolean>(),
+    counted: new Map<string, number>(),
+  };
   const termStats = async () => {
     const [row] = await sql<{ version: number; chunks: number }[]>`SELECT version, chunks FROM index_stats`;
     const version = row?.version ?? 0;
@@ -78,7 +84,14 @@ export async function openPgStore(url: string, options: OpenPgStoreOptions = {})
       }
       const others = await sql<{ path: string }[]>`
         SELECT path FROM documents WHERE source = ${r.source} AND id <> ${r.documentId}`;
-      byId.set(r.chunkId, { ...r, source: distinctSource(file, r.source, others.map((o) => o.path)) });
+      byId.set(r.chunkId, {
+        ...r,
+        source: distinctSource(
+          file,
+          r.source,
+          others.map((o) => o.path),
+        ),
+      });
     }
     return ids.map((id) => byId.get(id)).filter((r): r is StoredChunk => r !== undefined);
   };
@@ -88,7 +101,7 @@ export async function openPgStore(url: string, options: OpenPgStoreOptions = {})
   const store: PgStore = {
     kind: "postgres",
     sql,
-    location: redactUrl(url),
+    location: indexName(url),
     indexInfo: () => readIndexInfo(sql),
     ensureIndexInfo: (info) => ensureIndexInfo(sql, info),
     reset: (info) => resetIndex(sql, info),
@@ -150,7 +163,9 @@ export async function openPgStore(url: string, options: OpenPgStoreOptions = {})
     },
     chunks,
     async documentChunks(documentId) {
-      const rows = await sql<{ id: number }[]>`SELECT id FROM chunks WHERE document_id = ${documentId} ORDER BY seq`;
+      const rows = await sql<
+        { id: number }[]
+      >`SELECT id FROM chunks WHERE document_id = ${documentId} ORDER BY seq`;
       return chunks(rows.map((r) => r.id));
     },
     close: () => sql.end({ timeout: 5 }),

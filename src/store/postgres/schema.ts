@@ -1,5 +1,6 @@
 import { IndexUnavailableError } from "../../errors.js";
-import { redactUrl, type Sql, type Tx } from "./connection.js";
+import { indexName } from "../../index-location.js";
+import type { Sql, Tx } from "./connection.js";
 import { LOCK_CLASS } from "./locks.js";
 
 /**
@@ -78,7 +79,7 @@ const MIN_PGVECTOR = [0, 8];
  */
 export async function migratePostgres(sql: Sql, url: string): Promise<void> {
   const fail = (what: string, cause?: unknown): never => {
-    throw new IndexUnavailableError(`The PostgreSQL index ${redactUrl(url)} cannot be used: ${what}`, cause);
+    throw new IndexUnavailableError(`The PostgreSQL index ${indexName(url)} cannot be used: ${what}`, cause);
   };
   const [server] = await sql<{ v: number }[]>`SELECT current_setting('server_version_num')::int AS v`;
   if ((server?.v ?? 0) < MIN_SERVER)
