@@ -1,16 +1,17 @@
 import fs from "node:fs";
 import path from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { checkIndex } from "../src/store/check.js";
-import { openStore } from "../src/store/store.js";
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from "vitest";
+import { checkStore, openIndex } from "../src/store/open-index.js";
 import { cli } from "./helpers/app.js";
+import { describeEachBackend, type TestIndex } from "./helpers/backends.js";
 import { writeCorpus } from "./helpers/corpus.js";
 import { tempDir } from "./helpers/tmp.js";
 import { type OllamaStandIn, startOllamaStandIn } from "./stand-in/ollama-stand-in.js";
 
-describe("grounded ingest", () => {
+describeEachBackend("grounded ingest", (backend) => {
   let ollama: OllamaStandIn;
   let tmp: ReturnType<typeof tempDir>;
+  let index: TestIndex;
   let docs: string;
   let env: Record<string, string>;
 
@@ -20,14 +21,18 @@ describe("grounded ingest", () => {
   afterAll(async () => {
     await ollama.close();
   });
-  beforeEach(() => {
+  beforeEach(async () => {
     ollama.reset();
     tmp = tempDir();
+    index = await backend.create();
     docs = path.join(tmp.dir, "docs");
     writeCorpus(docs);
-    env = { OLLAMA_HOST: ollama.url, GROUNDED_DB: path.join(tmp.dir, "index.db") };
+    env = { OLLAMA_HOST: ollama.url, GROUNDED_DB: index.db };
   });
-  afterEach(() => tmp.cleanup());
+  afterEach(async () => {
+    await index.drop();
+    tmp.cleanup();
+  });
 
   const embedInputs = () =>
     ollama
@@ -52,17 +57,14 @@ describe("grounded ingest", () => {
     fs.appendFileSync(path.join(docs, "notes.txt"), "\nThe coffee machine is descaled on Fridays.\n");
     const r = await cli(["ingest", docs], env);
     expect(r.stdout).toMatch(/Done: 0 added, 1 updated, 3 unchanged/);
-    const store = openStore(env.GROUNDED_DB ?? "");
+    const store = await openIndex(env.GROUNDED_DB ?? "");
     try {
       const notes = (await store.listDocuments()).find((d) => d.source === "notes.txt");
       expect(embedInputs()).toBe(notes?.chunkCount);
-      const texts = store.db
-        .prepare("SELECT text FROM chunks WHERE document_id = ?")
-        .pluck()
-        .all(notes?.id) as string[];
+      const texts = (await store.documentChunks(notes?.id ?? -1)).map((c) => c.text);
       expect(texts.join(" ")).toContain("coffee machine");
       expect(await store.listDocuments()).toHaveLength(4);
-      expect(checkIndex(store.db)).toEqual([]);
+      expect(await checkStore(store)).toEqual([]);
     } finally {
       await store.close();
     }
@@ -108,10 +110,10 @@ describe("grounded ingest", () => {
     expect(r.stdout).toMatch(
       /^skipped\s+notes\.txt: is empty; its earlier version was removed from the index$/m,
     );
-    const store = openStore(env.GROUNDED_DB ?? "");
+    const store = await openIndex(env.GROUNDED_DB ?? "");
     try {
       expect((await store.listDocuments()).map((d) => d.source)).not.toContain("notes.txt");
-      expect(checkIndex(store.db)).toEqual([]);
+      expect(await checkStore(store)).toEqual([]);
     } finally {
       await store.close();
     }
@@ -139,7 +141,7 @@ describe("grounded ingest", () => {
     // Chunks go in as documents; the calibration's pseudo-questions (src/retrieval/calibration.ts) as queries.
     expect(inputs.filter((t) => t.startsWith("search_document: ")).length).toBeGreaterThanOrEqual(4);
     expect(inputs.every((t) => /^search_(document|query): /.test(t))).toBe(true);
-    const store = openStore(env.GROUNDED_DB ?? "");
+    const store = await openIndex(env.GROUNDED_DB ?? "");
     expect(await store.indexInfo()).toEqual({ embedModel: "nomic-embed-text", dimensions: 768 });
     await store.close();
   });
@@ -158,11 +160,11 @@ describe("grounded ingest", () => {
       const r = await cli(["ingest", docs], { ...env, GROUNDED_EMBED_MODEL: "nomic-embed-text" });
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/Done: 4 added/);
-      const store = openStore(env.GROUNDED_DB ?? "");
+      const store = await openIndex(env.GROUNDED_DB ?? "");
       try {
         expect(await store.indexInfo()).toEqual({ embedModel: "nomic-embed-text", dimensions: 768 });
         expect((await store.counts()).documents).toBe(4);
-        expect(checkIndex(store.db)).toEqual([]);
+        expect(await checkStore(store)).toEqual([]);
       } finally {
         await store.close();
       }
