@@ -14,7 +14,7 @@ export interface Config {
   readonly ollamaHosts: readonly string[];
   /** The index: a SQLite file (absolute path), or a PostgreSQL database (`postgres://…` URL, as given). */
   readonly db: string;
-  /** Where uploaded files are kept: `uploads/` beside a SQLite index, `data/uploads` for PostgreSQL. */
+  /** Where uploaded files are kept (GROUNDED_UPLOADS): `uploads/` beside a SQLite index, `data/uploads` for PostgreSQL. */
   readonly uploadsDir: string;
   /** An Ollama embedding model, or "builtin" for the offline lexical embedder. */
   readonly embedModel: string;
@@ -223,9 +223,13 @@ export function loadConfig(env: Env, overrides: ConfigOverrides = {}, dirs: Conf
     : isPostgresUrl(merged.db)
       ? merged.db
       : resolveUserPath(dirs.cwd ?? process.cwd(), merged.db, dirs.home ?? os.homedir());
-  // Uploaded files are kept beside a SQLite index; a database has no folder, so they go to data/uploads.
-  const uploadsDir = isPostgresUrl(db)
-    ? path.resolve(dirs.base ?? process.cwd(), "data", "uploads")
-    : path.join(path.dirname(db), "uploads");
+  // Uploaded files are kept beside a SQLite index; a database has no folder, so they go to data/uploads
+  // unless GROUNDED_UPLOADS says where (a folder every server can read, for several servers).
+  const uploads = str(env, "GROUNDED_UPLOADS");
+  const uploadsDir = uploads
+    ? resolveUserPath(dirs.cwd ?? process.cwd(), uploads, dirs.home ?? os.homedir())
+    : isPostgresUrl(db)
+      ? path.resolve(dirs.base ?? process.cwd(), "data", "uploads")
+      : path.join(path.dirname(db), "uploads");
   return Object.freeze({ ...merged, db, uploadsDir });
 }

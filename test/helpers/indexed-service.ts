@@ -1,6 +1,7 @@
 import path from "node:path";
 import { type OllamaStandIn, type StandInOptions, startOllamaStandIn } from "../stand-in/ollama-stand-in.js";
 import { cli, type RunningService, startService } from "./app.js";
+import type { Backend } from "./backends.js";
 import { writeCorpus } from "./corpus.js";
 import { tempDir } from "./tmp.js";
 
@@ -9,7 +10,7 @@ export interface IndexedService extends RunningService {
   ollama: OllamaStandIn;
   /** The environment the index was built and the service started with. */
   env: Record<string, string>;
-  /** The temporary folder holding the documents (`docs/`) and the index (`index.db`). */
+  /** The temporary folder holding the documents (`docs/`) and a SQLite index (`index.db`). */
   dir: string;
   docs: string;
   /** What `grounded ingest` printed. */
@@ -26,6 +27,8 @@ export interface IndexedServiceOptions {
   writeDocs?: (docs: string) => void;
   /** What the service logs (`grounded serve` writes it to stderr). */
   log?: (message: string) => void;
+  /** The index backend (default SQLite, `index.db` in the folder): helpers/backends.ts. */
+  backend?: Backend;
 }
 
 /**
@@ -35,10 +38,16 @@ export interface IndexedServiceOptions {
 export async function startIndexedService(options: IndexedServiceOptions = {}): Promise<IndexedService> {
   const ollama = await startOllamaStandIn(options.standIn);
   const tmp = tempDir();
+  const index = options.backend ? await options.backend.create() : null;
+  const cleanup = async () => {
+    tmp.cleanup();
+    await index?.drop();
+  };
   try {
     const docs = path.join(tmp.dir, "docs");
     (options.writeDocs ?? writeCorpus)(docs);
-    const env = { OLLAMA_HOST: ollama.url, GROUNDED_DB: path.join(tmp.dir, "index.db"), ...options.env };
+    const db = index?.db ?? path.join(tmp.dir, "index.db");
+    const env = { OLLAMA_HOST: ollama.url, GROUNDED_DB: db, ...options.env };
     const run = await cli(["ingest", docs], env);
     if (run.code !== 0) throw new Error(`grounded ingest exited ${run.code}:\n${run.stderr}`);
     const service = await startService(env, options.log);
@@ -52,12 +61,12 @@ export async function startIndexedService(options: IndexedServiceOptions = {}): 
       close: async () => {
         await service.close();
         await ollama.close();
-        tmp.cleanup();
+        await cleanup();
       },
     };
   } catch (e) {
     await ollama.close();
-    tmp.cleanup();
+    await cleanup();
     throw e;
   }
 }
