@@ -5,6 +5,7 @@ import { createOllamaChatModel } from "../answer/ollama-chat-model.js";
 import { createQuestionRewriter } from "../answer/standalone-question.js";
 import type { Config } from "../config.js";
 import type { Embedder } from "../embedding/embedder.js";
+import { followIndexModel } from "../embedding/follow-index-model.js";
 import { type EmbedderChoice, selectEmbedder } from "../embedding/select-embedder.js";
 import { isPostgresUrl } from "../index-location.js";
 import { createLimiter } from "../limiter.js";
@@ -70,8 +71,11 @@ export async function createService(
   const warnings: string[] = [];
   let choice: EmbedderChoice;
   let chatModel: ChatModel | null = null;
+  let startModel: string | null = null;
   try {
-    choice = await selectEmbedder(config, client, await store.indexInfo(), "query");
+    const index = await store.indexInfo();
+    startModel = index?.embedModel ?? null;
+    choice = await selectEmbedder(config, client, index, "query");
     if (choice.warning) warnings.push(choice.warning);
     if (config.chatModel !== "none") {
       if (await ollamaReachable(client)) {
@@ -91,7 +95,14 @@ export async function createService(
     await store.close();
     throw e;
   }
-  const embedder = choice.embedder;
+  // Another process may rebuild the index with another model while this one serves (a reindex, or another
+  // server on the same database): queries follow the model the index records.
+  const embedder = followIndexModel(
+    choice.embedder,
+    startModel,
+    () => store.indexInfo(),
+    async (index) => (await selectEmbedder(config, client, index, "query")).embedder,
+  );
   // Workers open the index file read-only; an in-memory index (":memory:", tests) stays on this thread, and
   // so does a PostgreSQL one: there the database does the work and the thread only awaits its answers.
   const searchPool =
