@@ -7,15 +7,18 @@ import type { IngestEvent } from "../ingest/ingest-report.js";
 import { type FolderWatch, watchFolder } from "../ingest/watch.js";
 import { loadConfig } from "../src/config.js";
 import { createOllamaClient } from "../src/ollama/client.js";
-import { openStore, type Store } from "../src/store/store.js";
+import { openIndex } from "../src/store/open-index.js";
+import type { Store } from "../src/store/store.js";
 import { cli } from "./helpers/app.js";
+import { describeEachBackend, type TestIndex } from "./helpers/backends.js";
 import { tempDir } from "./helpers/tmp.js";
 import { until } from "./helpers/until.js";
 import { type OllamaStandIn, startOllamaStandIn } from "./stand-in/ollama-stand-in.js";
 
-describe("watching a folder keeps the index in sync with real file changes", () => {
+describeEachBackend("watching a folder keeps the index in sync with real file changes", (backend) => {
   let ollama: OllamaStandIn;
   let tmp: ReturnType<typeof tempDir>;
+  let index: TestIndex;
   let store: Store;
   let watch: FolderWatch;
   let docs: string;
@@ -30,8 +33,9 @@ describe("watching a folder keeps the index in sync with real file changes", () 
     docs = path.join(tmp.dir, "docs");
     fs.mkdirSync(path.join(docs, "sub"), { recursive: true });
     fs.writeFileSync(path.join(docs, "first.md"), "# First\n\nThe first note is about apples.\n");
-    const config = loadConfig({ OLLAMA_HOST: ollama.url, GROUNDED_DB: path.join(tmp.dir, "index.db") });
-    store = openStore(config.db);
+    index = await backend.create();
+    const config = loadConfig({ OLLAMA_HOST: ollama.url, GROUNDED_DB: index.db });
+    store = await openIndex(config.db);
     const writer = createIndexWriter({
       config,
       store,
@@ -50,6 +54,7 @@ describe("watching a folder keeps the index in sync with real file changes", () 
     await watch?.idle();
     await store?.close();
     await ollama?.close();
+    await index?.drop();
     tmp?.cleanup();
   });
 
