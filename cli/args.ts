@@ -23,7 +23,11 @@ export const COMMON_FLAGS = {
     value: "URL",
     help: "Ollama's address, or several separated by commas (OLLAMA_HOST)",
   },
-  db: { type: "string", value: "FILE", help: "the index file (GROUNDED_DB)" },
+  db: {
+    type: "string",
+    value: "FILE",
+    help: "the index: a SQLite file, or a PostgreSQL database as postgres://… (GROUNDED_DB)",
+  },
   "embed-model": { type: "string", value: "NAME", help: "the Ollama embedding model (GROUNDED_EMBED_MODEL)" },
   "chat-model": {
     type: "string",

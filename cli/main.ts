@@ -6,6 +6,7 @@ import { demoCommand } from "./commands/demo.js";
 import { evalCommand } from "./commands/eval.js";
 import { ingestCommand } from "./commands/ingest.js";
 import { mcpCommand } from "./commands/mcp.js";
+import { migrateCommand } from "./commands/migrate.js";
 import { pullCommand } from "./commands/pull.js";
 import { askCommand, searchCommand } from "./commands/query.js";
 import { serveCommand } from "./commands/serve.js";
@@ -22,6 +23,7 @@ export const COMMANDS: readonly Command[] = [
   askCommand,
   searchCommand,
   statusCommand,
+  migrateCommand,
   evalCommand,
   demoCommand,
 ];
