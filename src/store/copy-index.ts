@@ -64,7 +64,8 @@ export async function copyIndex(
       const chunks: ChunkToStore[] = rows.map((r) => {
         const headingPath = r.heading === null ? [] : [r.heading];
         const blob = vectorOf.get(BigInt(r.id)) as Buffer | undefined;
-        if (!blob) throw new Error(`chunk ${r.id} of ${doc.source} has no vector: run \`grounded status --check\``);
+        if (!blob)
+          throw new Error(`chunk ${r.id} of ${doc.source} has no vector: run \`grounded status --check\``);
         return {
           text: r.text,
           page: r.page,

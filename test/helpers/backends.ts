@@ -17,7 +17,7 @@ export interface Backend {
 }
 
 /** The index backends grounded has; suites that hold for both run once per backend. */
-export const BACKENDS: readonly Backend[] = [
+const BACKENDS: readonly Backend[] = [
   {
     name: "sqlite",
     skip: false,

@@ -20,7 +20,7 @@ const DEFAULT_EF_SEARCH = 400;
  * and, where it leaves them out, from the usual PG* variables (PGHOST, PGUSER, PGPASSWORD, …), as libpq reads
  * them. Connections are opened lazily; `connectPostgres` checks that the server answers.
  */
-export function postgresPool(url: string, options: PostgresOptions = {}): Sql {
+function postgresPool(url: string, options: PostgresOptions = {}): Sql {
   return postgres(url, {
     max: options.max ?? 10,
     onnotice: () => {},

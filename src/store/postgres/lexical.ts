@@ -15,7 +15,7 @@ import type { Sql } from "./connection.js";
  */
 
 /** The terms of an FTS5 OR-query of string literals (`"a" OR "b c"`), unquoted; [] for none. */
-export function matchTerms(match: string): string[] {
+function matchTerms(match: string): string[] {
   const terms: string[] = [];
   for (const m of match.matchAll(/"((?:[^"]|"")*)"/g)) {
     const term = (m[1] ?? "").replaceAll('""', '"').trim();

@@ -67,9 +67,6 @@ const MIGRATIONS: string[] = [
   `,
 ];
 
-/** The newest schema this grounded knows. */
-export const SCHEMA_VERSION = MIGRATIONS.length;
-
 const MIN_SERVER = 150000;
 const MIN_PGVECTOR = [0, 8];
 

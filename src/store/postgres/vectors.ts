@@ -30,7 +30,7 @@ export async function dropVectorTable(tx: Tx): Promise<void> {
 }
 
 /** pgvector's text form of a vector, `[0.1,0.2,…]`; sent as text and cast, it is read exactly. */
-export function vectorLiteral(v: Float32Array): string {
+function vectorLiteral(v: Float32Array): string {
   return `[${Array.from(v).join(",")}]`;
 }
 
