@@ -48,7 +48,7 @@ export const evalCommand = defineCommand({
     limit: { type: "string", value: "N", help: "ask at most N questions of each set" },
     answers: { type: "boolean", help: "also measure what /api/ask returns: refusals, citations, follow-ups" },
   },
-  common: ["json"],
+  common: ["json", "db"],
   async run({ values, positionals: typed, inv, out, err }) {
     const positionals = userPaths(inv, typed);
     if (positionals.length === 0) {

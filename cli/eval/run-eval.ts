@@ -7,7 +7,10 @@ import type { Embedder } from "../../src/embedding/embedder.js";
 import { mergeAdjacent } from "../../src/retrieval/passages.js";
 import { createRetriever } from "../../src/retrieval/retriever.js";
 import type { RetrievalMode } from "../../src/retrieval/types.js";
-import { openStore } from "../../src/store/store.js";
+import { ValidationError } from "../../src/errors.js";
+import { indexName, isPostgresUrl } from "../../src/index-location.js";
+import { openIndex } from "../../src/store/open-index.js";
+import { openStore, type Store } from "../../src/store/store.js";
 import { type Hit, judge, type Outcome, type Question, type SetMetrics, summarise } from "./metrics.js";
 
 export interface EvalSetResult {
@@ -49,7 +52,7 @@ export async function evaluateSet(
 ): Promise<EvalSetResult[]> {
   const name = path.basename(path.resolve(setDir));
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "grounded-eval-"));
-  const store = openStore(path.join(tmp, "eval.db"));
+  const store = await evalIndex(config, tmp);
   try {
     const summary = await ingest({ store, embedder, config }, { roots: [path.join(setDir, "docs")] });
     const retriever = createRetriever({ store, embedder });
@@ -90,7 +93,27 @@ export async function evaluateSet(
     }
     return results;
   } finally {
+    // A database given to eval is emptied again for the next set (a temporary SQLite file is just removed).
+    const info = isPostgresUrl(config.db) ? await store.indexInfo() : null;
+    if (info) await store.reset(info);
     await store.close();
     fs.rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/**
+ * The throwaway index a set is ingested into: a temporary SQLite file, or, when GROUNDED_DB / --db is a
+ * PostgreSQL URL, that database, which must be empty (eval empties it again after each set).
+ */
+async function evalIndex(config: Config, tmp: string): Promise<Store> {
+  if (!isPostgresUrl(config.db)) return openStore(path.join(tmp, "eval.db"));
+  const store = await openIndex(config.db);
+  const { documents } = await store.counts();
+  if (documents > 0) {
+    await store.close();
+    throw new ValidationError(
+      `eval ingests each set into an empty index and empties it after, but ${indexName(config.db)} holds ${documents} documents. Give it an empty database (createdb grounded_eval) with --db.`,
+    );
+  }
+  return store;
 }
