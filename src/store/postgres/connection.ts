@@ -45,6 +45,34 @@ function postgresPool(url: string, options: PostgresOptions = {}): Sql {
   });
 }
 
+/** Failures that mean the server cannot be reached or is going away (not a problem with one query). */
+const CONNECTION_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENOTFOUND",
+  "EPIPE",
+  "CONNECT_TIMEOUT",
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  "53300", // too many connections
+  "57P01", // admin shutdown
+  "57P02", // crash shutdown
+  "57P03", // cannot connect now (starting up)
+]);
+
+/** A lost or refused connection as the error users see (503 index_unavailable); other errors as they are. */
+export function connectionError(url: string, error: unknown): unknown {
+  const code = String((error as { code?: unknown })?.code ?? "");
+  if (!CONNECTION_CODES.has(code) && !code.startsWith("08")) return error;
+  return new IndexUnavailableError(
+    `The PostgreSQL index ${indexName(url)} cannot be reached (${(error as Error).message}). Check that the server is running and reachable; grounded reconnects by itself once it is.`,
+    error,
+  );
+}
+
 /** The pool, once the server has answered; a refused or failed connection says what to check. */
 export async function connectPostgres(url: string, options: PostgresOptions = {}): Promise<Sql> {
   const sql = postgresPool(url, options);

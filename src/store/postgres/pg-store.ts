@@ -1,7 +1,7 @@
 import { indexName } from "../../index-location.js";
 import { distinctSource } from "../distinct-source.js";
 import type { DocumentRecord, Store, StoredChunk } from "../store.js";
-import { connectPostgres, type PostgresOptions, type Sql } from "./connection.js";
+import { connectionError, connectPostgres, type PostgresOptions, type Sql } from "./connection.js";
 import { bm25Search, countMatching, matchingIds, termFrequencies } from "./lexical.js";
 import { migratePostgres } from "./schema.js";
 import { pgKnn } from "./vectors.js";
@@ -170,5 +170,21 @@ export async function openPgStore(url: string, options: OpenPgStoreOptions = {})
     },
     close: () => sql.end({ timeout: 5 }),
   };
-  return store;
+  return guarded(store, url);
+}
+
+/** Every method of the store, with a lost or refused connection reported as IndexUnavailableError. */
+function guarded(store: PgStore, url: string): PgStore {
+  const wrapped: Record<string, unknown> = { ...store };
+  for (const [key, value] of Object.entries(store)) {
+    if (typeof value !== "function" || key === "close") continue;
+    wrapped[key] = async (...args: unknown[]) => {
+      try {
+        return await value(...args);
+      } catch (error) {
+        throw connectionError(url, error);
+      }
+    };
+  }
+  return wrapped as unknown as PgStore;
 }
