@@ -87,12 +87,10 @@ export async function relevanceWeights(
   // would cost a search more than the weight is worth.
   const own = questionParts(query);
   const contextParts = context && context.weight > 0 ? questionParts(context.text) : [];
-  for (const p of [...own, ...contextParts]) {
-    for (const term of p.terms) {
-      if (!known.has(term))
-        known.set(term, Math.log(1 + total / (1 + (await store.countMatching(quote(term))))));
-    }
-  }
+  // Asked all at once: on a database each count is a round trip, and they do not depend on each other.
+  const terms = [...new Set([...own, ...contextParts].flatMap((p) => p.terms))];
+  const counts = await Promise.all(terms.map((term) => store.countMatching(quote(term))));
+  for (const [i, term] of terms.entries()) known.set(term, Math.log(1 + total / (1 + (counts[i] ?? 0))));
   const idf = (term: string) => known.get(term) ?? 0;
   // A character weighs as much as the commoner of its two pairs: inside a word both pairs are the word's,
   // at a word's edge the pair that spans into the next word is rare (or occurs nowhere) and would
@@ -117,6 +115,10 @@ export async function coveredShare(
   if (whole <= 0) return 0;
   // A term is looked up when first needed (a part's second term only where its first is absent), as before.
   const holding = new Map<string, Set<number>>();
+  // Every part's first term is always looked up: those at once (round trips on a database), the rest lazily.
+  const firsts = [...new Set(parts.map((p) => p.terms[0]).filter((t): t is string => t !== undefined))];
+  const found = await Promise.all(firsts.map((term) => store.matching(quote(term), chunkIds)));
+  for (const [i, term] of firsts.entries()) holding.set(term, found[i] ?? new Set());
   const holds = async (term: string, id: number) => {
     let ids = holding.get(term);
     if (!ids) {

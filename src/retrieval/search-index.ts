@@ -91,9 +91,11 @@ async function withoutCommonTerms(
 
 export async function lexicalCandidates(store: Store, request: IndexSearch): Promise<LexicalSide> {
   const { query, k, mode, filter, context } = request;
-  const weights = await relevanceWeights(store, query, context);
+  // The judge's weights need only the question: on a database they are counted while the search runs.
+  const weighing = relevanceWeights(store, query, context);
+  weighing.catch(() => {}); // awaited below; this only keeps an early failure from counting as unhandled
   const fts = buildFtsQuery(query);
-  if (mode === "vector" || !fts.match) return { hits: [], weights };
+  if (mode === "vector" || !fts.match) return { hits: [], weights: await weighing };
   const allowed = await allowedIds(store, filter);
   const match = (await withoutCommonTerms(store, fts)) ?? fts.match;
   let hits = (await store.lexical(match, candidates(k), allowed)).map((h) => ({
@@ -112,7 +114,7 @@ export async function lexicalCandidates(store: Store, request: IndexSearch): Pro
       hits,
       async (ids) => new Map((await store.chunks(ids)).map((c) => [c.chunkId, c.text])),
     ),
-    weights,
+    weights: await weighing,
   };
 }
 
