@@ -15,7 +15,7 @@ import type { Sql } from "./connection.js";
  */
 
 /** The terms of an FTS5 OR-query of string literals (`"a" OR "b c"`), unquoted; [] for none. */
-function matchTerms(match: string): string[] {
+export function matchTerms(match: string): string[] {
   const terms: string[] = [];
   for (const m of match.matchAll(/"((?:[^"]|"")*)"/g)) {
     const term = (m[1] ?? "").replaceAll('""', '"').trim();
@@ -101,6 +101,21 @@ export async function countMatching(sql: Sql, match: string, cap: number): Promi
                                            WHERE q::text <> '')
       LIMIT ${cap}) AS x`;
   return row?.n ?? 0;
+}
+
+/** For each single term (unquoted), which of `ids` hold it: one query for many terms. */
+export async function idsHoldingTerms(
+  sql: Sql,
+  terms: string[],
+  ids: number[],
+): Promise<Map<string, Set<number>>> {
+  const found = new Map<string, Set<number>>(terms.map((t) => [t, new Set<number>()]));
+  if (terms.length === 0 || ids.length === 0) return found;
+  const rows = await sql<{ t: string; id: number }[]>`
+    SELECT u.t, c.id FROM unnest(${terms}::text[]) AS u(t)
+    JOIN chunks c ON c.id = ANY(${ids}::int[]) AND c.terms @@ phraseto_tsquery('grounded', u.t)`;
+  for (const r of rows) found.get(r.t)?.add(r.id);
+  return found;
 }
 
 /** Which of `ids` match an FTS5-style OR-query. */

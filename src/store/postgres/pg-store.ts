@@ -1,8 +1,16 @@
 import { indexName } from "../../index-location.js";
 import { distinctSource } from "../distinct-source.js";
 import type { DocumentRecord, Store, StoredChunk } from "../store.js";
+import { coalesce } from "./coalesce.js";
 import { connectionError, connectPostgres, type PostgresOptions, type Sql } from "./connection.js";
-import { bm25Search, countMatching, matchingIds, termFrequencies } from "./lexical.js";
+import {
+  bm25Search,
+  countMatching,
+  idsHoldingTerms,
+  matchingIds,
+  matchTerms,
+  termFrequencies,
+} from "./lexical.js";
 import { migratePostgres } from "./schema.js";
 import { pgKnn } from "./vectors.js";
 import {
@@ -70,6 +78,23 @@ export async function openPgStore(url: string, options: OpenPgStoreOptions = {})
   };
   const unquote = (literal: string) => literal.replace(/^"|"$/g, "").replaceAll('""', '"');
 
+  // The relevance judge's per-term questions, asked together (coalesce.ts): a single term's document
+  // frequency from term_df, and which chunks of one candidate list hold a term.
+  const frequencyOf = coalesce((terms: string[]) => termFrequencies(sql, terms, Number.MAX_SAFE_INTEGER), 0);
+  const holdersIn = new WeakMap<number[], (term: string) => Promise<Set<number>>>();
+  const holders = (ids: number[]) => {
+    let ask = holdersIn.get(ids);
+    if (!ask) {
+      ask = coalesce((terms: string[]) => idsHoldingTerms(sql, terms, ids), new Set<number>());
+      holdersIn.set(ids, ask);
+    }
+    return ask;
+  };
+  const singleTerm = (match: string) => {
+    const terms = matchTerms(match);
+    return terms.length === 1 && !(terms[0] as string).includes(" ") ? (terms[0] as string) : null;
+  };
+
   const chunks = async (ids: number[]): Promise<StoredChunk[]> => {
     if (ids.length === 0) return [];
     const rows = await sql.unsafe<(StoredChunk & { path: string; shared: boolean })[]>(
@@ -130,7 +155,10 @@ export async function openPgStore(url: string, options: OpenPgStoreOptions = {})
       return (await sql<{ id: number }[]>`SELECT id FROM chunks ORDER BY id`).map((r) => r.id);
     },
     lexical: (match, k, allowed) => bm25Search(sql, match, k, allowed),
-    countMatching: (match, cap = 1000) => countMatching(sql, match, cap),
+    countMatching: async (match, cap = 1000) => {
+      const term = singleTerm(match);
+      return term === null ? countMatching(sql, match, cap) : Math.min(cap, await frequencyOf(term));
+    },
     async commonTerms(list) {
       const stats = await termStats();
       const found = new Set<string>();
@@ -154,7 +182,10 @@ export async function openPgStore(url: string, options: OpenPgStoreOptions = {})
         .sort((a, b) => a.i - b.i)
         .map((x) => x.term);
     },
-    matching: (match, ids) => matchingIds(sql, match, ids),
+    matching: async (match, ids) => {
+      const term = singleTerm(match);
+      return term === null || ids.length === 0 ? matchingIds(sql, match, ids) : holders(ids)(term);
+    },
     vector: (query, k, allowed) => pgKnn(sql, query, k, allowed, { exact: options.exactSearch ?? false }),
     async chunkIdsWithSourcePrefix(prefix) {
       const rows = await sql<{ id: number }[]>`
