@@ -3,6 +3,8 @@ import { ValidationError } from "../../src/errors.js";
 import { indexName, isPostgresUrl } from "../../src/index-location.js";
 import { copyIndex } from "../../src/store/copy-index.js";
 import { openIndex } from "../../src/store/open-index.js";
+import type { PgStore } from "../../src/store/postgres/pg-store.js";
+import { bulkLoad } from "../../src/store/postgres/vectors.js";
 import { openStore } from "../../src/store/store.js";
 import { defineCommand } from "../command.js";
 import { configFor } from "../invocation.js";
@@ -45,10 +47,19 @@ export const migrateCommand = defineCommand({
       const target = await openIndex(to);
       try {
         if (!values.json) out.write(`Copying ${config.db} into ${indexName(to)} (no re-embedding)\n`);
-        const copied = await copyIndex(source.db, config.db, target, (p) => {
-          if (!values.json && out.isTTY)
-            out.write(`\r${p.documents}/${p.total} documents, ${p.chunks} chunks`);
-        });
+        const copy = () =>
+          copyIndex(source.db, config.db, target, (p) => {
+            if (!values.json && out.isTTY)
+              out.write(`\r${p.documents}/${p.total} documents, ${p.chunks} chunks`);
+          });
+        // Into an empty database, the vector index is built once at the end (vectors.ts `bulkLoad`).
+        const pg = target as PgStore;
+        const info = await source.indexInfo();
+        const bulk = info !== null && (await pg.counts()).chunks === 0;
+        if (bulk) await pg.ensureIndexInfo(info); // creates the vector table, whose index bulkLoad sets aside
+        const copied = bulk ? await bulkLoad(pg.sql, copy) : await copy();
+        // Planner statistics for the freshly filled tables (autovacuum would gather them later).
+        await pg.sql`ANALYZE`;
         const seconds = Math.round((performance.now() - started) / 100) / 10;
         if (values.json) {
           out.write(`${JSON.stringify({ from: config.db, to: indexName(to), ...copied, seconds })}\n`);

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openIndex } from "../../src/store/open-index.js";
+import type { PgStore } from "../../src/store/postgres/pg-store.js";
 import { cli, postJson, type RunningService, startService } from "../helpers/app.js";
 import { writeCorpus } from "../helpers/corpus.js";
 import { freshDatabase, noPostgres, type TestDatabase } from "../helpers/postgres.js";
@@ -54,6 +55,11 @@ describe.skipIf(noPostgres)("grounded migrate --to postgres://…", () => {
     const sqlite = await cli(["status", "--json"], { OLLAMA_HOST: ollama.url, GROUNDED_DB: file });
     const moved = JSON.parse(status.stdout);
     expect(moved.check).toEqual({ ok: true, problems: [] });
+    // Copied with the vector index set aside, then built once: it is there.
+    const pg = (await openIndex(db.url)) as PgStore;
+    const [hnsw] = await pg.sql`SELECT indexdef FROM pg_indexes WHERE indexname = 'chunk_vectors_hnsw'`;
+    await pg.close();
+    expect(hnsw?.indexdef).toMatch(/USING hnsw \(embedding vector_cosine_ops\)/);
     expect(moved.index).toMatchObject({
       documents: 4,
       chunks: JSON.parse(sqlite.stdout).index.chunks,

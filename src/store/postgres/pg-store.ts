@@ -209,7 +209,7 @@ export async function openPgStore(url: string, options: OpenPgStoreOptions = {})
 function guarded(store: PgStore, url: string): PgStore {
   const wrapped: Record<string, unknown> = { ...store };
   for (const [key, value] of Object.entries(store)) {
-    if (typeof value !== "function" || key === "close") continue;
+    if (typeof value !== "function" || key === "close" || key === "sql") continue;
     wrapped[key] = async (...args: unknown[]) => {
       try {
         return await value(...args);

@@ -25,6 +25,26 @@ export async function createVectorTable(tx: Tx, dimensions: number): Promise<voi
     );
 }
 
+/**
+ * Fill an empty index in bulk (`grounded migrate`): the HNSW index is dropped while the vectors go in and built
+ * once after, which is three times faster than keeping it up to date row by row (10k × 1024: 259 → 758
+ * chunks/s, docs/postgres.md). Only for an empty index: servers searching it meanwhile would scan exactly.
+ */
+export async function bulkLoad<T>(sql: Sql, load: () => Promise<T>): Promise<T> {
+  const [index] = await sql<{ def: string }[]>`
+    SELECT pg_get_indexdef(indexrelid) AS def FROM pg_index WHERE indexrelid = to_regclass('chunk_vectors_hnsw')`;
+  if (!index) return load();
+  await sql`DROP INDEX chunk_vectors_hnsw`;
+  try {
+    return await load();
+  } finally {
+    await sql.begin(async (tx) => {
+      await tx`SET LOCAL maintenance_work_mem = '512MB'`;
+      await tx.unsafe(index.def);
+    });
+  }
+}
+
 export async function dropVectorTable(tx: Tx): Promise<void> {
   await tx`DROP TABLE IF EXISTS chunk_vectors`;
 }
