@@ -18,6 +18,7 @@ import {
   ensureIndexInfo,
   moveDocument,
   readIndexInfo,
+  replaceDocumentInParts,
   replaceDocuments,
   resetIndex,
 } from "./writes.js";
@@ -143,6 +144,7 @@ export async function openPgStore(url: string, options: OpenPgStoreOptions = {})
     documentsUnder: async (root) => [...(await documents("WHERE root = $1", [root]))],
     replaceDocument: async (doc, list) => (await replaceDocuments(sql, [{ doc, chunks: list }]))[0] as number,
     replaceDocuments: (docs) => replaceDocuments(sql, docs),
+    replaceDocumentInParts: (doc) => replaceDocumentInParts(sql, doc),
     deleteDocument: (id) => deleteDocument(sql, id),
     moveDocument: (id, to) => moveDocument(sql, id, to),
     // The chunk count BM25 keeps (exact, updated with the chunks): count(*) would scan the table each search.
@@ -186,6 +188,8 @@ export async function openPgStore(url: string, options: OpenPgStoreOptions = {})
       const term = singleTerm(match);
       return term === null || ids.length === 0 ? matchingIds(sql, match, ids) : holders(ids)(term);
     },
+    // No batched KNN here: the calibration's searches go one by one (each an HNSW search in the database).
+    vectorBatch: async () => undefined,
     vector: (query, k, allowed) => pgKnn(sql, query, k, allowed, { exact: options.exactSearch ?? false }),
     async chunkIdsWithSourcePrefix(prefix) {
       const rows = await sql<{ id: number }[]>`

@@ -1,6 +1,7 @@
+import { randomUUID } from "node:crypto";
 import { EmbeddingMismatchError } from "../../errors.js";
 import { ftsDocumentText } from "../../text/terms.js";
-import type { ChunkToStore, DocumentRecord } from "../store.js";
+import type { ChunkToStore, DocumentParts, DocumentRecord } from "../store.js";
 import type { Sql, Tx } from "./connection.js";
 import { LOCK_CLASS, lockPaths } from "./locks.js";
 import { createVectorTable, dropVectorTable, insertVectors } from "./vectors.js";
@@ -93,14 +94,28 @@ async function removeDocument(tx: Tx, id: number): Promise<void> {
 /** Terms in a text as `ftsDocumentText` writes it (space separated): BM25's length of that text. */
 const termCount = (terms: string): number => (terms === "" ? 0 : terms.split(" ").length);
 
-async function insertDocument(tx: Tx, doc: NewDocument, chunks: ChunkToStore[]): Promise<number> {
+async function insertDocumentRow(
+  tx: Tx,
+  doc: NewDocument,
+  path: string,
+  chunkCount: number,
+): Promise<number> {
   const [row] = await tx<{ id: number }[]>`
     INSERT INTO documents (path, source, root, title, format, hash, bytes, pages, chunk_count, embed_model, ingested_at)
-    VALUES (${doc.path}, ${doc.source}, ${doc.root}, ${doc.title}, ${doc.format}, ${doc.hash}, ${doc.bytes},
-            ${doc.pages}, ${chunks.length}, ${doc.embedModel}, ${new Date().toISOString()})
+    VALUES (${path}, ${doc.source}, ${doc.root}, ${doc.title}, ${doc.format}, ${doc.hash}, ${doc.bytes},
+            ${doc.pages}, ${chunkCount}, ${doc.embedModel}, ${new Date().toISOString()})
     RETURNING id`;
-  const documentId = (row as { id: number }).id;
-  if (chunks.length === 0) return documentId;
+  return (row as { id: number }).id;
+}
+
+/** Insert chunks (from `firstSeq` on) with their terms and vectors; returns their BM25 length in terms. */
+async function insertChunks(
+  tx: Tx,
+  documentId: number,
+  chunks: ChunkToStore[],
+  firstSeq: number,
+): Promise<number> {
+  if (chunks.length === 0) return 0;
   const context = chunks.map((c) => ftsDocumentText(c.context));
   const terms = chunks.map((c) => ftsDocumentText(c.text));
   const counts = chunks.map((_, i) => termCount(context[i] as string) + termCount(terms[i] as string));
@@ -108,7 +123,7 @@ async function insertDocument(tx: Tx, doc: NewDocument, chunks: ChunkToStore[]):
     INSERT INTO chunks (document_id, seq, text, page, heading, start_offset, end_offset, tokens, terms, term_count)
     SELECT ${documentId}, u.seq, u.text, u.page, u.heading, u.s, u.e, u.tokens,
            to_tsvector('grounded', u.context) || to_tsvector('grounded', u.terms), u.n
-    FROM unnest(${chunks.map((_, i) => i)}::int[], ${chunks.map((c) => c.text)}::text[],
+    FROM unnest(${chunks.map((_, i) => firstSeq + i)}::int[], ${chunks.map((c) => c.text)}::text[],
                 ${chunks.map((c) => c.page)}::int[],
                 ${chunks.map((c) => (c.headingPath.length ? c.headingPath.join(" > ") : null))}::text[],
                 ${chunks.map((c) => c.start)}::int[], ${chunks.map((c) => c.end)}::int[],
@@ -118,18 +133,94 @@ async function insertDocument(tx: Tx, doc: NewDocument, chunks: ChunkToStore[]):
   const idOfSeq = new Map(inserted.map((r) => [r.seq, r.id]));
   await insertVectors(
     tx,
-    chunks.map((_, seq) => idOfSeq.get(seq) as number),
+    chunks.map((_, i) => idOfSeq.get(firstSeq + i) as number),
     chunks.map((c) => c.vector),
   );
+  return counts.reduce((a, b) => a + b, 0);
+}
+
+/** Add a stored document's chunks to the frequencies and counts BM25 reads (writers' lock held). */
+async function countDocument(tx: Tx, documentId: number, chunks: number, termTokens: number): Promise<void> {
+  if (chunks === 0) return;
   // Sorted, so the upserts lock term rows in one order (writers are serialised anyway; this is belt and braces).
   await tx`
     INSERT INTO term_df (term, df)
     SELECT lexeme, count(*)::int FROM chunks c, unnest(tsvector_to_array(c.terms)) AS lexeme
     WHERE c.document_id = ${documentId} GROUP BY lexeme ORDER BY lexeme
     ON CONFLICT (term) DO UPDATE SET df = term_df.df + excluded.df`;
-  await tx`UPDATE index_stats SET chunks = chunks + ${chunks.length},
-           term_tokens = term_tokens + ${counts.reduce((a, b) => a + b, 0)}`;
+  await tx`UPDATE index_stats SET chunks = chunks + ${chunks}, term_tokens = term_tokens + ${termTokens}`;
+}
+
+async function insertDocument(tx: Tx, doc: NewDocument, chunks: ChunkToStore[]): Promise<number> {
+  const documentId = await insertDocumentRow(tx, doc, doc.path, chunks.length);
+  await countDocument(tx, documentId, chunks.length, await insertChunks(tx, documentId, chunks, 0));
   return documentId;
+}
+
+function checkModel(info: IndexInfo | null, doc: NewDocument, chunks: ChunkToStore[]): void {
+  const width = chunks[0]?.vector.length;
+  if (info && (info.embedModel !== doc.embedModel || (width !== undefined && width !== info.dimensions)))
+    throw new EmbeddingMismatchError(
+      info.embedModel,
+      info.dimensions,
+      doc.embedModel,
+      width ?? info.dimensions,
+    );
+}
+
+/**
+ * A document written part by part (a large text: src/store/store.ts `DocumentParts`) in one transaction on a
+ * connection of its own. Its row waits under a temporary path while the parts go in, without the writers'
+ * lock, so other writers are not held up while the parts are embedded; `commit` takes that lock, removes the
+ * previous version, gives the row its path and counts the terms, all at once for readers.
+ */
+export async function replaceDocumentInParts(sql: Sql, doc: NewDocument): Promise<DocumentParts> {
+  const connection = await sql.reserve();
+  const tx = connection as unknown as Tx;
+  const end = async (statement: "COMMIT" | "ROLLBACK") => {
+    try {
+      await connection.unsafe(statement);
+    } finally {
+      connection.release();
+    }
+  };
+  let documentId: number;
+  let info: IndexInfo | null;
+  try {
+    await connection.unsafe("BEGIN");
+    await lockPaths(tx, [doc.path]);
+    info = await readIndexInfo(tx);
+    documentId = await insertDocumentRow(tx, doc, `${doc.path}\n(being written ${randomUUID()})`, 0);
+  } catch (error) {
+    await end("ROLLBACK").catch(() => {});
+    throw error;
+  }
+  let seq = 0;
+  let termTokens = 0;
+  return {
+    async add(chunks) {
+      checkModel(info, doc, chunks);
+      termTokens += await insertChunks(tx, documentId, chunks, seq);
+      seq += chunks.length;
+    },
+    async commit() {
+      try {
+        await lockWriters(tx);
+        checkModel(await readIndexInfo(tx), doc, []);
+        const [old] = await tx<{ id: number }[]>`SELECT id FROM documents WHERE path = ${doc.path}`;
+        if (old) await removeDocument(tx, old.id);
+        await tx`UPDATE documents SET path = ${doc.path}, chunk_count = ${seq} WHERE id = ${documentId}`;
+        await countDocument(tx, documentId, seq, termTokens);
+        await bumpVersion(tx);
+      } catch (error) {
+        await end("ROLLBACK").catch(() => {});
+        throw error;
+      }
+      await end("COMMIT");
+      return documentId;
+    },
+    rollback: () => end("ROLLBACK"),
+  };
 }
 
 /**
