@@ -12,8 +12,12 @@ export interface PostgresOptions {
   efSearch?: number;
 }
 
-/** Searches ask for at most max(50, 5k) candidates; 400 matches the SQLite fast path's rescoring depth. */
-const DEFAULT_EF_SEARCH = 400;
+/**
+ * The HNSW candidate list (at least the max(50, 5k) candidates a search asks for). At 100k × 1024 of the
+ * bench corpus, recall@10 of a 50-candidate search against an exact scan is 0.73 at 400 and 0.89 at 1,000,
+ * for p50 18.7 → 25.5 ms (docs/postgres.md); the exact scan takes 650 ms.
+ */
+const DEFAULT_EF_SEARCH = 1000;
 
 /**
  * A pool of connections to the index's database. Host, port, user, password and database come from the URL
