@@ -50,7 +50,7 @@ const started = performance.now();
 await pg.ensureIndexInfo({ embedModel: MODEL_FOR_DIMS[dims] ?? "bge-m3", dimensions: dims });
 const copied = await bulkLoad((pg as PgStore).sql, () => copyIndex(lite.db, file, pg));
 const copySeconds = (performance.now() - started) / 1000;
-const row = (label: string, value: string) => process.stdout.write(`${label.padEnd(44)} ${value}\n`);
+const row = (label: string, value: string) => process.stdout.write(`${label.padEnd(44)}  ${value}\n`);
 row(
   `copy ${copied.chunks} chunks into PostgreSQL`,
   `${round(copySeconds)} s, ${Math.round(copied.chunks / copySeconds)} chunks/s`,

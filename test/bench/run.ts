@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -101,6 +102,17 @@ async function main(): Promise<void> {
     await tap.close();
     tmp.cleanup();
   }
+  // The PostgreSQL backend beside SQLite on one synthetic index, when a server is set up (issue 13).
+  let postgres: string[] | null = null;
+  if (process.env.GROUNDED_TEST_PG) {
+    log(`9. the PostgreSQL backend at ${n(100_000)} x 1024`);
+    const out = execFileSync(
+      process.execPath,
+      ["--import", "tsx", "test/bench/postgres.ts", String(n(100_000)), "1024"],
+      { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
+    );
+    postgres = out.trim().split("\n");
+  } else log("9. PostgreSQL: skipped (set GROUNDED_TEST_PG to a role that may create databases)");
   if (!ask) throw new Error("the ask section did not run");
   if (!uploads) throw new Error("the upload section did not run");
   if (!notes) throw new Error("the notes section did not run");
@@ -117,6 +129,7 @@ async function main(): Promise<void> {
     ask,
     memory: { ingestPeakRssMb, servePeakRssMb },
     uploads,
+    postgres,
   };
   const out = path.resolve("bench-results.json");
   fs.writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);

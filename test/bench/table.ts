@@ -17,6 +17,8 @@ export interface BenchResults {
   ask: AskResult;
   memory: { ingestPeakRssMb: number; servePeakRssMb: number };
   uploads: UploadWhileServing;
+  /** Section 9, the PostgreSQL backend beside SQLite (test/bench/postgres.ts's lines), or null when skipped. */
+  postgres: string[] | null;
 }
 
 const pct = (p: { p50: number; p95: number; p99: number }) => `${p.p50} / ${p.p95} / ${p.p99}`;
@@ -106,6 +108,13 @@ export function renderTable(r: BenchResults): string {
     `${pct(notes.rareWord)}; ${pct(notes.commonWord)}`,
     `p50 <= 10: ${ok(notes.rareWord.p50 <= 10 && notes.commonWord.p50 <= 10)}`,
   );
+
+  for (const l of r.postgres ?? []) {
+    const [what = "", value = ""] = l.split(/\s{2,}/);
+    add(`9. ${what}`, value);
+  }
+  if (!r.postgres)
+    add("9. PostgreSQL backend", "skipped: GROUNDED_TEST_PG not set (bash .ci/run sets one up)");
 
   const widths = [0, 1, 2].map((c) => Math.max(...rows.map((row) => row[c]?.length ?? 0), 6));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(" | ")} |`;
