@@ -67,6 +67,9 @@ export async function serve(
     throw e;
   }
   const counts = await runtime.store.counts();
+  // Listening for SIGINT/SIGTERM before the banner: a supervisor that stops the server as soon as it reads
+  // "listening" (stdout to a pipe is written synchronously) must get the clean shutdown, not the default kill.
+  const stopped = untilStopped();
   out.write(
     `grounded ${VERSION} listening on ${server.url}\n` +
       `  index: ${indexName(config.db)} (${counts.documents} documents, ${counts.chunks} chunks, embeddings: ${runtime.embedder.model})\n` +
@@ -75,7 +78,7 @@ export async function serve(
   );
   const watches = startWatches(writer, roots, err);
   if (watches.length) out.write(`  watching: ${roots.join(", ")}\n`);
-  await untilStopped();
+  await stopped;
   for (const w of watches) w.close();
   await server.close();
   await Promise.all(watches.map((w) => w.idle()));
