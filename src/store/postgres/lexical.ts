@@ -188,6 +188,7 @@ export function essentialTerms(
   };
   return { order, first, needed };
 }
+
 /** How many chunks match an FTS5-style OR-query, counting at most `cap` (a single term: from term_df). */
 export async function countMatching(sql: Sql, match: string, cap: number): Promise<number> {
   const terms = matchTerms(match);
