@@ -6,6 +6,7 @@ import { embedPrefixes } from "../../src/embedding/presets.js";
 import { searchIndex } from "../../src/retrieval/search-index.js";
 import { copyIndex } from "../../src/store/copy-index.js";
 import { openIndex } from "../../src/store/open-index.js";
+import { bm25Search } from "../../src/store/postgres/lexical.js";
 import type { PgStore } from "../../src/store/postgres/pg-store.js";
 import { bulkLoad } from "../../src/store/postgres/vectors.js";
 import { openStore, type Store } from "../../src/store/store.js";
@@ -21,7 +22,8 @@ import { buildIndex, MODEL_FOR_DIMS } from "./serve-sections.js";
  * Builds the SQLite index as `npm run bench` does (cached in os.tmpdir()), copies it into a fresh database
  * as `grounded migrate` does (`copyIndex`, the HNSW index built once at the end),
  * then times the BM25 side, the vector side and whole searches (`searchIndex`, hybrid, k = 10) on both, the
- * HNSW recall@10 against an exact scan, and how often both backends return the same top 10. Not a test.
+ * HNSW recall@10 against an exact scan, how often both backends return the same top 10, and BM25 scoring
+ * every matching row (lexical.ts before MaxScore) against what it does now. Not a test.
  */
 const chunks = Number(process.argv[2] ?? 10_000);
 const dims = Number(process.argv[3] ?? 1024);
@@ -83,6 +85,21 @@ for (const [backend, store] of [
   await timed(`${backend}: hybrid search (searchIndex, k = 10)`, search(store));
 }
 await timed("postgres: vector, exact scan", (q) => exact.vector(vectorOf(q), 50));
+// BM25 as it was before MaxScore (lexical.ts): every matching row read and scored. Same answers, measured.
+const match = (q: string) => buildFtsQuery(q).match ?? '""';
+const pgSql = (pg as PgStore).sql;
+await timed("postgres: BM25, every matching row scored", (q) =>
+  bm25Search(pgSql, match(q), 50, undefined, { everyRow: true }),
+);
+let sameBm25 = 0;
+for (const q of queries) {
+  const ids = async (everyRow: boolean) =>
+    (await bm25Search(pgSql, match(q), 50, undefined, { everyRow }))
+      .map((h) => `${h.chunkId}:${h.score.toFixed(9)}`)
+      .join(",");
+  if ((await ids(true)) === (await ids(false))) sameBm25++;
+}
+row("postgres: BM25 top 50 as every row scored", `${sameBm25} of ${queries.length} queries`);
 
 let recall = 0;
 let sameTop = 0;
