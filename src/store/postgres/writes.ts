@@ -241,14 +241,7 @@ export async function replaceDocuments(
     const info = await readIndexInfo(tx);
     const ids: number[] = [];
     for (const { doc, chunks } of docs) {
-      const width = chunks[0]?.vector.length;
-      if (info && (info.embedModel !== doc.embedModel || (width !== undefined && width !== info.dimensions)))
-        throw new EmbeddingMismatchError(
-          info.embedModel,
-          info.dimensions,
-          doc.embedModel,
-          width ?? info.dimensions,
-        );
+      checkModel(info, doc, chunks);
       const [old] = await tx<{ id: number }[]>`SELECT id FROM documents WHERE path = ${doc.path}`;
       if (old) await removeDocument(tx, old.id);
       ids.push(await insertDocument(tx, doc, chunks));
