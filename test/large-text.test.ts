@@ -12,6 +12,7 @@ import type { Embedder } from "../src/embedding/embedder.js";
 import { openStore, type SqliteStore } from "../src/store/store.js";
 import { cli } from "./helpers/app.js";
 import { spawnIngest, until } from "./helpers/child-ingest.js";
+import { testChunk } from "./helpers/stored-chunks.js";
 import { tempDir } from "./helpers/tmp.js";
 import { startOllamaStandIn } from "./stand-in/ollama-stand-in.js";
 
@@ -93,16 +94,7 @@ describe("large plain texts, read in parts (ingest/loaders/text-parts.ts, ingest
       fs.writeFileSync(file, largeText(2.5 * PART_CHARS));
       store = openStore(path.join(tmp.dir, "index.db"));
       await store.ensureIndexInfo({ embedModel: "test", dimensions: DIMS });
-      const chunk = (text: string) => ({
-        text,
-        page: null,
-        headingPath: [],
-        start: 0,
-        end: text.length,
-        tokens: 5,
-        context: "big.txt",
-        vector: vectorOf(text),
-      });
+      const chunk = (text: string) => testChunk(text, { context: "big.txt", vector: vectorOf(text) });
       await store.replaceDocument(
         {
           path: file,

@@ -4,38 +4,17 @@ import { builtinVector } from "../src/embedding/builtin-embedder.js";
 import { EmbeddingMismatchError } from "../src/errors.js";
 import { checkIndex } from "../src/store/check.js";
 import { checkStore, openIndex } from "../src/store/open-index.js";
-import { type ChunkToStore, openStore, type SqliteStore, type Store } from "../src/store/store.js";
+import { openStore, type SqliteStore, type Store } from "../src/store/store.js";
 import { buildFtsQuery } from "../src/text/fts-query.js";
 import { ftsDocumentText } from "../src/text/terms.js";
 import { describeEachBackend, type TestIndex } from "./helpers/backends.js";
+import { testChunk, testDocument } from "./helpers/stored-chunks.js";
 import { tempDir } from "./helpers/tmp.js";
 
-function chunk(text: string, page: number | null = null, headingPath: string[] = []): ChunkToStore {
-  return {
-    text,
-    page,
-    headingPath,
-    start: 0,
-    end: text.length,
-    tokens: 10,
-    context: "",
-    vector: builtinVector(text),
-  };
-}
+const chunk = (text: string, page: number | null = null, headingPath: string[] = []) =>
+  testChunk(text, { page, headingPath });
 
-function doc(name: string, root = "/docs") {
-  return {
-    path: path.join(root, name),
-    source: name,
-    root,
-    title: null,
-    format: "markdown",
-    hash: `h-${name}`,
-    bytes: 10,
-    pages: null,
-    embedModel: "builtin",
-  };
-}
+const doc = testDocument;
 
 describeEachBackend("store on a real index", (backend) => {
   let index: TestIndex;

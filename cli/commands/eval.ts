@@ -97,11 +97,11 @@ export const evalCommand = defineCommand({
 
 export function formatAnswerTable(results: AnswerSetResult[], followups: FollowupResult[]): string {
   const head =
-    "| set | answers | answerable | absent | false refusals | partial | absent refused | cited file | cited page | first sentence holds answer | p50 ms |";
-  const rule = `|${"---|".repeat(11)}`;
+    "| set | answers | answerable | absent | false refusals | partial | absent refused | absent partial | cited file | cited page | first sentence holds answer | p50 ms |";
+  const rule = `|${"---|".repeat(12)}`;
   const rows = results.map(
     (r) =>
-      `| ${r.set} | ${r.mode} | ${r.answerable} | ${r.absent} | ${pct(r.falseRefusal)} | ${pct(r.partial)} | ${r.absent ? pct(r.absentRefused) : "  -  "} | ${pct(r.citedFile)} | ${pct(r.citedPage)} | ${pct(r.firstSentence)} | ${r.latencyP50Ms.toFixed(1)} |`,
+      `| ${r.set} | ${r.mode} | ${r.answerable} | ${r.absent} | ${pct(r.falseRefusal)} | ${pct(r.partial)} | ${r.absent ? pct(r.absentRefused) : "  -  "} | ${r.absent ? pct(r.absentPartial) : "  -  "} | ${pct(r.citedFile)} | ${pct(r.citedPage)} | ${pct(r.firstSentence)} | ${r.latencyP50Ms.toFixed(1)} |`,
   );
   const lines = results.length ? [head, rule, ...rows] : [];
   if (followups.length) {
@@ -113,15 +113,20 @@ export function formatAnswerTable(results: AnswerSetResult[], followups: Followu
         (f) =>
           `| ${f.set} | ${f.conversations} | ${pct(f.hit5WithHistory)} | ${pct(f.hit5Alone)} | ${pct(f.hit5Standalone)} | ${pct(f.hit5AfterUnrelated)} | ${pct(f.citedFile)} | ${pct(f.refused)} |`,
       ),
-      "",
-      "| follow-ups rewritten by | set | rewritten / unchanged / fell back | search hit@5: follow-up + rewrite, folded | rewrite instead of the follow-up, folded | rewrite alone | standalone after an unrelated turn | search p50 ms |",
-      `|${"---|".repeat(8)}`,
-      ...followups.flatMap((f) =>
-        f.rewrites.map(
+    );
+    const rewrites = followups.flatMap((f) => f.rewrites);
+    if (rewrites.length) {
+      lines.push(
+        "",
+        "| follow-ups rewritten by | set | rewritten / unchanged / fell back | search hit@5: follow-up + rewrite, folded | rewrite instead of the follow-up, folded | rewrite alone | standalone after an unrelated turn | search p50 ms |",
+        `|${"---|".repeat(8)}`,
+        ...rewrites.map(
           (r) =>
             `| ${r.rewriter} | ${r.set} | ${r.rewritten === null ? "–" : `${pct(r.rewritten)} / ${pct(r.unchanged)} / ${pct(r.fellBack)}`} | ${pct(r.hit5)} | ${pct(r.hit5Instead)} | ${pct(r.hit5RewriteAlone)} | ${pct(r.hit5AfterUnrelated)} | ${r.searchP50Ms.toFixed(1)} |`,
         ),
-      ),
+      );
+    }
+    lines.push(
       "",
       ...followups.map(
         (f) =>

@@ -40,6 +40,11 @@ export interface AnswerSetResult {
   partial: number;
   /** Questions about absent documents answered "not covered". */
   absentRefused: number;
+  /**
+   * Questions about absent documents answered with coverage "partial": the chat model was told the sources
+   * match only in part (without one, the extractive answer says so). The rest were answered as covered.
+   */
+  absentPartial: number;
   /** Answerable questions whose citations include the gold file / the gold page (paged sets only). */
   citedFile: number;
   citedPage: number | null;
@@ -132,15 +137,16 @@ async function withIndex<T>(
   }
 }
 
-export async function evaluateAnswers(
+/**
+ * The even-half index of a set and its questions, as ../shared/eval/README.md describes: the documents at even
+ * positions (sorted by name) are ingested; their questions are answerable; the odd half's are about absent
+ * documents, less any whose gold answer occurs in an ingested document. `limit` questions of each kind,
+ * spread over the set.
+ */
+export function halfIndexQuestions(
   setDir: string,
-  config: Config,
-  embedder: Embedder,
-  chatModel: ChatModel | null,
-  onProgress: (done: number, total: number, label: string) => void,
   limit?: number,
-): Promise<AnswerSetResult> {
-  const name = path.basename(path.resolve(setDir));
+): { docsDir: string; ingested: string[]; answerable: Question[]; absent: Question[] } {
   const docsDir = path.join(setDir, "docs");
   const files = fs.readdirSync(docsDir).sort();
   const ingested = files.filter((_, i) => i % 2 === 0);
@@ -162,6 +168,19 @@ export async function evaluateAnswers(
     ),
     limit,
   );
+  return { docsDir, ingested, answerable, absent };
+}
+
+export async function evaluateAnswers(
+  setDir: string,
+  config: Config,
+  embedder: Embedder,
+  chatModel: ChatModel | null,
+  onProgress: (done: number, total: number, label: string) => void,
+  limit?: number,
+): Promise<AnswerSetResult> {
+  const name = path.basename(path.resolve(setDir));
+  const { docsDir, ingested, answerable, absent } = halfIndexQuestions(setDir, limit);
   return withIndex(
     { config, embedder },
     ingested.map((f) => path.join(docsDir, f)),
@@ -194,10 +213,12 @@ export async function evaluateAnswers(
         if (i % 25 === 0) onProgress(i + 1, total, `${name} answers`);
       }
       let refused = 0;
+      let absentPartial = 0;
       for (const [i, q] of absent.entries()) {
         const r = await askOnce(answerer, q.question, []);
         latencies.push(r.ms);
         if (r.coverage === "not_covered") refused++;
+        if (r.coverage === "partial") absentPartial++;
         if (i % 25 === 0) onProgress(answerable.length + i + 1, total, `${name} answers`);
       }
       const n = Math.max(1, answerable.length);
@@ -209,6 +230,7 @@ export async function evaluateAnswers(
         falseRefusal: falseRefusal / n,
         partial: partial / n,
         absentRefused: refused / Math.max(1, absent.length),
+        absentPartial: absentPartial / Math.max(1, absent.length),
         citedFile: citedFile / n,
         citedPage: paged ? citedPage / paged : null,
         firstSentence: first / n,
@@ -237,7 +259,13 @@ export async function evaluateFollowups(
   chatModel: ChatModel | null,
   onProgress: (done: number, total: number, label: string) => void,
   limit?: number,
-  files: { followups?: string; docs?: string; name?: string } = {},
+  files: {
+    followups?: string;
+    docs?: string;
+    name?: string;
+    /** Also search through simulated rewriters (rewrite-eval.ts); the CI gate leaves them out. Default true. */
+    simulatedRewrites?: boolean;
+  } = {},
   log?: (message: string) => void,
 ): Promise<FollowupResult | null> {
   const file = files.followups ?? path.join(setDir, "followups.jsonl");
@@ -282,7 +310,7 @@ export async function evaluateFollowups(
         if (r.coverage === "not_covered") refused++;
         if (i % 25 === 0) onProgress(i + 1, conversations.length, name);
       }
-      const rewriters = simulatedRewriters();
+      const rewriters = files.simulatedRewrites === false ? {} : simulatedRewriters();
       if (chatModel && rewrite) rewriters[`chat model ${chatModel.model}`] = () => rewrite;
       onProgress(conversations.length, conversations.length, `${name}: rewrites`);
       const rewrites = await measureRewrites(setName, conversations, retrieverFor, rewriters, holdsAnswer);

@@ -35,7 +35,7 @@ export interface DocumentRecord {
   ingestedAt: string;
 }
 
-type NewDocument = Omit<DocumentRecord, "id" | "chunkCount" | "ingestedAt">;
+export type NewDocument = Omit<DocumentRecord, "id" | "chunkCount" | "ingestedAt">;
 
 export interface StoredChunk {
   chunkId: number;

@@ -1,12 +1,12 @@
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { builtinVector } from "../../src/embedding/builtin-embedder.js";
 import { connectPostgres, type Sql } from "../../src/store/postgres/connection.js";
 import { bm25Search, essentialTerms } from "../../src/store/postgres/lexical.js";
 import { migratePostgres } from "../../src/store/postgres/schema.js";
 import { ensureIndexInfo, replaceDocuments } from "../../src/store/postgres/writes.js";
-import { type ChunkToStore, openStore, type Store } from "../../src/store/store.js";
+import { openStore, type Store } from "../../src/store/store.js";
 import { freshDatabase, noPostgres, type TestDatabase } from "../helpers/postgres.js";
+import { testChunk } from "../helpers/stored-chunks.js";
 import { tempDir } from "../helpers/tmp.js";
 
 /**
@@ -15,18 +15,7 @@ import { tempDir } from "../helpers/tmp.js";
  * must not be (a row holding only the commoner term outscores a row holding the rare one), the top k is
  * FTS5's: same chunks, same order, same scores.
  */
-function chunk(text: string): ChunkToStore {
-  return {
-    text,
-    page: null,
-    headingPath: [],
-    start: 0,
-    end: text.length,
-    tokens: 10,
-    context: "",
-    vector: builtinVector(text),
-  };
-}
+const chunk = (text: string) => testChunk(text);
 
 const FILLER = "river hill meadow stone cloud forest valley harbor bridge tower".split(" ");
 const filler = (i: number, n: number) => Array.from({ length: n }, (_, j) => FILLER[(i + j) % 10]).join(" ");

@@ -1,21 +1,12 @@
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { builtinVector } from "../../src/embedding/builtin-embedder.js";
 import { checkStore, openIndex } from "../../src/store/open-index.js";
-import type { ChunkToStore, Store } from "../../src/store/store.js";
+import type { Store } from "../../src/store/store.js";
 import { buildFtsQuery } from "../../src/text/fts-query.js";
 import { freshDatabase, noPostgres, type TestDatabase } from "../helpers/postgres.js";
+import { testChunk } from "../helpers/stored-chunks.js";
 
-const chunk = (text: string): ChunkToStore => ({
-  text,
-  page: null,
-  headingPath: [],
-  start: 0,
-  end: text.length,
-  tokens: 5,
-  context: "",
-  vector: builtinVector(text),
-});
+const chunk = (text: string) => testChunk(text);
 const doc = (hash: string) => ({
   path: path.join("/big", "log.txt"),
   source: "log.txt",

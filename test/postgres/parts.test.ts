@@ -13,37 +13,15 @@ import {
   replaceDocuments,
   resetIndex,
 } from "../../src/store/postgres/writes.js";
-import { type ChunkToStore, openStore } from "../../src/store/store.js";
+import { openStore } from "../../src/store/store.js";
 import { buildFtsQuery } from "../../src/text/fts-query.js";
 import { freshDatabase, noPostgres, type TestDatabase } from "../helpers/postgres.js";
+import { testChunk, testDocument } from "../helpers/stored-chunks.js";
 import { tempDir } from "../helpers/tmp.js";
 
-function chunk(text: string, context = ""): ChunkToStore {
-  return {
-    text,
-    page: null,
-    headingPath: [],
-    start: 0,
-    end: text.length,
-    tokens: 10,
-    context,
-    vector: builtinVector(text),
-  };
-}
+const chunk = (text: string, context = "") => testChunk(text, { context });
 
-function doc(name: string, root = "/docs") {
-  return {
-    path: path.join(root, name),
-    source: name,
-    root,
-    title: null,
-    format: "markdown",
-    hash: `h-${name}`,
-    bytes: 10,
-    pages: null,
-    embedModel: "builtin",
-  };
-}
+const doc = testDocument;
 
 const TEXTS = [
   "Descale the kettle once a month in a hard-water area, or every three months where the water is soft.",

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { EmbeddingMismatchError } from "../../errors.js";
 import { ftsDocumentText } from "../../text/terms.js";
-import type { ChunkToStore, DocumentParts, DocumentRecord } from "../store.js";
+import type { ChunkToStore, DocumentParts, NewDocument } from "../store.js";
 import type { Sql, Tx } from "./connection.js";
 import { LOCK_CLASS, lockPaths } from "./locks.js";
 import { createVectorTable, dropVectorTable, insertVectors } from "./vectors.js";
@@ -12,8 +12,6 @@ import { createVectorTable, dropVectorTable, insertVectors } from "./vectors.js"
  * number of servers go one at a time through the short commit (embedding happened before), the document
  * frequencies and counts BM25 reads stay exact, and no two of them can deadlock. Readers are never blocked.
  */
-
-export type NewDocument = Omit<DocumentRecord, "id" | "chunkCount" | "ingestedAt">;
 
 interface IndexInfo {
   embedModel: string;
