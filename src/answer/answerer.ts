@@ -5,6 +5,7 @@ import type { ChatEvent, ChatModel } from "./chat-model.js";
 import { parseCitations } from "./citations.js";
 import { extractiveAnswer } from "./extractive.js";
 import { fitPrompt, type HistoryTurn } from "./prompt.js";
+import { type RefusalKind, refusalKind } from "./refusal.js";
 import { type CheckedSentence, checkSentences } from "./support.js";
 
 export interface AskRequest {
@@ -111,13 +112,27 @@ export function createAnswerer({ retriever, chatModel, limiter, think, warn }: A
         history: request.history,
       });
       const retrievalMs = retrieval.ms;
-      const finish = (answer: string, refs: SourceRef[], grounded: boolean, generationMs: number) => {
+      const finish = (
+        answer: string,
+        refs: SourceRef[],
+        grounded: boolean,
+        generationMs: number,
+        refusal: RefusalKind | null = null,
+      ) => {
         const parsed = parseCitations(answer, refs.length);
-        const citations = parsed.cited.map((n) => refs[n - 1]).filter((r): r is SourceRef => r !== undefined);
+        const cited = parsed.cited.map((n) => refs[n - 1]).filter((r): r is SourceRef => r !== undefined);
         const timings = { retrievalMs, generationMs, totalMs: performance.now() - started };
         // An answer that cites nothing is not grounded, whatever the search found: the model said it
-        // could not answer from the sources, or answered without them.
+        // could not answer from the sources, or answered without them. Nor is one that only says the
+        // documents do not cover the question, whatever it cites (refusal.ts).
+        const citations = refusal === "refusal" ? [] : cited;
         const isGrounded = grounded && citations.length > 0;
+        // A model that opens by saying the documents do not cover the question answers at most in part.
+        const coverage: Coverage = !isGrounded
+          ? "not_covered"
+          : refusal === "opens with a refusal" && retrieval.coverage === "answered"
+            ? "partial"
+            : retrieval.coverage;
         const check = isGrounded
           ? checkSentences(parsed.text, new Map(refs.map((r) => [r.n, r.text])))
           : { sentences: [], unsupported: 0 };
@@ -127,7 +142,7 @@ export function createAnswerer({ retriever, chatModel, limiter, think, warn }: A
           citations,
           sources: refs,
           grounded: isGrounded,
-          coverage: isGrounded ? retrieval.coverage : ("not_covered" as const),
+          coverage,
           sentences: check.sentences,
           unsupported: check.unsupported,
           mode,
@@ -207,7 +222,7 @@ export function createAnswerer({ retriever, chatModel, limiter, think, warn }: A
         // Not awaited: a request still waiting on the model ends through the aborted signal.
         if (!ended) void stream?.events.return?.(undefined).catch(() => {});
       }
-      yield finish(answer.trim(), refs, true, performance.now() - genStart);
+      yield finish(answer.trim(), refs, true, performance.now() - genStart, refusalKind(answer));
     },
   };
 }
