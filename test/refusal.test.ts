@@ -37,6 +37,8 @@ describe("a chat model's answer that says the documents do not cover the questio
       "Descale the kettle every four weeks with citric acid [1].",
       "The kettle does not need descaling more than once a month [1].",
       "The manual does not recommend vinegar; use citric acid instead [1].",
+      // "It" refers back to the documents only after a sentence that named them.
+      "It does not cover damage from limescale [2].",
       "The sources do not agree: [1] says four weeks and [2] says six.",
       "According to the documents, the warranty lasts two years [2]. It does not cover misuse [2].",
       "每四週用檸檬酸除垢一次[1]。",

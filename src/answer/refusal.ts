@@ -59,8 +59,8 @@ export function refusalKind(answer: string): RefusalKind | null {
     .map((s) => s.text)
     .filter((t) => /[\p{L}\p{N}]/u.test(t));
   const [first] = sentences;
-  if (first === undefined || !isRefusalSentence(first)) return null;
-  return sentences.every((s) => isRefusalSentence(s) && !CONTRAST.test(s))
+  if (first === undefined || !isRefusalSentence(first, true)) return null;
+  return sentences.every((s, i) => isRefusalSentence(s, i === 0) && !CONTRAST.test(s))
     ? "refusal"
     : "opens with a refusal";
 }
