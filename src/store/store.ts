@@ -103,7 +103,11 @@ export interface Store {
   /** Give a document a new path and source (a renamed file), keeping its chunks and vectors. */
   moveDocument(id: number, to: { path: string; source: string; root: string }): Promise<boolean>;
   counts(): Promise<{ documents: number; chunks: number }>;
-  /** Every chunk id, ascending. */
+  /**
+   * Every chunk id, in the order of the documents' paths (byte order) and of the chunks in each: an order
+   * that depends on what is indexed, not on the order in which an ingest happened to store it (the
+   * calibration samples from it, and must come out the same for the same documents).
+   */
   chunkIds(): Promise<number[]>;
   lexical(match: string, k: number, allowed?: number[]): Promise<LexicalHit[]>;
   /** How many chunks match `match` (document frequency of a term), counting at most `cap`. */
@@ -308,7 +312,11 @@ export function openStore(file: string, options: OpenStoreOptions = {}): SqliteS
     documentsUnder: async (root) =>
       db.prepare(`SELECT ${DOC_COLUMNS} FROM documents WHERE root = ?`).all(root) as DocumentRecord[],
     replaceDocument: async (doc, chunks) => (await store.replaceDocuments([{ doc, chunks }]))[0] as number,
-    chunkIds: async () => db.prepare("SELECT id FROM chunks ORDER BY id").pluck().all() as number[],
+    chunkIds: async () =>
+      db
+        .prepare("SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id ORDER BY d.path, c.seq")
+        .pluck()
+        .all() as number[],
     async replaceDocuments(docs) {
       if (docs.length === 0) return [];
       const write = documentWriter();

@@ -154,7 +154,11 @@ export async function openPgStore(url: string, options: OpenPgStoreOptions = {})
       return row ?? { documents: 0, chunks: 0 };
     },
     async chunkIds() {
-      return (await sql<{ id: number }[]>`SELECT id FROM chunks ORDER BY id`).map((r) => r.id);
+      // Byte order of the paths, as SQLite's: both backends calibrate an index alike.
+      return (
+        await sql<{ id: number }[]>`
+          SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id ORDER BY d.path COLLATE "C", c.seq`
+      ).map((r) => r.id);
     },
     lexical: (match, k, allowed) => bm25Search(sql, match, k, allowed),
     countMatching: async (match, cap = 1000) => {
