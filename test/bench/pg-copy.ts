@@ -12,11 +12,7 @@ import { type SyntheticDocument, syntheticDocuments } from "./synthetic-document
  * derived data is the store's own: the term texts (`chunkTermTexts`), the tsvector (`chunkTsvector`) and
  * `term_df` / `index_stats` (`countDocuments`), as writes.ts computes them for an ingest. The GIN and HNSW
  * indexes are dropped first; GIN is rebuilt at the end, HNSW is left to the caller (it is what the bench times),
- * whose definition is returned.
- *
- * Beside them, for the bench only, `chunk_codes(chunk_id, code bit(2 × dims))`: the sign bits of each vector
- * under SQLite's fixed random rotations (src/store/rotation.ts, what its fast path scans), to compare with
- * pgvector's `binary_quantize`, whose plain sign bits lose sparse vectors such as the stand-in's.
+ * whose definition is returned. Chunk ids are 1, 2, … in the order of `syntheticDocuments`.
  */
 const BATCH_DOCUMENTS = 50;
 
@@ -38,7 +34,6 @@ export async function copySyntheticIndex(
   const gin = await dropIndex(sql, "chunks_terms");
   await sql`CREATE UNLOGGED TABLE chunk_stage (id int, document_id int, seq int, text text, page int,
     heading text, s int, e int, tokens int, context text, terms text, n int)`;
-  await sql.unsafe(`CREATE TABLE chunk_codes (chunk_id integer PRIMARY KEY, code bit(${2 * dims}) NOT NULL)`);
   let documents = 0;
   let copied = 0;
   const source = syntheticDocuments(chunks, dims);
@@ -119,12 +114,6 @@ export async function copySyntheticIndex(
         rows.map((r) => vectorValue(r.chunk.vector)),
       ),
     ]);
-    await copyIn(sql`COPY chunk_codes (chunk_id, code) FROM STDIN WITH (FORMAT binary)`, [
-      binaryRows(
-        firstChunk,
-        rows.map((r) => rotatedCode(r.chunk.vector)),
-      ),
-    ]);
     documents += batch.length;
     copied += rows.length;
     progress(copied);
@@ -170,6 +159,30 @@ function vectorValue(v: Float32Array): Buffer {
   let at = 4;
   for (const x of v) at = out.writeFloatBE(x, at);
   return out;
+}
+
+/**
+ * For the bench only: `chunk_codes(chunk_id, code bit(2 × dims))`, the sign bits of each vector of an index
+ * `copySyntheticIndex` loaded, under SQLite's fixed random rotations (src/store/rotation.ts, what its fast path
+ * scans), to compare with pgvector's `binary_quantize`, whose plain sign bits lose sparse vectors such as the
+ * stand-in's. The vectors are made again (they are deterministic) rather than read back.
+ */
+export async function copyRotatedCodes(sql: Sql, chunks: number, dims: number): Promise<void> {
+  await sql.unsafe(`CREATE TABLE chunk_codes (chunk_id integer PRIMARY KEY, code bit(${2 * dims}) NOT NULL)`);
+  let id = 1;
+  let codes: Buffer[] = [];
+  const flush = async () => {
+    await copyIn(sql`COPY chunk_codes (chunk_id, code) FROM STDIN WITH (FORMAT binary)`, [
+      binaryRows(id, codes),
+    ]);
+    id += codes.length;
+    codes = [];
+  };
+  for (const { chunks: rows } of syntheticDocuments(chunks, dims)) {
+    for (const chunk of rows) codes.push(rotatedCode(chunk.vector));
+    if (codes.length >= 5000) await flush();
+  }
+  if (codes.length > 0) await flush();
 }
 
 /** A `bit(n)`'s binary form (int32 n, then the bits, first bit highest): the rotated vector's signs. */

@@ -3,7 +3,7 @@ import { openIndex } from "../../src/store/open-index.js";
 import { checkPgIndex } from "../../src/store/postgres/check.js";
 import type { PgStore } from "../../src/store/postgres/pg-store.js";
 import { rotateForCode } from "../../src/store/rotation.js";
-import { copySyntheticIndex } from "../bench/pg-copy.js";
+import { copyRotatedCodes, copySyntheticIndex } from "../bench/pg-copy.js";
 import { MODEL_FOR_DIMS, type SyntheticDocument, syntheticDocuments } from "../bench/synthetic-documents.js";
 import { freshDatabase, noPostgres, type TestDatabase } from "../helpers/postgres.js";
 
@@ -30,6 +30,7 @@ describe.skipIf(noPostgres)("the bench's COPY loader", () => {
     await written.ensureIndexInfo(info);
     const result = await copySyntheticIndex(copied.sql, CHUNKS, DIMS);
     if (result.hnsw) await copied.sql.unsafe(result.hnsw);
+    await copyRotatedCodes(copied.sql, CHUNKS, DIMS);
     for (const { doc, chunks } of syntheticDocuments(CHUNKS, DIMS))
       await written.replaceDocument(doc, chunks);
   });
