@@ -196,6 +196,7 @@ for (const [n, ef] of [
   [100, 200],
   [200, 400],
   [400, 1000],
+  [1000, 1000],
 ])
   await measure(`rotated codes top ${n} rescored, ef_search ${ef}`, ef as number, (q) =>
     connection.unsafe(
