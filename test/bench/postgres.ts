@@ -14,7 +14,8 @@ import { buildFtsQuery } from "../../src/text/fts-query.js";
 import { lexicalEmbedding } from "../stand-in/lexical-embedding.js";
 import { syntheticQueries } from "./corpus.js";
 import { percentiles, round } from "./measure.js";
-import { buildIndex, MODEL_FOR_DIMS } from "./serve-sections.js";
+import { buildIndex } from "./serve-sections.js";
+import { MODEL_FOR_DIMS } from "./synthetic-documents.js";
 
 /**
  * The PostgreSQL backend against SQLite on one synthetic index (the bench's mixed English/Chinese corpus):

@@ -11,7 +11,8 @@ import { buildFtsQuery } from "../../src/text/fts-query.js";
 import { lexicalEmbedding } from "../stand-in/lexical-embedding.js";
 import { syntheticQueries } from "./corpus.js";
 import { median, round } from "./measure.js";
-import { buildIndex, MODEL_FOR_DIMS } from "./serve-sections.js";
+import { buildIndex } from "./serve-sections.js";
+import { MODEL_FOR_DIMS } from "./synthetic-documents.js";
 
 /**
  * Where a single search's time goes: `npx tsx test/bench/profile-search.ts [chunks] [dims]` (default

@@ -1,54 +1,27 @@
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import path from "node:path";
 import { embedPrefixes } from "../../src/embedding/presets.js";
-import { type ChunkToStore, openStore } from "../../src/store/store.js";
+import { openStore } from "../../src/store/store.js";
 import { knn } from "../../src/store/vectors.js";
 import { type RunningService, startService } from "../helpers/app.js";
 import { lexicalEmbedding } from "../stand-in/lexical-embedding.js";
-import { syntheticPassages, syntheticQueries } from "./corpus.js";
+import { syntheticQueries } from "./corpus.js";
 import { median, type Percentiles, percentiles, round, withLoopLag } from "./measure.js";
+import { MODEL_FOR_DIMS, syntheticDocuments } from "./synthetic-documents.js";
 
 /** Sections 3 and 4: search and ask on indexes of 10k and 100k chunks, served over real HTTP. */
-export const MODEL_FOR_DIMS: Record<number, string> = { 768: "nomic-embed-text", 1024: "bge-m3" };
 
 /**
- * Fill an index directly through `store.replaceDocument` (documents of 100 passages), with the vectors the
- * stand-in would return (its lexical embedding, with the model's document prefix), computed in-process.
- * Much faster than ingesting files, and the resulting index is the same shape.
+ * Fill an index directly through `store.replaceDocument` (synthetic-documents.ts: documents of 100 passages
+ * with the stand-in's vectors). Much faster than ingesting files, and the resulting index is the same shape.
  */
 export async function buildIndex(file: string, chunks: number, dims: number): Promise<{ seconds: number }> {
   const started = performance.now();
-  const model = MODEL_FOR_DIMS[dims] ?? "bge-m3";
-  const prefix = embedPrefixes(model).document;
   const store = openStore(file);
   try {
-    await store.ensureIndexInfo({ embedModel: model, dimensions: dims });
-    for (let d = 0; d * 100 < chunks; d++) {
-      const { doc, passages } = syntheticPassages(3, d, Math.min(100, chunks - d * 100));
-      const rows: ChunkToStore[] = passages.map((text) => ({
-        text,
-        page: null,
-        headingPath: [],
-        start: 0,
-        end: text.length,
-        tokens: 400,
-        context: doc.title,
-        vector: Float32Array.from(lexicalEmbedding(`${prefix}${doc.title}\n${text}`, dims)),
-      }));
-      const meta = {
-        root: "/bench",
-        title: doc.title,
-        format: doc.markdown ? "markdown" : "text",
-        hash: `h${d}`,
-        bytes: 0,
-        pages: null,
-      };
-      await store.replaceDocument(
-        { ...meta, path: path.join("/bench", doc.name), source: doc.name, embedModel: model },
-        rows,
-      );
-    }
+    await store.ensureIndexInfo({ embedModel: MODEL_FOR_DIMS[dims] ?? "bge-m3", dimensions: dims });
+    for (const { doc, chunks: rows } of syntheticDocuments(chunks, dims))
+      await store.replaceDocument(doc, rows);
   } finally {
     await store.close();
   }

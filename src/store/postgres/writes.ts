@@ -92,6 +92,25 @@ async function removeDocument(tx: Tx, id: number): Promise<void> {
 /** Terms in a text as `ftsDocumentText` writes it (space separated): BM25's length of that text. */
 const termCount = (terms: string): number => (terms === "" ? 0 : terms.split(" ").length);
 
+/**
+ * What the full-text side stores of each chunk, computed here rather than in SQL (src/text/terms.ts): the
+ * terms of its context and of its text as FTS5 gets them, and its BM25 length (both together, in terms).
+ */
+export function chunkTermTexts(chunks: readonly { context: string; text: string }[]): {
+  context: string[];
+  terms: string[];
+  counts: number[];
+} {
+  const context = chunks.map((c) => ftsDocumentText(c.context));
+  const terms = chunks.map((c) => ftsDocumentText(c.text));
+  const counts = chunks.map((_, i) => termCount(context[i] as string) + termCount(terms[i] as string));
+  return { context, terms, counts };
+}
+
+/** A chunk's `tsvector` from the term texts of `chunkTermTexts`, as columns `context` and `terms` of a row `u`. */
+export const chunkTsvector = (sql: Sql | Tx) =>
+  sql`to_tsvector('grounded', u.context) || to_tsvector('grounded', u.terms)`;
+
 async function insertDocumentRow(
   tx: Tx,
   doc: NewDocument,
@@ -114,13 +133,11 @@ async function insertChunks(
   firstSeq: number,
 ): Promise<number> {
   if (chunks.length === 0) return 0;
-  const context = chunks.map((c) => ftsDocumentText(c.context));
-  const terms = chunks.map((c) => ftsDocumentText(c.text));
-  const counts = chunks.map((_, i) => termCount(context[i] as string) + termCount(terms[i] as string));
+  const { context, terms, counts } = chunkTermTexts(chunks);
   const inserted = await tx<{ id: number; seq: number }[]>`
     INSERT INTO chunks (document_id, seq, text, page, heading, start_offset, end_offset, tokens, terms, term_count)
     SELECT ${documentId}, u.seq, u.text, u.page, u.heading, u.s, u.e, u.tokens,
-           to_tsvector('grounded', u.context) || to_tsvector('grounded', u.terms), u.n
+           ${chunkTsvector(tx)}, u.n
     FROM unnest(${chunks.map((_, i) => firstSeq + i)}::int[], ${chunks.map((c) => c.text)}::text[],
                 ${chunks.map((c) => c.page)}::int[],
                 ${chunks.map((c) => (c.headingPath.length ? c.headingPath.join(" > ") : null))}::text[],
@@ -137,21 +154,29 @@ async function insertChunks(
   return counts.reduce((a, b) => a + b, 0);
 }
 
-/** Add a stored document's chunks to the frequencies and counts BM25 reads (writers' lock held). */
-async function countDocument(tx: Tx, documentId: number, chunks: number, termTokens: number): Promise<void> {
+/**
+ * Add stored documents' chunks (`chunks` of them, `termTokens` long in all) to the frequencies and counts BM25
+ * reads (writers' lock held).
+ */
+export async function countDocuments(
+  tx: Tx,
+  documentIds: number[],
+  chunks: number,
+  termTokens: number,
+): Promise<void> {
   if (chunks === 0) return;
   // Sorted, so the upserts lock term rows in one order (writers are serialised anyway; this is belt and braces).
   await tx`
     INSERT INTO term_df (term, df)
     SELECT lexeme, count(*)::int FROM chunks c, unnest(tsvector_to_array(c.terms)) AS lexeme
-    WHERE c.document_id = ${documentId} GROUP BY lexeme ORDER BY lexeme
+    WHERE c.document_id = ANY(${documentIds}::int[]) GROUP BY lexeme ORDER BY lexeme
     ON CONFLICT (term) DO UPDATE SET df = term_df.df + excluded.df`;
   await tx`UPDATE index_stats SET chunks = chunks + ${chunks}, term_tokens = term_tokens + ${termTokens}`;
 }
 
 async function insertDocument(tx: Tx, doc: NewDocument, chunks: ChunkToStore[]): Promise<number> {
   const documentId = await insertDocumentRow(tx, doc, doc.path, chunks.length);
-  await countDocument(tx, documentId, chunks.length, await insertChunks(tx, documentId, chunks, 0));
+  await countDocuments(tx, [documentId], chunks.length, await insertChunks(tx, documentId, chunks, 0));
   return documentId;
 }
 
@@ -208,7 +233,7 @@ export async function replaceDocumentInParts(sql: Sql, doc: NewDocument): Promis
         const [old] = await tx<{ id: number }[]>`SELECT id FROM documents WHERE path = ${doc.path}`;
         if (old) await removeDocument(tx, old.id);
         await tx`UPDATE documents SET path = ${doc.path}, chunk_count = ${seq} WHERE id = ${documentId}`;
-        await countDocument(tx, documentId, seq, termTokens);
+        await countDocuments(tx, [documentId], seq, termTokens);
         await bumpVersion(tx);
       } catch (error) {
         await end("ROLLBACK").catch(() => {});
