@@ -2,7 +2,7 @@ import { Worker } from "node:worker_threads";
 import { IndexWriterStoppedError, IngestBusyError } from "../src/errors.js";
 import { rebuildError, type SerializedError } from "../src/retrieval/search-pool.js";
 import type { DocumentRecord } from "../src/store/store.js";
-import { threadExecArgv } from "../src/thread-argv.js";
+import { threadOptions } from "../src/thread-argv.js";
 import { createIndexWriter, type IndexWriter, type IndexWriterOptions } from "./index-writer.js";
 import type { IngestEvent, IngestSummary } from "./ingest-report.js";
 
@@ -56,7 +56,7 @@ export function createThreadedWriter(options: ThreadedWriterOptions): ThreadedWr
 
   const start = (): Worker => {
     if (worker) return worker;
-    const w = new Worker(WORKER_URL, { workerData: { config }, execArgv: threadExecArgv() });
+    const w = new Worker(WORKER_URL, { workerData: { config }, ...threadOptions() });
     w.on("message", (message: FromWriter) => {
       if (message.type === "event") options.onEvent?.(message.event);
       else if (message.type === "move") options.onMove?.(message.from, message.to);

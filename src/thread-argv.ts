@@ -1,3 +1,5 @@
+import type { ResourceLimits } from "node:worker_threads";
+
 /**
  * Node's flags for a worker thread: the process's own (a worker inherits `process.execArgv`) without those
  * that load tsx. Started as `npm start` or `npx tsx`, the process runs with `--import tsx` (or tsx's
@@ -25,3 +27,19 @@ const PRELOAD = /^(?:--import|--require|-r|--loader|--experimental-loader)$/;
 const loadsTsx = (module: string | undefined) =>
   module !== undefined &&
   (module === "tsx" || /(?:^|[\\/])tsx[\\/]/.test(module) || module.startsWith("tsx/"));
+
+/**
+ * The young generation (the heap space where new objects are made) of every worker thread, in MB. V8 lets
+ * a busy isolate's grow to 48 MB (three 16 MB semi-spaces), and a server has up to five busy isolates (the
+ * main thread, two search workers, the index writer, the PDF reader); 8 MB each took ~50 MB off the peak
+ * of uploading a 50 MB text and 20 PDFs while searching (median of three runs each, docs/performance.md).
+ */
+export const THREAD_YOUNG_GENERATION_MB = 8;
+
+/** What every worker thread is started with: Node's flags without tsx (above) and its heap limits. */
+export function threadOptions(): { execArgv: string[]; resourceLimits: ResourceLimits } {
+  return {
+    execArgv: threadExecArgv(),
+    resourceLimits: { maxYoungGenerationSizeMb: THREAD_YOUNG_GENERATION_MB },
+  };
+}

@@ -170,11 +170,34 @@ describeEachBackend("store on a real index", (backend) => {
     expect(await checkStore(store)).toEqual([]);
   });
 
-  it("reset clears everything for a new model", async () => {
+  it("reset clears everything for a new model, and searches then use the new vectors' width", async () => {
     await store.replaceDocument(doc("x.md"), [chunk("alpha")]);
+    // Searched before the reset: statements the store keeps prepared must follow the recreated tables.
+    expect(await store.vector(builtinVector("alpha"), 1)).toHaveLength(1);
+    expect(await store.vector(builtinVector("alpha"), 1, [1, 2])).toHaveLength(1);
     await store.reset({ embedModel: "bge-m3", dimensions: 1024 });
     expect(await store.counts()).toEqual({ documents: 0, chunks: 0 });
     expect(await store.indexInfo()).toEqual({ embedModel: "bge-m3", dimensions: 1024 });
+    const wide = (text: string) => {
+      const v = new Float32Array(1024);
+      v.set(builtinVector(text));
+      return v;
+    };
+    const [id] = await store.replaceDocuments([
+      { doc: doc("y.md"), chunks: [{ ...chunk("beta"), vector: wide("beta") }] },
+    ]);
+    const hits = await store.vector(wide("beta"), 1);
+    expect(hits.map((h) => h.chunkId)).toHaveLength(1);
+    expect(hits[0]?.similarity).toBeCloseTo(1, 5);
+    expect(
+      await store.vector(
+        wide("beta"),
+        1,
+        hits.map((h) => h.chunkId),
+      ),
+    ).toEqual(hits);
+    expect((await store.chunks(hits.map((h) => h.chunkId)))[0]?.documentId).toBe(id);
+    expect(await store.lexical('"beta"', 5)).toHaveLength(1);
   });
 });
 

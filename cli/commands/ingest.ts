@@ -2,6 +2,7 @@ import fs from "node:fs";
 import type { IngestSummary } from "../../ingest/ingest-report.js";
 import { acquireIngestLock } from "../../ingest/lock.js";
 import { ingest } from "../../ingest/pipeline.js";
+import { commitOnThread } from "../../ingest/threaded-commits.js";
 import type { Config } from "../../src/config.js";
 import { selectEmbedder } from "../../src/embedding/select-embedder.js";
 import { ValidationError } from "../../src/errors.js";
@@ -75,17 +76,22 @@ export async function ingestPaths(
     if (choice.warning) err.write(`\n!! ${choice.warning}\n\n`);
     out.write(`Ingesting into ${indexName(config.db)} with embedding model "${choice.embedder.model}"\n`);
     const progress = createProgress(out);
-    const summary = await ingest(
-      { store, embedder: choice.embedder, config },
-      {
-        roots: paths,
-        prune: options.prune ?? false,
-        reindex: options.reindex ?? false,
-        onEvent: progress.onEvent,
-      },
-    );
-    progress.finish(summary);
-    return summary;
+    const commits = commitOnThread(store);
+    try {
+      const summary = await ingest(
+        { store: commits.store, embedder: choice.embedder, config },
+        {
+          roots: paths,
+          prune: options.prune ?? false,
+          reindex: options.reindex ?? false,
+          onEvent: progress.onEvent,
+        },
+      );
+      progress.finish(summary);
+      return summary;
+    } finally {
+      await commits.close();
+    }
   } finally {
     await store.close();
     release();

@@ -1,5 +1,5 @@
 import { Worker } from "node:worker_threads";
-import { threadExecArgv } from "../../src/thread-argv.js";
+import { threadOptions } from "../../src/thread-argv.js";
 
 export interface PdfText {
   pages: { num: number; text: string }[];
@@ -35,7 +35,7 @@ const waiting = new Map<number, { resolve(text: PdfText): void; reject(error: Er
  */
 function pdfWorker(): Worker {
   if (worker) return worker;
-  const w = new Worker(WORKER_URL, { execArgv: threadExecArgv() });
+  const w = new Worker(WORKER_URL, { ...threadOptions() });
   w.on("message", (reply: Reply) => {
     const job = waiting.get(reply.id);
     waiting.delete(reply.id);

@@ -2,7 +2,7 @@ import { Worker } from "node:worker_threads";
 import Database from "better-sqlite3";
 import * as errors from "../errors.js";
 import { GroundedError, SearchUnavailableError } from "../errors.js";
-import { threadExecArgv } from "../thread-argv.js";
+import { threadOptions } from "../thread-argv.js";
 import type { Scored } from "./fusion.js";
 import type { IndexSearch, IndexSearchResult, LexicalSide, SearchStep, SearchSteps } from "./search-index.js";
 
@@ -140,7 +140,7 @@ export function createSearchPool({ file, size, exactSearch = false }: SearchPool
 
   const spawn = (index: number): Slot => {
     const data: SearchWorkerData = { file, exactSearch };
-    const worker = new Worker(WORKER_URL, { workerData: data, execArgv: threadExecArgv() });
+    const worker = new Worker(WORKER_URL, { workerData: data, ...threadOptions() });
     const slot: Slot = { worker, job: null, dead: false, proven: false };
     const finish = (message: FromWorker) => {
       if ("ready" in message) {

@@ -3,6 +3,7 @@ import { EmbeddingMismatchError } from "../errors.js";
 import { ftsDocumentText } from "../text/terms.js";
 import { type Db, openDatabase } from "./database.js";
 import { distinctSource } from "./distinct-source.js";
+import { statement } from "./statements.js";
 import {
   type BatchHits,
   createVectorTable,
@@ -191,7 +192,7 @@ export function openStore(file: string, options: OpenStoreOptions = {}): SqliteS
     return terms;
   };
   const getMeta = (key: string) =>
-    (db.prepare("SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined)?.value;
+    (statement(db, "SELECT value FROM meta WHERE key = ?").get(key) as { value: string } | undefined)?.value;
   const setMeta = db.prepare(
     "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
   );
@@ -304,19 +305,24 @@ export function openStore(file: string, options: OpenStoreOptions = {}): SqliteS
       })();
     },
     documentByPath: async (p) =>
-      db.prepare(`SELECT ${DOC_COLUMNS} FROM documents WHERE path = ?`).get(p) as DocumentRecord | undefined,
+      statement(db, `SELECT ${DOC_COLUMNS} FROM documents WHERE path = ?`).get(p) as
+        | DocumentRecord
+        | undefined,
     document: async (id) =>
-      db.prepare(`SELECT ${DOC_COLUMNS} FROM documents WHERE id = ?`).get(id) as DocumentRecord | undefined,
+      statement(db, `SELECT ${DOC_COLUMNS} FROM documents WHERE id = ?`).get(id) as
+        | DocumentRecord
+        | undefined,
     listDocuments: async () =>
       db.prepare(`SELECT ${DOC_COLUMNS} FROM documents ORDER BY source, id`).all() as DocumentRecord[],
     documentsUnder: async (root) =>
       db.prepare(`SELECT ${DOC_COLUMNS} FROM documents WHERE root = ?`).all(root) as DocumentRecord[],
     replaceDocument: async (doc, chunks) => (await store.replaceDocuments([{ doc, chunks }]))[0] as number,
     chunkIds: async () =>
-      db
-        .prepare("SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id ORDER BY d.path, c.seq")
-        .pluck()
-        .all() as number[],
+      statement(
+        db,
+        "SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id ORDER BY d.path, c.seq",
+        "pluck",
+      ).all() as number[],
     async replaceDocuments(docs) {
       if (docs.length === 0) return [];
       const write = documentWriter();
@@ -367,22 +373,20 @@ export function openStore(file: string, options: OpenStoreOptions = {}): SqliteS
         .prepare("UPDATE documents SET path = @path, source = @source, root = @root WHERE id = @id")
         .run({ ...to, id }).changes > 0,
     counts: async () =>
-      db
-        .prepare(
-          "SELECT (SELECT count(*) FROM documents) AS documents, (SELECT count(*) FROM chunks) AS chunks",
-        )
-        .get() as {
+      statement(
+        db,
+        "SELECT (SELECT count(*) FROM documents) AS documents, (SELECT count(*) FROM chunks) AS chunks",
+      ).get() as {
         documents: number;
         chunks: number;
       },
     async lexical(match, k, allowed) {
       const filter = allowed ? "AND rowid IN (SELECT value FROM json_each(?))" : "";
       const params: unknown[] = allowed ? [match, JSON.stringify(allowed), k] : [match, k];
-      const rows = db
-        .prepare(
-          `SELECT rowid AS id, bm25(chunks_fts) AS rank FROM chunks_fts WHERE chunks_fts MATCH ? ${filter} ORDER BY rank LIMIT ?`,
-        )
-        .all(...params) as Array<{ id: number; rank: number }>;
+      const rows = statement(
+        db,
+        `SELECT rowid AS id, bm25(chunks_fts) AS rank FROM chunks_fts WHERE chunks_fts MATCH ? ${filter} ORDER BY rank LIMIT ?`,
+      ).all(...params) as Array<{ id: number; rank: number }>;
       return rows.map((r) => ({ chunkId: r.id, score: -r.rank }));
     },
     countMatching: async (match, cap = 1000) => countUpTo.get(match, cap) as number,
@@ -421,36 +425,33 @@ export function openStore(file: string, options: OpenStoreOptions = {}): SqliteS
     },
     async matching(match, ids) {
       if (ids.length === 0) return new Set();
-      const rows = db
-        .prepare(
-          "SELECT rowid AS id FROM chunks_fts WHERE chunks_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))",
-        )
-        .pluck()
-        .all(match, JSON.stringify(ids)) as number[];
+      const rows = statement(
+        db,
+        "SELECT rowid AS id FROM chunks_fts WHERE chunks_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))",
+        "pluck",
+      ).all(match, JSON.stringify(ids)) as number[];
       return new Set(rows);
     },
     vector: async (query, k, allowed) => knn(db, query, k, allowed, { exact: options.exactSearch ?? false }),
     vectorBatch: async (queries, k, alsoScore) =>
       options.exactSearch ? undefined : knnBatch(db, queries, k, alsoScore),
     async chunkIdsWithSourcePrefix(prefix) {
-      return db
-        .prepare(
-          "SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE substr(d.source, 1, ?) = ?",
-        )
-        .pluck()
-        .all(prefix.length, prefix) as number[];
+      return statement(
+        db,
+        "SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE substr(d.source, 1, ?) = ?",
+        "pluck",
+      ).all(prefix.length, prefix) as number[];
     },
     async chunks(ids) {
       if (ids.length === 0) return [];
-      const rows = db
-        .prepare(
-          `SELECT c.id AS chunkId, c.document_id AS documentId, d.source, d.title, c.page, c.heading, c.text, c.seq,
+      const rows = statement(
+        db,
+        `SELECT c.id AS chunkId, c.document_id AS documentId, d.source, d.title, c.page, c.heading, c.text, c.seq,
                   c.start_offset AS start, c.end_offset AS end, d.path,
                   EXISTS (SELECT 1 FROM documents o WHERE o.source = d.source AND o.id <> d.id) AS shared
            FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id IN (SELECT value FROM json_each(?))`,
-        )
-        .all(JSON.stringify(ids)) as (StoredChunk & { path: string; shared: number })[];
-      const others = db.prepare("SELECT path FROM documents WHERE source = ? AND id <> ?").pluck();
+      ).all(JSON.stringify(ids)) as (StoredChunk & { path: string; shared: number })[];
+      const others = statement(db, "SELECT path FROM documents WHERE source = ? AND id <> ?", "pluck");
       const byId = new Map(
         rows.map(({ path: file, shared, ...r }) => [
           r.chunkId,
@@ -463,10 +464,9 @@ export function openStore(file: string, options: OpenStoreOptions = {}): SqliteS
     },
     documentChunks: async (documentId) =>
       await store.chunks(
-        db
-          .prepare("SELECT id FROM chunks WHERE document_id = ? ORDER BY seq")
-          .pluck()
-          .all(documentId) as number[],
+        statement(db, "SELECT id FROM chunks WHERE document_id = ? ORDER BY seq", "pluck").all(
+          documentId,
+        ) as number[],
       ),
     close: async () => {
       db.close();

@@ -1,6 +1,7 @@
 import type { Database as Db } from "better-sqlite3";
 import { type CodeSet, createCodeSet } from "./hamming.js";
 import { rotateForCode, signBits } from "./rotation.js";
+import { statement } from "./statements.js";
 
 /**
  * The sqlite-vec side of the index: one vec0 table whose rowid is the chunk id, with two columns:
@@ -38,12 +39,12 @@ const DEFAULT_OVERSAMPLE = 8;
 const MIN_CANDIDATES = 400;
 
 export function hasVectorTable(db: Db): boolean {
-  return db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'chunks_vec'").get() !== undefined;
+  return statement(db, "SELECT 1 FROM sqlite_master WHERE name = 'chunks_vec'").get() !== undefined;
 }
 
 /** Whether the index has the binary-quantised column (indexes made before it existed do not). */
 export function hasBinaryColumn(db: Db): boolean {
-  const sql = db.prepare("SELECT sql FROM sqlite_master WHERE name = 'chunks_vec'").pluck().get() as
+  const sql = statement(db, "SELECT sql FROM sqlite_master WHERE name = 'chunks_vec'", "pluck").get() as
     | string
     | undefined;
   return sql?.includes(BQ_COLUMN) ?? false;
@@ -94,6 +95,10 @@ export interface KnnOptions {
 
 type Row = { id: number | bigint; distance: number };
 
+/** The exact cosine distance of the chunks listed in a JSON array (candidates or allowed rows). */
+const RESCORE = `SELECT a.value AS id, vec_distance_cosine(v.embedding, ?) AS distance
+  FROM json_each(?) a JOIN chunks_vec v ON v.rowid = a.value ORDER BY distance LIMIT ?`;
+
 const candidateCount = (k: number, oversample = DEFAULT_OVERSAMPLE) =>
   Math.max(MIN_CANDIDATES, Math.ceil(k * oversample));
 
@@ -117,20 +122,10 @@ export function knn(
   const inMemory = fast && !allowed ? hammingCandidates(db, query, candidates) : undefined;
   if (allowed && (!fast || allowed.length <= candidates)) {
     // Scoring the allowed rows one by one beats a search when they are few, and is the exact answer.
-    rows = db
-      .prepare(
-        `SELECT a.value AS id, vec_distance_cosine(v.embedding, ?) AS distance
-         FROM json_each(?) a JOIN chunks_vec v ON v.rowid = a.value ORDER BY distance LIMIT ?`,
-      )
-      .all(blob, JSON.stringify([...allowed].sort((a, b) => a - b)), k) as Row[]; // rowid order reads faster
+    rows = statement(db, RESCORE).all(blob, JSON.stringify([...allowed].sort((a, b) => a - b)), k) as Row[]; // rowid order reads faster
   } else if (inMemory) {
     // Same candidates as the SQL branch below (nearest codes by Hamming distance), found in memory.
-    rows = db
-      .prepare(
-        `SELECT a.value AS id, vec_distance_cosine(v.embedding, ?) AS distance
-         FROM json_each(?) a JOIN chunks_vec v ON v.rowid = a.value ORDER BY distance LIMIT ?`,
-      )
-      .all(blob, JSON.stringify(inMemory), k) as Row[];
+    rows = statement(db, RESCORE).all(blob, JSON.stringify(inMemory), k) as Row[];
   } else if (fast) {
     const filter = allowed ? "AND rowid IN (SELECT value FROM json_each(?))" : "";
     const code = vectorBlob(rotateForCode(query));
@@ -178,7 +173,7 @@ const RELOAD_INTERVAL_MS = 10_000;
 
 /** Moves whenever the index is written, by this connection (total_changes) or another (data_version). */
 export function indexVersion(db: Db): string {
-  return `${db.pragma("data_version", { simple: true })}:${db.prepare("SELECT total_changes()").pluck().get()}`;
+  return `${db.pragma("data_version", { simple: true })}:${statement(db, "SELECT total_changes()", "pluck").get()}`;
 }
 
 /** The codes, loaded when stale (`force`: whenever stale, for a batch of searches worth a reload). */
@@ -227,10 +222,9 @@ function hammingCandidates(db: Db, query: Float32Array, count: number, force = f
   const cache = codeCache(db, force);
   if (!cache) return undefined;
   // The query's code from sqlite-vec itself, so its bits are packed exactly as the stored ones.
-  const code = db
-    .prepare("SELECT vec_quantize_binary(?)")
-    .pluck()
-    .get(vectorBlob(rotateForCode(query))) as Buffer;
+  const code = statement(db, "SELECT vec_quantize_binary(?)", "pluck").get(
+    vectorBlob(rotateForCode(query)),
+  ) as Buffer;
   if (code.length !== cache.codes.bytesPerCode) return undefined;
   // In rowid order: neighbouring rows share vec0 chunks and B-tree pages, which halves the rescoring reads.
   return cache.codes.nearest(code, count).sort((a, b) => a - b);

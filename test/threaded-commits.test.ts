@@ -1,0 +1,107 @@
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { commitOnThread, type ThreadedCommits } from "../ingest/threaded-commits.js";
+import { builtinVector } from "../src/embedding/builtin-embedder.js";
+import { checkIndex } from "../src/store/check.js";
+import { type ChunkToStore, openStore, type SqliteStore } from "../src/store/store.js";
+import { tempDir } from "./helpers/tmp.js";
+
+function chunk(text: string): ChunkToStore {
+  return {
+    text,
+    page: null,
+    headingPath: [],
+    start: 0,
+    end: text.length,
+    tokens: 3,
+    context: "",
+    vector: builtinVector(text),
+  };
+}
+
+function doc(name: string) {
+  return {
+    path: path.join("/notes", name),
+    source: name,
+    root: "/notes",
+    title: null,
+    format: "markdown",
+    hash: `h-${name}`,
+    bytes: 10,
+    pages: null,
+    embedModel: "builtin",
+  };
+}
+
+/** Changes made through the main connection (SQLite counts only its own). */
+const ownChanges = (store: SqliteStore) => store.db.prepare("SELECT total_changes()").pluck().get() as number;
+
+describe("committing an ingest's documents on a thread of its own (ingest/threaded-commits.ts)", () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let store: SqliteStore;
+  let commits: ThreadedCommits;
+  beforeEach(async () => {
+    tmp = tempDir();
+    store = openStore(path.join(tmp.dir, "index.db"));
+    await store.ensureIndexInfo({ embedModel: "builtin", dimensions: 512 });
+    commits = commitOnThread(store);
+  });
+  afterEach(async () => {
+    await commits.close();
+    await store.close();
+    tmp.cleanup();
+  });
+
+  it("writes through the thread's connection, whole documents in order, and the index reads them at once", async () => {
+    expect(await commits.ready).toBe(true);
+    const before = ownChanges(store);
+    const ids = await commits.store.replaceDocuments([
+      { doc: doc("a.md"), chunks: [chunk("descale the kettle monthly"), chunk("the lid opens")] },
+      { doc: doc("b.md"), chunks: [chunk("water tomatoes in the morning")] },
+    ]);
+    await commits.store.replaceDocuments([
+      { doc: { ...doc("a.md"), hash: "new" }, chunks: [chunk("descale the kettle weekly")] },
+    ]);
+    expect(ownChanges(store)).toBe(before);
+    expect(ids).toHaveLength(2);
+    expect(await store.counts()).toEqual({ documents: 2, chunks: 2 });
+    expect((await store.documentByPath(path.join("/notes", "a.md")))?.hash).toBe("new");
+    expect((await store.document(ids[1] ?? -1))?.source).toBe("b.md");
+    expect(await store.lexical('"weekly"', 5)).toHaveLength(1);
+    expect(await store.lexical('"monthly"', 5)).toEqual([]);
+    expect(checkIndex(store.db)).toEqual([]);
+  });
+
+  it("a commit that fails rejects with the store's error and stores nothing of it", async () => {
+    expect(await commits.ready).toBe(true);
+    const wrongWidth = { ...chunk("too short"), vector: new Float32Array(3) };
+    await expect(
+      commits.store.replaceDocuments([
+        { doc: doc("a.md"), chunks: [chunk("alpha")] },
+        { doc: doc("b.md"), chunks: [wrongWidth] },
+      ]),
+    ).rejects.toThrow(/dimension/i);
+    expect(await store.counts()).toEqual({ documents: 0, chunks: 0 });
+    // The thread goes on committing what comes next.
+    await commits.store.replaceDocuments([{ doc: doc("c.md"), chunks: [chunk("gamma")] }]);
+    expect(await store.counts()).toEqual({ documents: 1, chunks: 1 });
+  });
+
+  it("commits on the store itself when the thread is gone", async () => {
+    expect(await commits.ready).toBe(true);
+    await commits.close();
+    const before = ownChanges(store);
+    await commits.store.replaceDocuments([{ doc: doc("a.md"), chunks: [chunk("alpha")] }]);
+    expect(ownChanges(store)).toBeGreaterThan(before);
+    expect(await store.counts()).toEqual({ documents: 1, chunks: 1 });
+  });
+
+  it("an index in memory keeps its commits on the store", async () => {
+    const memory = openStore(":memory:");
+    const inline = commitOnThread(memory);
+    expect(await inline.ready).toBe(false);
+    expect(inline.store).toBe(memory);
+    await inline.close();
+    await memory.close();
+  });
+});
