@@ -396,17 +396,19 @@ describe("Ollama client: connection, timeout, cancellation", () => {
   });
 
   it("lets a slow stream run longer than the timeout as long as chunks keep coming", async () => {
-    const slow = await startOllamaStandIn({ writeDelayMs: 10 });
+    // Chunks 50 ms apart for well over a second against a 1 s timeout: the whole stream outlasts the timeout,
+    // no gap comes near it (margins wide enough for a busy machine).
+    const slow = await startOllamaStandIn({ writeDelayMs: 50 });
     try {
       const m = createOllamaChatModel({
-        client: createOllamaClient({ host: slow.url, timeoutMs: 150 }),
+        client: createOllamaClient({ host: slow.url, timeoutMs: 1000 }),
         model: "gemma4:e4b",
         host: slow.url,
       });
       const started = Date.now();
       const prompt = "[1] Cats sleep for most of the day.\n\nHow long do cats sleep?";
       const events = await collect(m.chat([{ role: "user", content: prompt }]));
-      expect(Date.now() - started).toBeGreaterThan(300);
+      expect(Date.now() - started).toBeGreaterThan(1000);
       expect(deltas(events)).toBe("Cats sleep for most of the day. [1]");
     } finally {
       await slow.close();
