@@ -184,7 +184,7 @@ describeEachBackend("store on a real index", (backend) => {
       return v;
     };
     const [id] = await store.replaceDocuments([
-      { doc: doc("y.md"), chunks: [{ ...chunk("beta"), vector: wide("beta") }] },
+      { doc: { ...doc("y.md"), embedModel: "bge-m3" }, chunks: [{ ...chunk("beta"), vector: wide("beta") }] },
     ]);
     const hits = await store.vector(wide("beta"), 1);
     expect(hits.map((h) => h.chunkId)).toHaveLength(1);
