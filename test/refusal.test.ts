@@ -43,6 +43,11 @@ describe("a chat model's answer that says the documents do not cover the questio
       "According to the documents, the warranty lasts two years [2]. It does not cover misuse [2].",
       "每四週用檸檬酸除垢一次[1]。",
       "保固不包含人為損壞[2]。",
+      // Sentences of documents that a model may quote: they deny something, not that the documents hold it.
+      "根據前述文件，不包括外傭、喪偶人士[1]。",
+      "英語版的選題和內容未發生明顯變化[2]。",
+      "十七歲時，他到南昌成婚，可在結婚的當天，大家都找不到他[1]。",
+      "但實際上最初的來源並無法確定[3]。",
       "",
     ]) {
       expect(refusalKind(answer), answer).toBeNull();

@@ -37,10 +37,11 @@ const REFUSAL_PATTERNS: RegExp[] = [
   ),
   // "I could not find … in the documents", "I don't know", "I cannot answer … from the sources"
   /^\s*(?:i|we)\s+(?:could\s*n[o']t|could\s+not|cannot|can't|can\s+not|was\s+unable\s+to|am\s+unable\s+to|do\s*n[o']t|do\s+not)\s+(?:find|answer|determine|tell|know|see|locate)\b/i,
-  // 文件中沒有關於這個問題的內容 / 提供的資料並未提及 / 来源中未提到 / 文件没有涵盖
-  /(?:文件|文檔|文档|資料|资料|來源|来源|內容|内容|段落|材料|上下文|提供的|所給|所给)[^。！？]{0,16}?(?:沒有|没有|並未|并未|未曾|未|無|无|不包含|不包括|不涉及|沒提|没提)/u,
+  // 文件中沒有關於這個問題的內容 / 提供的資料並未提及 / 来源中没有提到 / 文件没有涵盖: the denial is of mentioning or
+  // covering (a document's own "不包括外傭" or "內容未發生變化" is not a refusal)
+  /(?:文件|文檔|文档|資料|资料|來源|来源|段落|材料|上下文|提供的|所給|所给)[^。！？]{0,16}?(?:沒有|没有|並未|并未|未曾|未|無|无)(?:提及|提到|涉及|說明|说明|記載|记载|包含|包括|涵蓋|涵盖|相關|相关|關於|关于|有關|有关|回答|答案|資訊|资讯|信息)/u,
   // 無法根據文件回答 / 找不到相關資訊 / 我不知道
-  /^(?:無法|无法|不能|未能)[^。！？]{0,12}?(?:回答|確定|确定|找到|判斷|判断)|找不到|查無|查无|^我不知道|^不知道/u,
+  /^(?:無法|无法|不能|未能)[^。！？]{0,12}?(?:回答|確定|确定|找到|判斷|判断)|^(?:我)?(?:在[^。！？]{0,12})?找不到|找不到(?:相關|相关|有關|有关)?(?:的)?(?:資料|资料|資訊|资讯|信息|答案)|^我不知道|^不知道/u,
 ];
 
 /** "… do not give the 2019 figure, but the 2020 one is 5 % [1]": a refusal of part, and an answer. */
