@@ -1,37 +1,14 @@
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { commitOnThread, type ThreadedCommits } from "../ingest/threaded-commits.js";
-import { builtinVector } from "../src/embedding/builtin-embedder.js";
 import { checkIndex } from "../src/store/check.js";
-import { type ChunkToStore, openStore, type SqliteStore } from "../src/store/store.js";
+import { openStore, type SqliteStore } from "../src/store/store.js";
+import { testChunk, testDocument } from "./helpers/stored-chunks.js";
 import { tempDir } from "./helpers/tmp.js";
 
-function chunk(text: string): ChunkToStore {
-  return {
-    text,
-    page: null,
-    headingPath: [],
-    start: 0,
-    end: text.length,
-    tokens: 3,
-    context: "",
-    vector: builtinVector(text),
-  };
-}
+const chunk = (text: string) => testChunk(text);
 
-function doc(name: string) {
-  return {
-    path: path.join("/notes", name),
-    source: name,
-    root: "/notes",
-    title: null,
-    format: "markdown",
-    hash: `h-${name}`,
-    bytes: 10,
-    pages: null,
-    embedModel: "builtin",
-  };
-}
+const doc = (name: string) => testDocument(name, "/notes");
 
 /** Changes made through the main connection (SQLite counts only its own). */
 const ownChanges = (store: SqliteStore) => store.db.prepare("SELECT total_changes()").pluck().get() as number;

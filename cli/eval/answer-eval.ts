@@ -259,7 +259,7 @@ export async function evaluateFollowups(
   chatModel: ChatModel | null,
   onProgress: (done: number, total: number, label: string) => void,
   limit?: number,
-  files: {
+  options: {
     followups?: string;
     docs?: string;
     name?: string;
@@ -268,14 +268,14 @@ export async function evaluateFollowups(
   } = {},
   log?: (message: string) => void,
 ): Promise<FollowupResult | null> {
-  const file = files.followups ?? path.join(setDir, "followups.jsonl");
+  const file = options.followups ?? path.join(setDir, "followups.jsonl");
   if (!fs.existsSync(file)) return null;
-  const setName = files.name ?? path.basename(path.resolve(setDir));
+  const setName = options.name ?? path.basename(path.resolve(setDir));
   const name = `${setName} follow-ups`;
   const conversations = spread(readAnswerQuestions(file), limit);
   return withIndex(
     { config, embedder },
-    [files.docs ?? path.join(setDir, "docs")],
+    [options.docs ?? path.join(setDir, "docs")],
     async (_store, retrieverFor) => {
       const retriever = retrieverFor();
       // As the service has it: one limiter for answers and rewrites, a rewrite when a chat model answers.
@@ -310,7 +310,7 @@ export async function evaluateFollowups(
         if (r.coverage === "not_covered") refused++;
         if (i % 25 === 0) onProgress(i + 1, conversations.length, name);
       }
-      const rewriters = files.simulatedRewrites === false ? {} : simulatedRewriters();
+      const rewriters = options.simulatedRewrites === false ? {} : simulatedRewriters();
       if (chatModel && rewrite) rewriters[`chat model ${chatModel.model}`] = () => rewrite;
       onProgress(conversations.length, conversations.length, `${name}: rewrites`);
       const rewrites = await measureRewrites(setName, conversations, retrieverFor, rewriters, holdsAnswer);

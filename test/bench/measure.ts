@@ -51,3 +51,21 @@ export async function withLoopLag<T>(
 }
 
 export const round = (x: number, digits = 1): number => Math.round(x * 10 ** digits) / 10 ** digits;
+
+/**
+ * p50 / p95 of `run` over `queries`, after five of them have warmed caches and connections (the PostgreSQL
+ * benches' latency rows).
+ */
+export async function timeQueries(
+  queries: string[],
+  run: (q: string) => Promise<unknown>,
+): Promise<Percentiles> {
+  for (const q of queries.slice(0, 5)) await run(q);
+  const ms: number[] = [];
+  for (const q of queries) {
+    const t = performance.now();
+    await run(q);
+    ms.push(performance.now() - t);
+  }
+  return percentiles(ms);
+}

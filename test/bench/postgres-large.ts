@@ -8,7 +8,7 @@ import { rotateForCode } from "../../src/store/rotation.js";
 import { buildFtsQuery } from "../../src/text/fts-query.js";
 import { lexicalEmbedding } from "../stand-in/lexical-embedding.js";
 import { syntheticQueries } from "./corpus.js";
-import { percentiles, round } from "./measure.js";
+import { percentiles, round, timeQueries } from "./measure.js";
 import { copyRotatedCodes, copySyntheticIndex } from "./pg-copy.js";
 import { MODEL_FOR_DIMS } from "./synthetic-documents.js";
 
@@ -120,14 +120,7 @@ const queries = syntheticQueries(60, 101);
 const vectorOf = (q: string) => Float32Array.from(lexicalEmbedding(`${prefix}${q}`, dims));
 const literal = (q: string) => `[${Array.from(vectorOf(q)).join(",")}]`;
 const timed = async (label: string, run: (q: string) => Promise<unknown>) => {
-  for (const q of queries.slice(0, 5)) await run(q); // warm caches and connections
-  const ms: number[] = [];
-  for (const q of queries) {
-    const t = performance.now();
-    await run(q);
-    ms.push(performance.now() - t);
-  }
-  const p = percentiles(ms);
+  const p = await timeQueries(queries, run);
   row(label, `p50 ${round(p.p50)} ms, p95 ${round(p.p95)} ms`);
 };
 await timed("BM25, 50 candidates", (q) => pg.lexical(buildFtsQuery(q).match ?? '""', 50));

@@ -13,7 +13,7 @@ import { openStore, type Store } from "../../src/store/store.js";
 import { buildFtsQuery } from "../../src/text/fts-query.js";
 import { lexicalEmbedding } from "../stand-in/lexical-embedding.js";
 import { syntheticQueries } from "./corpus.js";
-import { percentiles, round } from "./measure.js";
+import { round, timeQueries } from "./measure.js";
 import { buildIndex } from "./serve-sections.js";
 import { MODEL_FOR_DIMS } from "./synthetic-documents.js";
 
@@ -65,14 +65,7 @@ const prefix = embedPrefixes(MODEL_FOR_DIMS[dims] ?? "bge-m3").query;
 const queries = syntheticQueries(60, 101);
 const vectorOf = (q: string) => Float32Array.from(lexicalEmbedding(`${prefix}${q}`, dims));
 const timed = async (label: string, run: (q: string) => Promise<unknown>) => {
-  for (const q of queries.slice(0, 5)) await run(q); // warm caches and connections
-  const ms: number[] = [];
-  for (const q of queries) {
-    const t = performance.now();
-    await run(q);
-    ms.push(performance.now() - t);
-  }
-  const p = percentiles(ms);
+  const p = await timeQueries(queries, run);
   row(label, `p50 ${round(p.p50)} ms, p95 ${round(p.p95)} ms`);
 };
 const search = (store: Store) => (q: string) =>
