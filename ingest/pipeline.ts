@@ -3,7 +3,7 @@ import type { Config } from "../src/config.js";
 import { embeddingText } from "../src/document.js";
 import type { Embedder, EmbedderInfo } from "../src/embedding/embedder.js";
 import { EmbeddingMismatchError, EmptyFileError, GroundedError, ModelNotFoundError } from "../src/errors.js";
-import { ensureCalibration } from "../src/retrieval/calibration.js";
+import { ensureCalibration, type MeasureShare } from "../src/retrieval/calibration.js";
 import type { Store } from "../src/store/store.js";
 import { createBatcher } from "./batcher.js";
 import { createCommitQueue } from "./commit-queue.js";
@@ -32,6 +32,8 @@ export interface IngestDeps {
   store: Store;
   embedder: Embedder;
   config: Config;
+  /** Another thread that measures half of the calibration's searches meanwhile (threaded-commits.ts). */
+  measureShare?: MeasureShare | undefined;
 }
 
 /** Record the model in the index (a reindex with another model starts the index afresh). */
@@ -71,7 +73,7 @@ const stopsTheRun = (error: unknown) =>
  * dimension mismatch stops it.
  */
 export async function ingest(
-  { store, embedder, config }: IngestDeps,
+  { store, embedder, config, measureShare }: IngestDeps,
   options: IngestOptions,
 ): Promise<IngestSummary> {
   const started = performance.now();
@@ -272,7 +274,7 @@ export async function ingest(
   report.summary.embedRequests = batcher.requests + partsRequests;
   if (fatal) throw fatal;
   // The "not covered" decision is calibrated on the index itself; remeasured when it has changed enough.
-  if (options.calibrate !== false) await ensureCalibration(store, embedder, options.signal);
+  if (options.calibrate !== false) await ensureCalibration(store, embedder, options.signal, measureShare);
   report.summary.seconds = (performance.now() - started) / 1000;
   return report.summary;
 }

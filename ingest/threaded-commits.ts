@@ -1,14 +1,19 @@
 import { Worker } from "node:worker_threads";
+import type { MeasuredShare, MeasureShare, PseudoQuestion } from "../src/retrieval/calibration.js";
 import { rebuildError, type SerializedError } from "../src/retrieval/search-pool.js";
 import type { SqliteStore, Store } from "../src/store/store.js";
 import { threadOptions } from "../src/thread-argv.js";
 
 type Documents = Parameters<Store["replaceDocuments"]>[0];
 
-export type ToCommitThread = { id: number; docs: Documents };
+export type ToCommitThread =
+  | { type: "commit"; id: number; docs: Documents }
+  | { type: "calibrate"; id: number; questions: PseudoQuestion[] }
+  | { type: "vectors"; id: number; vectors: Float32Array[] | null };
 export type FromCommitThread =
   | { type: "ready" }
   | { type: "done"; id: number; ids: number[] }
+  | { type: "calibrated"; id: number; share: MeasuredShare }
   | { type: "failed"; id: number; error: SerializedError };
 
 const isSqliteFile = (store: Store): store is SqliteStore =>
@@ -21,6 +26,11 @@ export interface ThreadedCommits {
   store: Store;
   /** Resolves true once commits go to the thread, false if they never will (no thread, or it failed). */
   ready: Promise<boolean>;
+  /**
+   * Half of the "not covered" calibration's searches on the thread (src/retrieval/calibration.ts), once
+   * the commits are done; undefined when there is no thread.
+   */
+  measureShare: MeasureShare | undefined;
   close(): Promise<void>;
 }
 
@@ -37,9 +47,11 @@ export interface ThreadedCommits {
  */
 export function commitOnThread(store: Store): ThreadedCommits {
   // A database in memory cannot be shared with a thread; PostgreSQL commits in its own server.
-  if (!isSqliteFile(store)) return { store, ready: Promise.resolve(false), close: async () => {} };
+  if (!isSqliteFile(store))
+    return { store, ready: Promise.resolve(false), measureShare: undefined, close: async () => {} };
   const worker = new Worker(WORKER_URL, { workerData: { file: store.file }, ...threadOptions() });
-  const waiting = new Map<number, { resolve(ids: number[]): void; reject(error: unknown): void }>();
+  // biome-ignore lint/suspicious/noExplicitAny: each job resolves with what its own message type carries
+  const waiting = new Map<number, { resolve(value: any): void; reject(error: unknown): void }>();
   let ready = false;
   let alive = true;
   let nextId = 0;
@@ -57,6 +69,7 @@ export function commitOnThread(store: Store): ThreadedCommits {
     waiting.delete(message.id);
     if (waiting.size === 0) worker.unref();
     if (message.type === "done") job?.resolve(message.ids);
+    else if (message.type === "calibrated") job?.resolve(message.share);
     else job?.reject(rebuildError(message.error));
   });
   worker.on("error", () => {});
@@ -69,18 +82,36 @@ export function commitOnThread(store: Store): ThreadedCommits {
   });
   worker.unref();
 
-  const replaceDocuments: Store["replaceDocuments"] = (docs) => {
-    if (!ready || !alive || docs.length === 0) return store.replaceDocuments(docs);
-    return new Promise((resolve, reject) => {
+  const send = <T>(message: (id: number) => ToCommitThread): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
       const id = nextId++;
       waiting.set(id, { resolve, reject });
       worker.ref();
-      worker.postMessage({ id, docs } satisfies ToCommitThread);
+      worker.postMessage(message(id));
     });
+  const replaceDocuments: Store["replaceDocuments"] = (docs) => {
+    if (!ready || !alive || docs.length === 0) return store.replaceDocuments(docs);
+    return send((id) => ({ type: "commit", id, docs }));
+  };
+  // The thread searches its share's lexical side at once, and the vector side when the vectors arrive.
+  const measureShare: MeasureShare = async (questions, vectors) => {
+    if (!(await whenReady) || !alive) throw new Error("the commit thread is not running");
+    let shareId = -1;
+    const measured = send<MeasuredShare>((id) => {
+      shareId = id;
+      return { type: "calibrate", id, questions };
+    });
+    const sent = vectors.then(
+      (v) => worker.postMessage({ type: "vectors", id: shareId, vectors: v } satisfies ToCommitThread),
+      () => worker.postMessage({ type: "vectors", id: shareId, vectors: null } satisfies ToCommitThread),
+    );
+    const [share] = await Promise.all([measured, sent]);
+    return share;
   };
   return {
     store: { ...store, replaceDocuments },
     ready: whenReady,
+    measureShare,
     async close() {
       if (alive) await worker.terminate();
     },

@@ -1,6 +1,8 @@
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { commitOnThread, type ThreadedCommits } from "../ingest/threaded-commits.js";
+import { createBuiltinEmbedder } from "../src/embedding/builtin-embedder.js";
+import { CALIBRATION_KEY, ensureCalibration } from "../src/retrieval/calibration.js";
 import { checkIndex } from "../src/store/check.js";
 import { openStore, type SqliteStore } from "../src/store/store.js";
 import { testChunk, testDocument } from "./helpers/stored-chunks.js";
@@ -9,6 +11,26 @@ import { tempDir } from "./helpers/tmp.js";
 const chunk = (text: string) => testChunk(text);
 
 const doc = (name: string) => testDocument(name, "/notes");
+
+const WORDS =
+  "kettle descale water lid filter boil steam tomato garden seed spring frost ledger invoice tax audit river bridge train ticket violin concert piano score".split(
+    " ",
+  );
+
+/** Forty notes of three chunks, sentences of varied words (a calibration needs documents to tell apart). */
+function notes() {
+  let state = 7;
+  const next = () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state;
+  };
+  const sentence = () =>
+    `${Array.from({ length: 8 + (next() % 10) }, () => WORDS[next() % WORDS.length]).join(" ")}.`;
+  return Array.from({ length: 40 }, (_, d) => ({
+    doc: doc(`note-${d}.md`),
+    chunks: Array.from({ length: 3 }, () => chunk(`${sentence()} ${sentence()} ${sentence()}`)),
+  }));
+}
 
 /** Changes made through the main connection (SQLite counts only its own). */
 const ownChanges = (store: SqliteStore) => store.db.prepare("SELECT total_changes()").pluck().get() as number;
@@ -73,11 +95,35 @@ describe("committing an ingest's documents on a thread of its own (ingest/thread
     expect(await store.counts()).toEqual({ documents: 1, chunks: 1 });
   });
 
+  it("measures half of the calibration on the thread, and the calibration is the one measured in-process", async () => {
+    expect(await commits.ready).toBe(true);
+    await commits.store.replaceDocuments(notes());
+    const embedder = createBuiltinEmbedder();
+    const alone = await ensureCalibration(store, embedder);
+    expect(alone?.lexical).toHaveLength(160);
+    expect(alone?.similarity?.length).toBeGreaterThan(100);
+    await store.setMeta(CALIBRATION_KEY, "");
+    let shared = 0;
+    const measureShare = commits.measureShare;
+    if (!measureShare) throw new Error("a file index has a commit thread");
+    const split = await ensureCalibration(store, embedder, undefined, (questions, vectors) => {
+      shared = questions.length;
+      return measureShare(questions, vectors);
+    });
+    expect(shared).toBe(80);
+    expect(split).toEqual(alone);
+    // A thread that has stopped: its share is measured here, and the calibration is still the same.
+    await commits.close();
+    await store.setMeta(CALIBRATION_KEY, "");
+    expect(await ensureCalibration(store, embedder, undefined, measureShare)).toEqual(alone);
+  });
+
   it("an index in memory keeps its commits on the store", async () => {
     const memory = openStore(":memory:");
     const inline = commitOnThread(memory);
     expect(await inline.ready).toBe(false);
     expect(inline.store).toBe(memory);
+    expect(inline.measureShare).toBeUndefined();
     await inline.close();
     await memory.close();
   });

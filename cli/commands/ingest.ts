@@ -79,7 +79,7 @@ export async function ingestPaths(
     const commits = commitOnThread(store);
     try {
       const summary = await ingest(
-        { store: commits.store, embedder: choice.embedder, config },
+        { store: commits.store, embedder: choice.embedder, config, measureShare: commits.measureShare },
         {
           roots: paths,
           prune: options.prune ?? false,

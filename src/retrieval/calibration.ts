@@ -53,13 +53,6 @@ export function pseudoQuestion(text: string, random: () => number): string | nul
   return words.slice(start, start + length).join(" ");
 }
 
-interface ChunkRow {
-  id: number;
-  documentId: number;
-  seq: number;
-  text: string;
-}
-
 /** Whether a stored calibration still describes the index (same model, size within a fifth). */
 export function calibrationCurrent(c: Calibration | null, chunks: number, embedModel: string): boolean {
   if (c?.version !== CALIBRATION_VERSION || c.embedModel !== embedModel) return false;
@@ -76,30 +69,53 @@ export async function readCalibration(store: Store): Promise<Calibration | null>
   }
 }
 
+/** A pseudo-question and the document it was cut from (left out of its own results). */
+export interface PseudoQuestion {
+  question: string;
+  documentId: number;
+}
+
+/** What a share of the pseudo-questions measured, one value per question (unsorted). */
+export interface MeasuredShare {
+  lexical: number[];
+  similarity: number[];
+}
+
+/**
+ * Measures a share of the pseudo-questions somewhere else (a second thread with its own connection to the
+ * same index): `vectors` are the share's query vectors, null when the embedder could not answer.
+ */
+export type MeasureShare = (
+  questions: PseudoQuestion[],
+  vectors: Promise<Float32Array[] | null>,
+) => Promise<MeasuredShare>;
+
+/** Fewest pseudo-questions worth sending to another thread. */
+const MIN_SHARE = 20;
+
 /**
  * Measure the calibration of `store` (null when it has fewer than three chunks: nothing to compare with).
  * The vector side is measured when the embedder answers; when it cannot (Ollama down), only the lexical
- * side is, and the next calibration fills it in.
+ * side is, and the next calibration fills it in. With `elsewhere`, half of the pseudo-questions are
+ * measured there meanwhile: each question's evidence does not depend on the others, and the lists are
+ * sorted, so the calibration is the same.
  */
 async function measureCalibration(
   store: Store,
   embedder: Embedder,
   signal?: AbortSignal,
+  elsewhere?: MeasureShare,
 ): Promise<Calibration | null> {
   const { chunks, documents } = await store.counts();
   if (chunks < 3 || documents < MIN_DOCUMENTS) return null;
   const ids = await store.chunkIds();
   const random = generator(chunks * 31 + documents);
-  const picked: Array<{ row: ChunkRow; question: string }> = [];
+  const picked: PseudoQuestion[] = [];
   const wanted = Math.min(SAMPLES, chunks * 8);
   for (let tries = 0; picked.length < wanted && tries < wanted * 4; tries++) {
     const row = (await store.chunks([ids[Math.floor(random() * ids.length)] ?? 0]))[0];
     const question = row ? pseudoQuestion(row.text, random) : null;
-    if (row && question)
-      picked.push({
-        row: { id: row.chunkId, documentId: row.documentId, seq: row.seq, text: row.text },
-        question,
-      });
+    if (row && question) picked.push({ question, documentId: row.documentId });
   }
   if (picked.length === 0) return null;
 
@@ -110,7 +126,41 @@ async function measureCalibration(
     signal,
   );
   embedding.catch(() => {}); // awaited below; an abort meanwhile must not leave it unhandled
+  const half = elsewhere && picked.length >= 2 * MIN_SHARE ? Math.ceil(picked.length / 2) : picked.length;
+  const theirs = picked.slice(half);
+  const share = (from: number, to: number) => embedding.then((v) => v?.slice(from, to) ?? null);
+  const measuredThere =
+    elsewhere && theirs.length > 0
+      ? elsewhere(theirs, share(half, picked.length)).catch(() =>
+          // The other thread failed: its share is measured here after all.
+          measureQuestions(store, theirs, share(half, picked.length), signal),
+        )
+      : Promise.resolve({ lexical: [], similarity: [] });
+  measuredThere.catch(() => {});
+  const here = await measureQuestions(store, picked.slice(0, half), share(0, half), signal);
+  const there = await measuredThere;
+  const vectors = await embedding;
+  const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b).map((x) => Math.round(x * 1e4) / 1e4);
+  const similarity = [...here.similarity, ...there.similarity];
+  return {
+    version: CALIBRATION_VERSION,
+    chunks,
+    embedModel: embedder.model,
+    lexical: sorted([...here.lexical, ...there.lexical]),
+    similarity: vectors && similarity.length > 0 ? sorted(similarity) : null,
+  };
+}
 
+/**
+ * Each pseudo-question searched as a question would be, with its own document left out: the lexical
+ * evidence of what remains, and the best vector similarity when there are query vectors.
+ */
+export async function measureQuestions(
+  store: Store,
+  picked: PseudoQuestion[],
+  embedding: Promise<Float32Array[] | null>,
+  signal?: AbortSignal,
+): Promise<MeasuredShare> {
   const seqOf = new Map<number, { documentId: number; seq: number }>();
   const place = async (ids: number[]) => {
     const unknown = ids.filter((id) => !seqOf.has(id));
@@ -147,12 +197,12 @@ async function measureCalibration(
     : store;
   const lexical: number[] = [];
   const similarity: number[] = [];
-  for (const [i, { row }] of picked.entries()) {
+  for (const [i, { documentId }] of picked.entries()) {
     await pause();
     const request = requests[i] as (typeof requests)[number];
     const elsewhere = (id: number) => {
       const other = seqOf.get(id);
-      return other !== undefined && other.documentId !== row.documentId;
+      return other !== undefined && other.documentId !== documentId;
     };
     // Both sides lose the question's own document before fusion, as if it had never been ingested. (The
     // lexical side once kept it: in an index of few long documents its own chunks then filled the top ten,
@@ -167,14 +217,7 @@ async function measureCalibration(
     if (request.queryVector && vectorSide.length > 0)
       similarity.push(Math.max(...vectorSide.map((h) => h.score)));
   }
-  const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b).map((x) => Math.round(x * 1e4) / 1e4);
-  return {
-    version: CALIBRATION_VERSION,
-    chunks,
-    embedModel: embedder.model,
-    lexical: sorted(lexical),
-    similarity: vectors && similarity.length > 0 ? sorted(similarity) : null,
-  };
+  return { lexical, similarity };
 }
 
 /** The questions' query vectors, or null when the embedder cannot answer (only an abort throws). */
@@ -226,6 +269,7 @@ export async function ensureCalibration(
   store: Store,
   embedder: Embedder,
   signal?: AbortSignal,
+  elsewhere?: MeasureShare,
 ): Promise<Calibration | null> {
   const stored = await readCalibration(store);
   const { chunks } = await store.counts();
@@ -234,7 +278,7 @@ export async function ensureCalibration(
     (stored?.similarity || embedder.kind === "builtin")
   )
     return stored;
-  const fresh = await measureCalibration(store, embedder, signal);
+  const fresh = await measureCalibration(store, embedder, signal, elsewhere);
   if (fresh) await store.setMeta(CALIBRATION_KEY, JSON.stringify(fresh));
   else if (stored) await store.setMeta(CALIBRATION_KEY, "");
   return fresh;
