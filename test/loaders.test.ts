@@ -307,6 +307,10 @@ describe("file checks", () => {
     expect(await readAhead(await write("ahead-empty.txt", ""), 1000)).toBeNull();
     expect(await readAhead(path.join(dir, "ahead-gone.txt"), 1000)).toBeNull();
     expect(await readAhead(dir, 1000)).toBeNull();
+    // Past the synchronous read's 256 KB, a file is read through the promise API, the same bytes.
+    const larger = "y".repeat(300 * 1024);
+    expect((await readAhead(await write("ahead-larger.txt", larger), 1024 * 1024))?.toString()).toBe(larger);
+    expect(await readAhead(await write("ahead-larger-refused.txt", larger), 290 * 1024)).toBeNull();
   });
 });
 
