@@ -5,6 +5,7 @@ import {
   OllamaTimeoutError,
   OllamaUnavailableError,
 } from "../errors.js";
+import { requestWhole } from "./http-json.js";
 import { parseNdjson } from "./ndjson.js";
 import type {
   OllamaChatChunk,
@@ -17,8 +18,9 @@ import type {
 } from "./wire.js";
 
 /**
- * A thin client for Ollama's REST API on Node's built-in fetch (docs/ollama.md explains why not the `ollama`
- * package): every call has a timeout and honours the caller's AbortSignal, and every failure becomes one
+ * A thin client for Ollama's REST API (docs/ollama.md explains why not the `ollama` package): streams on
+ * Node's built-in fetch, whole JSON answers on its http module (src/ollama/http-json.ts: a millisecond less
+ * per call). Every call has a timeout and honours the caller's AbortSignal, and every failure becomes one
  * of the typed errors in src/errors.ts. A caller's abort is passed through untouched (an AbortError).
  */
 export interface OllamaClientOptions {
@@ -26,6 +28,7 @@ export interface OllamaClientOptions {
   host: string;
   /** How long Ollama may stay silent: until the response headers, and then between stream chunks. */
   timeoutMs: number;
+  /** Replaces the transport for every call (tests that alter responses); default Node's own. */
   fetch?: typeof fetch;
 }
 
@@ -89,8 +92,13 @@ export function createOllamaClient(options: OllamaClientOptions): OllamaClient {
     return new OllamaError(502, `the response to ${what} broke off: ${(e as Error).message ?? e}`, host);
   }
 
-  async function httpError(res: Response, path: string, model: string | undefined): Promise<GroundedError> {
-    const text = (await res.text().catch(() => "")).trim();
+  function httpError(
+    res: { status: number; statusText: string },
+    body: string,
+    path: string,
+    model: string | undefined,
+  ): GroundedError {
+    const text = body.trim();
     let message = text || res.statusText;
     let isJson = false;
     try {
@@ -121,7 +129,7 @@ export function createOllamaClient(options: OllamaClientOptions): OllamaClient {
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal,
     });
-    if (!res.ok) throw await httpError(res, path, model);
+    if (!res.ok) throw httpError(res, await res.text().catch(() => ""), path, model);
     return res;
   }
 
@@ -135,9 +143,22 @@ export function createOllamaClient(options: OllamaClientOptions): OllamaClient {
     const deadline = idleDeadline(timeoutMs);
     let responded = false;
     try {
-      const res = await open(path, body, model, deadline, signal);
-      responded = true;
-      return (await res.json()) as T;
+      if (options.fetch) {
+        const res = await open(path, body, model, deadline, signal);
+        responded = true;
+        return (await res.json()) as T;
+      }
+      const res = await requestWhole(`${host}${path}`, {
+        method: body === undefined ? "GET" : "POST",
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal,
+        onHeaders: () => {
+          responded = true;
+        },
+      });
+      const text = res.body.toString("utf8");
+      if (res.status < 200 || res.status > 299) throw httpError(res, text, path, model);
+      return JSON.parse(text) as T;
     } catch (e) {
       throw translate(e, what, signal, deadline, responded);
     } finally {
