@@ -3,6 +3,7 @@ import type { Config } from "../src/config.js";
 import { createHostPool } from "../src/ollama/host-pool.js";
 import { serializeError } from "../src/retrieval/search-pool.js";
 import { openIndex } from "../src/store/open-index.js";
+import { lowerThreadPriority } from "../src/thread-priority.js";
 import { createIndexWriter } from "./index-writer.js";
 import type { FromWriter, ToWriter } from "./threaded-writer.js";
 
@@ -15,6 +16,8 @@ import type { FromWriter, ToWriter } from "./threaded-writer.js";
 const port = parentPort;
 if (!port) throw new Error("writer-thread.ts runs as a worker thread only");
 const { config } = workerData as { config: Config };
+// Searches come first: when both want a core, the writer waits (docs/performance.md, row 6).
+lowerThreadPriority();
 const post = (message: FromWriter) => port.postMessage(message);
 
 const store = await openIndex(config.db);

@@ -1,7 +1,9 @@
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { safeUploadName } from "../src/server/upload-name.js";
+import { BACKGROUND_NICE_STEPS } from "../src/thread-priority.js";
 import { postJson, type RunningService, startService } from "./helpers/app.js";
 import { describeEachBackend, type TestIndex } from "./helpers/backends.js";
 import { tempDir } from "./helpers/tmp.js";
@@ -66,6 +68,14 @@ describeEachBackend(
       expect(list.documents.map((d: any) => d.source)).toEqual(["茶壺說明.md"]);
       const found = await postJson(`${service.url}/api/search`, { query: "teapot spout brush" });
       expect(found.json.results[0].source).toBe("茶壺說明.md");
+      if (process.platform === "linux") {
+        // The writer ran at a lower priority than the searches: one thread of this process is niced.
+        const nices = fs
+          .readdirSync(`/proc/${process.pid}/task`)
+          .map((tid) => fs.readFileSync(`/proc/${process.pid}/task/${tid}/stat`, "utf8"))
+          .map((stat) => Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]));
+        expect(nices).toContain(Math.min(19, os.getPriority() + BACKGROUND_NICE_STEPS));
+      }
     });
 
     it("uploading the same name again updates that document instead of adding another", async () => {
