@@ -87,6 +87,53 @@ describeEachBackend("store on a real index", (backend) => {
     expect((await ranked("pump runs daily")).length).toBeGreaterThan(0);
   });
 
+  it("a hybrid search of nothing but common words leaves the ranking to the vector side; its words are searched without one", async () => {
+    const chunks = Array.from({ length: 400 }, (_, i) =>
+      chunk(
+        i === 5
+          ? "The unit pump of unit 5 runs daily."
+          : `The pump of unit ${i} runs daily in hall ${i % 7}.`,
+      ),
+    );
+    await store.replaceDocument(doc("units.md"), chunks);
+    const { lexicalCandidates, searchIndex } = await import("../src/retrieval/search-index.js");
+    const { createRetriever } = await import("../src/retrieval/retriever.js");
+    const { OllamaUnavailableError } = await import("../src/errors.js");
+    const request = (query: string, mode: "hybrid" | "lexical", vector = true) => ({
+      query,
+      k: 5,
+      mode,
+      queryVector: vector ? builtinVector(query) : undefined,
+    });
+    // Every word in every chunk: FTS5 would score all 400 rows by terms that weigh nothing.
+    const hybrid = await lexicalCandidates(store, request("pump runs daily", "hybrid"));
+    expect(hybrid.hits).toEqual([]);
+    expect(hybrid.weightedOnly).toBe(true);
+    const found = await searchIndex(store, request("pump runs daily", "hybrid"));
+    expect(found.results).toHaveLength(5);
+    // Asked for words only, or with no query vector, the words are searched as before.
+    const words = await lexicalCandidates(store, request("pump runs daily", "lexical"));
+    expect(words.hits.length).toBeGreaterThan(0);
+    expect(words.weightedOnly).toBeUndefined();
+    expect((await searchIndex(store, request("pump runs daily", "hybrid", false))).results).toHaveLength(5);
+    // A rarer phrase of common words still counts: only the chunk that has it is a lexical candidate.
+    const phrase = await lexicalCandidates(store, request("unit pump", "hybrid"));
+    expect((await store.chunks(phrase.hits.map((h) => h.id))).map((c) => c.text)).toEqual([
+      "The unit pump of unit 5 runs daily.",
+    ]);
+    // Ollama down in the middle of a hybrid search: the retriever searches the words in full after all.
+    const down = {
+      kind: "ollama" as const,
+      model: "builtin",
+      info: async () => ({ model: "builtin", dimensions: 512, contextLength: 512 }),
+      embed: async () => {
+        throw new OllamaUnavailableError("http://127.0.0.1:9");
+      },
+    };
+    const retrieved = await createRetriever({ store, embedder: down }).retrieve("pump runs daily", { k: 5 });
+    expect(retrieved.results.length).toBeGreaterThan(0);
+  });
+
   it("finds Chinese text by a two-character word inside a longer run", async () => {
     await store.replaceDocument(doc("library.md"), [
       chunk("圖書逾期未還者，每本每日罰款五元。"),

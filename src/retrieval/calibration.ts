@@ -1,7 +1,13 @@
 import type { Embedder } from "../embedding/embedder.js";
 import type { Store } from "../store/store.js";
 import { CALIBRATION_VERSION, type Calibration } from "./coverage.js";
-import { candidates, finishSearch, lexicalCandidates, vectorCandidates } from "./search-index.js";
+import {
+  candidates,
+  finishSearch,
+  lexicalCandidates,
+  vectorCandidates,
+  withoutVectorSide,
+} from "./search-index.js";
 
 /**
  * Calibrates the "not covered" decision of one index against itself (src/retrieval/coverage.ts says why).
@@ -185,7 +191,11 @@ export async function measureQuestions(
     lexicalAll.push(await lexicalCandidates(store, request));
   }
   const vectors = await embedding;
-  for (const [i, request] of requests.entries()) request.queryVector = vectors?.[i];
+  for (const [i, request] of requests.entries()) {
+    request.queryVector = vectors?.[i];
+    const searched = lexicalAll[i] as (typeof lexicalAll)[number];
+    lexicalAll[i] = await withoutVectorSide((r) => lexicalCandidates(store, r), request, searched);
+  }
   // The vector side of every pseudo-question in one pass over the vectors (the same hits as one search at a
   // time, src/store/vectors.ts knnBatch), with the lexical candidates' similarities that fusion needs.
   const searched = vectors

@@ -9,6 +9,7 @@ import {
   inProcessSteps,
   type LexicalSide,
   type SearchSteps,
+  withoutVectorSide,
 } from "./search-index.js";
 import type { QuestionRewriter, Retriever } from "./types.js";
 
@@ -89,7 +90,13 @@ export function createRetriever({
       } else {
         const vector = queryVector ? run.vector({ ...request, queryVector }, signal) : Promise.resolve([]);
         const [lexicalSide, vectorSide] = await Promise.all([lexical, vector]);
-        found = await run.finish({ ...request, queryVector }, lexicalSide, vectorSide, signal);
+        // Ollama did not answer: a question of only common terms is searched by its words after all.
+        const words = await withoutVectorSide(
+          (r) => run.lexical(r, signal),
+          { ...request, queryVector },
+          lexicalSide,
+        );
+        found = await run.finish({ ...request, queryVector }, words, vectorSide, signal);
       }
       const { results, evidence } = found;
       const { coverage, standing } = judgeCoverage(evidence, (await calibration?.()) ?? null, results.length);

@@ -52,6 +52,12 @@ export type SearchStep =
 export interface LexicalSide {
   hits: Scored[];
   weights: RelevanceWeights;
+  /**
+   * Set when a hybrid search left out the question's common terms entirely (every single term occurs in
+   * more than half of the chunks): its candidates are only those of its rarer phrases, perhaps none, and
+   * the vector side ranks. Without a query vector after all, the lexical side is searched again in full.
+   */
+  weightedOnly?: true;
 }
 
 async function allowedIds(store: Store, filter: IndexSearch["filter"]): Promise<number[] | undefined> {
@@ -66,27 +72,31 @@ const COMMON_KEPT = 3;
 /**
  * The query without its terms that occur in more than half of the chunks (a synthetic collection's shared
  * vocabulary, "covid" in a set of COVID papers): BM25 gives them ~0 weight, so the ranking of what matches the
- * other terms does not change, but FTS5 no longer scores nearly every row for each of them. When every single
- * term and phrase is that common, their weights are all ~0 and any few of them rank as well as all: the
- * first COMMON_KEPT single terms stay. Phrases count the same way. Null when nothing is common.
+ * other terms does not change, but FTS5 no longer scores nearly every row for each of them. `match` is null
+ * when nothing is common. When every single term is that common, their weights are all ~0: `match` keeps
+ * the first COMMON_KEPT of them with the rarer phrases (a phrase alone may match nothing at all, and a
+ * lexical-only search must still find something), and `weighted` is the rarer phrases alone, or null when
+ * there are none: what a hybrid search uses, leaving the ranking to the vector side instead of to FTS5
+ * scoring nearly every row by terms that weigh nothing (docs/retrieval.md, "Common terms").
  */
 async function withoutCommonTerms(
   store: Store,
   fts: ReturnType<typeof buildFtsQuery>,
-): Promise<string | null> {
+): Promise<{ match: string | null; weighted?: string | null }> {
   const { phrases } = fts.terms;
   // A pasted paragraph: hundreds of terms, each in thousands of rows, made one search take most of a second.
   // Its rarest terms carry the BM25 weight; the others are dropped first.
   const single = await store.rarestTerms(fts.terms.single, LONG_QUESTION_TERMS);
   const shortened = single.length < fts.terms.single.length;
   const common = await store.commonTerms([...single, ...phrases]);
-  if (common.size === 0) return shortened ? [...single, ...phrases].join(" OR ") : null;
+  if (common.size === 0) return { match: shortened ? [...single, ...phrases].join(" OR ") : null };
   const keptSingle = single.filter((t) => !common.has(t));
   const keptPhrases = phrases.filter((t) => !common.has(t));
-  // A phrase alone may match nothing at all: some single terms always stay.
-  return [...(keptSingle.length > 0 ? keptSingle : single.slice(0, COMMON_KEPT)), ...keptPhrases].join(
-    " OR ",
-  );
+  if (keptSingle.length > 0) return { match: [...keptSingle, ...keptPhrases].join(" OR ") };
+  return {
+    match: [...single.slice(0, COMMON_KEPT), ...keptPhrases].join(" OR "),
+    weighted: keptPhrases.length > 0 ? keptPhrases.join(" OR ") : null,
+  };
 }
 
 export async function lexicalCandidates(store: Store, request: IndexSearch): Promise<LexicalSide> {
@@ -97,16 +107,20 @@ export async function lexicalCandidates(store: Store, request: IndexSearch): Pro
   const fts = buildFtsQuery(query);
   if (mode === "vector" || !fts.match) return { hits: [], weights: await weighing };
   const allowed = await allowedIds(store, filter);
-  const match = (await withoutCommonTerms(store, fts)) ?? fts.match;
-  let hits = (await store.lexical(match, candidates(k), allowed)).map((h) => ({
+  const pruned = await withoutCommonTerms(store, fts);
+  const contextFts = context && context.weight > 0 ? buildFtsQuery(context.text) : null;
+  // A hybrid search whose every term weighs nothing leaves the ranking to the vector side (a follow-up
+  // keeps its conversation's terms, which may weigh something).
+  const weightedOnly = mode === "hybrid" && !contextFts && pruned.weighted !== undefined;
+  const match = weightedOnly ? pruned.weighted : (pruned.match ?? fts.match);
+  let hits = (match ? await store.lexical(match, candidates(k), allowed) : []).map((h) => ({
     id: h.chunkId,
     score: h.score,
   }));
-  const contextFts = context && context.weight > 0 ? buildFtsQuery(context.text) : null;
   const contextMatch = contextFts
-    ? ((await withoutCommonTerms(store, contextFts)) ?? contextFts.match)
+    ? ((await withoutCommonTerms(store, contextFts)).match ?? contextFts.match)
     : null;
-  if (contextMatch)
+  if (contextMatch && match)
     hits = await foldContext(store, match, contextMatch, context?.weight ?? 0, hits, k, allowed);
   return {
     hits: await proximityRerank(
@@ -115,6 +129,7 @@ export async function lexicalCandidates(store: Store, request: IndexSearch): Pro
       async (ids) => new Map((await store.chunks(ids)).map((c) => [c.chunkId, c.text])),
     ),
     weights: await weighing,
+    ...(weightedOnly ? { weightedOnly: true as const } : {}),
   };
 }
 
@@ -226,9 +241,18 @@ export async function searchIndex(store: Store, request: IndexSearch): Promise<I
   return finishSearch(
     store,
     request,
-    await lexicalCandidates(store, request),
+    await lexicalCandidates(store, request.queryVector ? request : { ...request, mode: "lexical" }),
     await vectorCandidates(store, request),
   );
+}
+
+/** `lexical` searched again in full when it left the common terms to a vector side that did not come. */
+export async function withoutVectorSide(
+  search: (request: IndexSearch) => Promise<LexicalSide>,
+  request: IndexSearch,
+  lexical: LexicalSide,
+): Promise<LexicalSide> {
+  return lexical.weightedOnly && !request.queryVector ? search({ ...request, mode: "lexical" }) : lexical;
 }
 
 /** Where the steps of a search run: in-process (`inProcessSteps`) or in a pool of worker threads. */
