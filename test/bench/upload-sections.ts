@@ -1,7 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
 import fs from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
 import { cli } from "../helpers/app.js";
 import { writeCorpus } from "../helpers/corpus.js";
 import { makePdf } from "../helpers/make-pdf.js";
@@ -66,6 +68,38 @@ async function startServer(env: Record<string, string>): Promise<{ child: ChildP
 }
 
 /**
+ * The uploads, four in flight at a time, the large text first, sent from a thread of their own: encoding a
+ * 50 MB form on the thread that times the searches held its event loop for 250–300 ms at the start, which
+ * the searches in flight then counted as the server's time (seventh session, docs/performance.md).
+ */
+async function uploadOnThread(
+  url: string,
+  files: Array<{ name: string; bytes: Uint8Array<ArrayBuffer> }>,
+): Promise<Record<string, number>> {
+  const worker = new Worker(
+    `const { parentPort, workerData } = require("node:worker_threads");
+     (async () => {
+       const statuses = {};
+       const queue = [...workerData.files];
+       await Promise.all(Array.from({ length: 4 }, async () => {
+         for (let f = queue.shift(); f; f = queue.shift()) {
+           const form = new FormData();
+           form.append("file", new Blob([f.bytes]), f.name);
+           const res = await fetch(workerData.url + "/api/documents", { method: "POST", body: form });
+           await res.arrayBuffer();
+           statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+         }
+       }));
+       parentPort.postMessage(statuses);
+     })().catch((e) => { throw e; });`,
+    { eval: true, workerData: { url, files }, transferList: files.map((f) => f.bytes.buffer) },
+  );
+  const [statuses] = (await once(worker, "message")) as [Record<string, number>];
+  await worker.terminate();
+  return statuses;
+}
+
+/**
  * Issue 15's target: while a large text file and 20 PDFs are uploaded and ingested through the API,
  * searches stay fast (p99 < 100 ms) and the server stays under 500 MB. The server runs as its own process
  * (its memory is what is measured), the model in another (the bench's model process).
@@ -124,22 +158,10 @@ export async function uploadWhileServing(
       await new Promise((r) => setTimeout(r, 20));
     }
   })();
-  const statuses: Record<string, number> = {};
+  let statuses: Record<string, number> = {};
   const started = performance.now();
   try {
-    // Four uploads in flight at a time, the large text first.
-    const queue = [...files];
-    await Promise.all(
-      Array.from({ length: 4 }, async () => {
-        for (let f = queue.shift(); f; f = queue.shift()) {
-          const form = new FormData();
-          form.append("file", new Blob([f.bytes]), f.name);
-          const res = await fetch(`${url}/api/documents`, { method: "POST", body: form });
-          await res.arrayBuffer();
-          statuses[String(res.status)] = (statuses[String(res.status)] ?? 0) + 1;
-        }
-      }),
-    );
+    statuses = await uploadOnThread(url, files);
   } finally {
     uploading = false;
     await searching;
