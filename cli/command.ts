@@ -77,7 +77,7 @@ export function overview(commands: readonly Command[], cli = "grounded"): string
     `grounded: ask questions of your documents, with citations to file and page.\n\n${lines.join("\n")}\n\n` +
       `Common flags: ${common}\n` +
       "Settings can also come from the environment (OLLAMA_HOST, GROUNDED_DB, ...): see README.md.\n" +
-      "`grounded <command> --help` lists a command's flags.\n",
+      "`grounded <command> --help` lists a command's flags; `grounded --version` prints the version.\n",
     cli,
   );
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env -S npx tsx
 import { fileURLToPath } from "node:url";
 import { GroundedError } from "../src/errors.js";
+import { VERSION } from "../src/version.js";
 import { type Command, overview, runCommand } from "./command.js";
 import { demoCommand } from "./commands/demo.js";
 import { evalCommand } from "./commands/eval.js";
@@ -44,6 +45,10 @@ export async function main(
   if (name === undefined || name === "help" || name === "--help" || name === "-h") {
     out.write(overview(COMMANDS, inv.cli));
     return name === undefined ? 2 : 0;
+  }
+  if (name === "--version" || name === "-V" || name === "version") {
+    out.write(`grounded ${VERSION}\n`);
+    return 0;
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) {

@@ -51,6 +51,11 @@ describe("grounded on the command line", () => {
       }
       for (const flag of command.common) expect(help.stdout).toMatch(new RegExp(`^  --${flag}\\b`, "m"));
     }
+    for (const flag of ["--version", "-V", "version"]) {
+      const version = await cli([flag], env);
+      expect(version.code).toBe(0);
+      expect(version.stdout).toMatch(/^grounded \d+\.\d+\.\d+\n$/);
+    }
     const unknown = await cli(["frobnicate"], env);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/^Unknown command "frobnicate"\.\n\ngrounded: ask questions/);
