@@ -21,6 +21,7 @@ const SRC_LAYERS: readonly (readonly string[])[] = [
     "src/index-location.ts",
     "src/limiter.ts",
     "src/thread-argv.ts",
+    "src/thread-priority.ts",
     "src/text/",
   ],
   ["src/ollama/"],
