@@ -1,11 +1,12 @@
 import { spawn } from "node:child_process";
+import { once } from "node:events";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { tempDir } from "../helpers/tmp.js";
 import { writeCorpus } from "./corpus.js";
 import { type Percentiles, percentiles, round } from "./measure.js";
 import { startModelProcess } from "./model-process.js";
-import { startBenchService } from "./serve-sections.js";
+import { startServerProcess } from "./server-process.js";
 
 export interface SmallNotes {
   files: number;
@@ -72,7 +73,9 @@ export async function smallNotes(dir: string, ollamaHost: string, files: number)
   const written = writeCorpus(docs, files * 4.5, 11, (i) => 4 + (i % 2));
   const env = { GROUNDED_DB: db, OLLAMA_HOST: ollamaHost, GROUNDED_EMBED_MODEL: "bge-m3" };
   const run = await ingestProcess(docs, env);
-  const service = await startBenchService(db, ollamaHost, 1024);
+  // The server in a process of its own, as a user runs it (its event loop is not the bench client's).
+  const service = await startServerProcess({ ...env, GROUNDED_CHAT_MODEL: "none", GROUNDED_PORT: "0" });
+  await new Promise((r) => setTimeout(r, 1000)); // the search workers start with the server
   try {
     // Every English note's title ends in "notes <n>" and titles are in every chunk's context line.
     const commonWord = await searchTimes(service.url, "notes", 30);
@@ -86,7 +89,8 @@ export async function smallNotes(dir: string, ollamaHost: string, files: number)
       commonWord,
     };
   } finally {
-    await service.close();
+    service.child.kill("SIGTERM");
+    await once(service.child, "exit");
   }
 }
 

@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import fs from "node:fs";
 import path from "node:path";
@@ -10,6 +9,7 @@ import { makePdf } from "../helpers/make-pdf.js";
 import { tempDir } from "../helpers/tmp.js";
 import { type Percentiles, percentiles, round } from "./measure.js";
 import { startModelProcess } from "./model-process.js";
+import { startServerProcess } from "./server-process.js";
 
 export interface UploadWhileServing {
   textMb: number;
@@ -24,7 +24,6 @@ export interface UploadWhileServing {
   serverPeakRssMb: number;
 }
 
-const REPO = path.join(import.meta.dirname, "..", "..");
 const WORDS =
   "pump valve filter kettle greenhouse tomato descale warranty receipt sprayer nozzle vinegar gate bench shuttle airport library river bridge harbour ferry timetable invoice ledger bearing gasket".split(
     " ",
@@ -46,25 +45,6 @@ function bigText(mb: number): string {
 function rssMb(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
   return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
-}
-
-/** `grounded serve` as its own process, as a user runs it; resolves with its URL. */
-async function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "cli/main.ts", "serve"], {
-    cwd: REPO,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  let out = "";
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout?.setEncoding("utf8").on("data", (s: string) => {
-      out += s;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m?.[1]) resolve(m[1]);
-    });
-    child.once("exit", (code) => reject(new Error(`grounded serve exited ${code}:\n${out}`)));
-  });
-  return { child, url };
 }
 
 /**
@@ -134,7 +114,7 @@ export async function uploadWhileServing(
     files.push({ name: `manual-${i}.pdf`, bytes: new Uint8Array(makePdf(pages)) });
   }
 
-  const { child, url } = await startServer(env);
+  const { child, url } = await startServerProcess(env);
   const pid = child.pid as number;
   // Settled first: the search workers start with the server.
   await new Promise((r) => setTimeout(r, 1000));
