@@ -50,8 +50,8 @@ export function commitOnThread(store: Store): ThreadedCommits {
   if (!isSqliteFile(store))
     return { store, ready: Promise.resolve(false), measureShare: undefined, close: async () => {} };
   const worker = new Worker(WORKER_URL, { workerData: { file: store.file }, ...threadOptions() });
-  // biome-ignore lint/suspicious/noExplicitAny: each job resolves with what its own message type carries
-  const waiting = new Map<number, { resolve(value: any): void; reject(error: unknown): void }>();
+  // Each job resolves with what its own message type carries (document ids, a calibration share).
+  const waiting = new Map<number, { resolve(value: unknown): void; reject(error: unknown): void }>();
   let ready = false;
   let alive = true;
   let nextId = 0;

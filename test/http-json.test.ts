@@ -67,7 +67,7 @@ describe("whole JSON responses over Node's http module (src/ollama/http-json.ts)
     expect(sockets.size).toBe(2);
   });
 
-  it("a server that drops every request is unreachable, after one resend only", async () => {
+  it("a server that drops every request is unreachable; a request on a fresh connection is not sent again", async () => {
     let requests = 0;
     const url = await serve((_req, _res, _nth, socket) => {
       requests++;

@@ -4,6 +4,7 @@ import { openDatabase } from "../src/store/database.js";
 import { type ChunkToStore, openStore, type SqliteStore, type Store } from "../src/store/store.js";
 import { hasBinaryColumn, knn, knnBatch } from "../src/store/vectors.js";
 import { syntheticPassages, syntheticQueries } from "./bench/corpus.js";
+import { testChunk } from "./helpers/stored-chunks.js";
 import { tempDir } from "./helpers/tmp.js";
 import { lexicalEmbedding } from "./stand-in/lexical-embedding.js";
 
@@ -14,16 +15,9 @@ const embed = (text: string) => Float32Array.from(lexicalEmbedding(text, DIMS));
 async function fill(store: Store, documents = 30): Promise<void> {
   for (let d = 0; d < documents; d++) {
     const { doc, passages } = syntheticPassages(11, d, 100);
-    const chunks: ChunkToStore[] = passages.map((text) => ({
-      text,
-      page: null,
-      headingPath: [],
-      start: 0,
-      end: text.length,
-      tokens: 400,
-      context: doc.title,
-      vector: embed(`${doc.title}\n${text}`),
-    }));
+    const chunks: ChunkToStore[] = passages.map((text) =>
+      testChunk(text, { tokens: 400, context: doc.title, vector: embed(`${doc.title}\n${text}`) }),
+    );
     const meta = {
       root: "/docs",
       title: doc.title,

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { embedPrefixes } from "../../src/embedding/presets.js";
 import type { ChunkToStore, DocumentRecord } from "../../src/store/store.js";
+import { testChunk } from "../helpers/stored-chunks.js";
 import { lexicalEmbedding } from "../stand-in/lexical-embedding.js";
 import { syntheticPassages } from "./corpus.js";
 
@@ -33,16 +34,13 @@ export function* syntheticDocuments(chunks: number, dims: number): Generator<Syn
         source: doc.name,
         embedModel: model,
       },
-      chunks: passages.map((text) => ({
-        text,
-        page: null,
-        headingPath: [],
-        start: 0,
-        end: text.length,
-        tokens: 400,
-        context: doc.title,
-        vector: Float32Array.from(lexicalEmbedding(`${prefix}${doc.title}\n${text}`, dims)),
-      })),
+      chunks: passages.map((text) =>
+        testChunk(text, {
+          tokens: 400,
+          context: doc.title,
+          vector: Float32Array.from(lexicalEmbedding(`${prefix}${doc.title}\n${text}`, dims)),
+        }),
+      ),
     };
   }
 }

@@ -71,7 +71,7 @@ async function uploadOnThread(
          }
        }));
        parentPort.postMessage(statuses);
-     })().catch((e) => { throw e; });`,
+     })();`,
     { eval: true, workerData: { url, files }, transferList: files.map((f) => f.bytes.buffer) },
   );
   const [statuses] = (await once(worker, "message")) as [Record<string, number>];

@@ -8,7 +8,13 @@ import type { ChunkToStore, NewDocument } from "../../src/store/store.js";
  */
 export function testChunk(
   text: string,
-  options: { page?: number | null; headingPath?: string[]; context?: string; vector?: Float32Array } = {},
+  options: {
+    page?: number | null;
+    headingPath?: string[];
+    context?: string;
+    vector?: Float32Array;
+    tokens?: number;
+  } = {},
 ): ChunkToStore {
   return {
     text,
@@ -16,7 +22,7 @@ export function testChunk(
     headingPath: options.headingPath ?? [],
     start: 0,
     end: text.length,
-    tokens: 10,
+    tokens: options.tokens ?? 10,
     context: options.context ?? "",
     vector: options.vector ?? builtinVector(text),
   };
