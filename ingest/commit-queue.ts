@@ -18,7 +18,8 @@ export interface CommitQueue {
 /**
  * Documents whose vectors are all in, waiting to be committed together. They are committed when the
  * batcher is about to wait on the model (idle time: a commit then cannot hold up a response and the next
- * request), or once COMMIT_CHUNKS chunks or COMMIT_MS have gathered when the model keeps up (one
+ * request; not when commits run on a thread of their own, where they hold up nothing: pipeline.ts), or once
+ * COMMIT_CHUNKS chunks or COMMIT_MS have gathered when the model keeps up (one
  * transaction, one WAL commit and one FTS5 segment, per COMMIT_CHUNKS chunks instead of one per embedding
  * batch). Each document is still whole or absent after a crash; at most the last second of work is redone.
  * A document is reported (`onStored`) only once it is safely stored; when storing fails (a full disk, say)

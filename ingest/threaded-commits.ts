@@ -31,6 +31,8 @@ export interface ThreadedCommits {
    * the commits are done; undefined when there is no thread.
    */
   measureShare: MeasureShare | undefined;
+  /** Whether a commit made now runs on the thread (not before it has loaded, nor after it died). */
+  offThread(): boolean;
   close(): Promise<void>;
 }
 
@@ -48,7 +50,13 @@ export interface ThreadedCommits {
 export function commitOnThread(store: Store): ThreadedCommits {
   // A database in memory cannot be shared with a thread; PostgreSQL commits in its own server.
   if (!isSqliteFile(store))
-    return { store, ready: Promise.resolve(false), measureShare: undefined, close: async () => {} };
+    return {
+      store,
+      ready: Promise.resolve(false),
+      measureShare: undefined,
+      offThread: () => false,
+      close: async () => {},
+    };
   const worker = new Worker(WORKER_URL, { workerData: { file: store.file }, ...threadOptions() });
   // Each job resolves with what its own message type carries (document ids, a calibration share).
   const waiting = new Map<number, { resolve(value: unknown): void; reject(error: unknown): void }>();
@@ -112,6 +120,7 @@ export function commitOnThread(store: Store): ThreadedCommits {
     store: { ...store, replaceDocuments },
     ready: whenReady,
     measureShare,
+    offThread: () => ready && alive,
     async close() {
       if (alive) await worker.terminate();
     },

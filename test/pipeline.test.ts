@@ -69,6 +69,44 @@ describe("ingest pipeline commits", () => {
     expect(checkIndex(store.db)).toEqual([]);
   });
 
+  it("commits at every wait on the model on this thread, and by size and age when commits run on another", async () => {
+    const countCommits = async (commitsOffThread: boolean, db: string) => {
+      const target = openStore(path.join(tmp.dir, db));
+      const calls: number[] = [];
+      const replaceDocuments = target.replaceDocuments.bind(target);
+      const counting: Store = {
+        ...target,
+        replaceDocuments(batch) {
+          calls.push(batch.length);
+          return replaceDocuments(batch);
+        },
+      };
+      const started = performance.now();
+      const summary = await ingest(
+        {
+          store: counting,
+          embedder: createBuiltinEmbedder(),
+          config: config(),
+          commitsOffThread: () => commitsOffThread,
+        },
+        { roots: [docs], calibrate: false },
+      );
+      expect(summary.added).toBe(30);
+      expect(calls.reduce((a, b) => a + b, 0)).toBe(30);
+      expect(await target.counts()).toEqual({ documents: 30, chunks: summary.chunks });
+      await target.close();
+      return { commits: calls.length, chunks: summary.chunks, seconds: (performance.now() - started) / 1000 };
+    };
+    const here = await countCommits(false, "here.db");
+    const elsewhere = await countCommits(true, "elsewhere.db");
+    // ~300 chunks in embedding batches of 4: here a commit whenever the batcher waits on the model (11 on
+    // the machine this was written on); on another thread one per 512 chunks or second, and the last.
+    expect(elsewhere.commits).toBeLessThanOrEqual(
+      Math.ceil(elsewhere.chunks / 512) + Math.ceil(elsewhere.seconds) + 1,
+    );
+    expect(here.commits).toBeGreaterThan(elsewhere.commits + 2);
+  });
+
   it("a commit that fails fails its files with the reason; the run goes on and keeps the previous versions", async () => {
     await ingest({ store, embedder: createBuiltinEmbedder(), config: config() }, { roots: [docs] });
     for (let i = 0; i < 30; i++)

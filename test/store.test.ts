@@ -58,6 +58,30 @@ describeEachBackend("store on a real index", (backend) => {
     expect(await store.commonTerms(['"pump"', '"gasket"'])).toEqual(new Set());
   });
 
+  it("tells which of some chunks hold a term, among a few ids or all of them, a removed document's never", async () => {
+    // "pump" in every other chunk, "gasket" in chunk 7 only; a deleted document's rows hold nothing.
+    const ids = await store.replaceDocuments([
+      {
+        doc: doc("fleet.md"),
+        chunks: Array.from({ length: 150 }, (_, i) =>
+          chunk(`${i % 2 === 0 ? "The pump" : "The ferry"} number ${i}.${i === 7 ? " A new gasket." : ""}`),
+        ),
+      },
+      { doc: doc("removed.md"), chunks: [chunk("The pump and its gasket, removed.")] },
+    ]);
+    const all = await store.chunkIds();
+    const gone = (await store.documentChunks(ids[1] as number)).map((c) => c.chunkId);
+    await store.deleteDocument(ids[1] as number);
+    const kept = all.filter((id) => !gone.includes(id));
+    const pumps = new Set(kept.filter((_, i) => i % 2 === 0));
+    const few = [...kept.slice(0, 10), ...gone];
+    expect(await store.matching('"pump"', few)).toEqual(new Set(few.filter((id) => pumps.has(id))));
+    expect(await store.matching('"pump"', kept)).toEqual(pumps);
+    expect(await store.matching('"gasket"', few)).toEqual(new Set([kept[7]]));
+    expect(await store.matching('"gasket"', kept)).toEqual(new Set([kept[7]]));
+    expect(await store.matching('"harbour"', kept)).toEqual(new Set());
+  });
+
   it("keeps the rarest terms of a long question, in the question's order", async () => {
     const chunks = Array.from({ length: 300 }, (_, i) =>
       chunk(

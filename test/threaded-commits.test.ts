@@ -88,7 +88,9 @@ describe("committing an ingest's documents on a thread of its own (ingest/thread
 
   it("commits on the store itself when the thread is gone", async () => {
     expect(await commits.ready).toBe(true);
+    expect(commits.offThread()).toBe(true);
     await commits.close();
+    expect(commits.offThread()).toBe(false);
     const before = ownChanges(store);
     await commits.store.replaceDocuments([{ doc: doc("a.md"), chunks: [chunk("alpha")] }]);
     expect(ownChanges(store)).toBeGreaterThan(before);
@@ -124,6 +126,7 @@ describe("committing an ingest's documents on a thread of its own (ingest/thread
     expect(await inline.ready).toBe(false);
     expect(inline.store).toBe(memory);
     expect(inline.measureShare).toBeUndefined();
+    expect(inline.offThread()).toBe(false);
     await inline.close();
     await memory.close();
   });

@@ -79,7 +79,13 @@ export async function ingestPaths(
     const commits = commitOnThread(store);
     try {
       const summary = await ingest(
-        { store: commits.store, embedder: choice.embedder, config, measureShare: commits.measureShare },
+        {
+          store: commits.store,
+          embedder: choice.embedder,
+          config,
+          measureShare: commits.measureShare,
+          commitsOffThread: commits.offThread,
+        },
         {
           roots: paths,
           prune: options.prune ?? false,
