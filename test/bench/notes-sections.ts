@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { openStore } from "../../src/store/store.js";
 import { tempDir } from "../helpers/tmp.js";
 import { writeCorpus } from "./corpus.js";
 import { type Percentiles, percentiles, round } from "./measure.js";
@@ -17,6 +18,8 @@ export interface SmallNotes {
   /** /api/search over that index, one query after another. */
   rareWord: Percentiles;
   commonWord: Percentiles;
+  /** The share of chunks that hold the common word (FTS5's count in the index). */
+  commonShare: number;
 }
 
 const REPO = path.join(import.meta.dirname, "..", "..");
@@ -62,6 +65,17 @@ async function searchTimes(url: string, query: string, count: number): Promise<P
   return percentiles(ms);
 }
 
+/** The share of the index's chunks whose full-text row matches `match`. */
+async function shareHolding(db: string, match: string): Promise<number> {
+  const store = openStore(db, { readonly: true });
+  try {
+    const { chunks } = await store.counts();
+    return round((await store.countMatching(match, chunks)) / chunks, 2);
+  } finally {
+    await store.close();
+  }
+}
+
 /**
  * Issue 15's shape of a real note folder: 2,500 short Markdown and text notes (4–5 chunks each, ~11k
  * chunks), ingested end to end by the command a user runs (target ≥ 2,000 chunks/s), then searched for a
@@ -77,7 +91,9 @@ export async function smallNotes(dir: string, ollamaHost: string, files: number)
   const service = await startServerProcess({ ...env, GROUNDED_CHAT_MODEL: "none", GROUNDED_PORT: "0" });
   await new Promise((r) => setTimeout(r, 1000)); // the search workers start with the server
   try {
-    // Every English note's title ends in "notes <n>" and titles are in every chunk's context line.
+    // Every English Markdown note's title ends in "notes <n>", and a title is in each of its chunks' context
+    // line: the word is in just under half of the chunks, the commonest word that is not a stopword. (A word
+    // in more than half weighs nothing in BM25 and takes a shorter path: docs/retrieval.md, "Common terms".)
     const commonWord = await searchTimes(service.url, "notes", 30);
     const rareWord = await searchTimes(service.url, "1234", 30);
     return {
@@ -87,6 +103,7 @@ export async function smallNotes(dir: string, ollamaHost: string, files: number)
       chunksPerSecond: Math.round(run.chunks / run.seconds),
       rareWord,
       commonWord,
+      commonShare: await shareHolding(db, '"notes"'),
     };
   } finally {
     service.child.kill("SIGTERM");
