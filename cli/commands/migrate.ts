@@ -4,7 +4,6 @@ import { indexName, isPostgresUrl } from "../../src/index-location.js";
 import { copyIndex } from "../../src/store/copy-index.js";
 import { openIndex } from "../../src/store/open-index.js";
 import type { PgStore } from "../../src/store/postgres/pg-store.js";
-import { bulkLoad } from "../../src/store/postgres/vectors.js";
 import { openStore } from "../../src/store/store.js";
 import { defineCommand } from "../command.js";
 import { configFor } from "../invocation.js";
@@ -57,6 +56,7 @@ export const migrateCommand = defineCommand({
         const info = await source.indexInfo();
         const bulk = info !== null && (await pg.counts()).chunks === 0;
         if (bulk) await pg.ensureIndexInfo(info); // creates the vector table, whose index bulkLoad sets aside
+        const { bulkLoad } = await import("../../src/store/postgres/vectors.js");
         const copied = bulk ? await bulkLoad(pg.sql, copy) : await copy();
         // Planner statistics for the freshly filled tables (autovacuum would gather them later).
         await pg.sql`ANALYZE`;

@@ -1,7 +1,6 @@
 import { isPostgresUrl } from "../index-location.js";
 import { checkIndex } from "./check.js";
-import { checkPgIndex } from "./postgres/check.js";
-import { openPgStore, type PgStore } from "./postgres/pg-store.js";
+import type { PgStore } from "./postgres/pg-store.js";
 import { type OpenStoreOptions, openStore, type SqliteStore, type Store } from "./store.js";
 
 /**
@@ -10,7 +9,12 @@ import { type OpenStoreOptions, openStore, type SqliteStore, type Store } from "
  * `Store`, so both backends share fusion, passages, calibration and the rest.
  */
 export async function openIndex(location: string, options: OpenStoreOptions = {}): Promise<Store> {
-  if (isPostgresUrl(location)) return openPgStore(location, { exactSearch: options.exactSearch ?? false });
+  if (isPostgresUrl(location)) {
+    // Loaded only for a database: a SQLite index never loads the PostgreSQL driver (every command starts
+    // sooner; each module costs a round trip to tsx's loader thread).
+    const { openPgStore } = await import("./postgres/pg-store.js");
+    return openPgStore(location, { exactSearch: options.exactSearch ?? false });
+  }
   return openStore(location, options);
 }
 
@@ -20,6 +24,6 @@ const isPostgres = (store: Store): store is PgStore => "sql" in store;
 /** `status --check`: the invariants of either kind of index (one line per violation, [] when consistent). */
 export async function checkStore(store: Store): Promise<string[]> {
   if (isSqlite(store)) return checkIndex(store.db);
-  if (isPostgres(store)) return checkPgIndex(store.sql);
+  if (isPostgres(store)) return (await import("./postgres/check.js")).checkPgIndex(store.sql);
   return [];
 }
