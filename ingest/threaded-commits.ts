@@ -1,4 +1,5 @@
 import { Worker } from "node:worker_threads";
+import { threadEntry } from "../src/package-root.js";
 import type { MeasuredShare, MeasureShare, PseudoQuestion } from "../src/retrieval/calibration.js";
 import { rebuildError, type SerializedError } from "../src/retrieval/search-pool.js";
 import type { SqliteStore, Store } from "../src/store/store.js";
@@ -19,7 +20,7 @@ export type FromCommitThread =
 const isSqliteFile = (store: Store): store is SqliteStore =>
   "file" in store && "db" in store && store.file !== ":memory:";
 
-const WORKER_URL = new URL("./commit-worker.mjs", import.meta.url);
+const WORKER_URL = threadEntry(import.meta.url, "commit");
 
 /** `store` whose `replaceDocuments` runs on a thread of its own; `close` ends the thread (not the store). */
 export interface ThreadedCommits {

@@ -1,5 +1,6 @@
 import { Worker } from "node:worker_threads";
 import { IndexWriterStoppedError, IngestBusyError } from "../src/errors.js";
+import { threadEntry } from "../src/package-root.js";
 import { rebuildError, type SerializedError } from "../src/retrieval/search-pool.js";
 import type { DocumentRecord } from "../src/store/store.js";
 import { threadOptions } from "../src/thread-argv.js";
@@ -32,7 +33,7 @@ export interface ThreadedWriterOptions extends IndexWriterOptions {
   maxQueue: number;
 }
 
-const WORKER_URL = new URL("./writer-worker.mjs", import.meta.url);
+const WORKER_URL = threadEntry(import.meta.url, "writer");
 /** How long a refused upload is told to wait, per upload ahead of it. */
 const SECONDS_PER_WAITING_FILE = 5;
 

@@ -18,7 +18,12 @@ describe("the packed package gives a working `grounded` command", () => {
   beforeAll(() => {
     tmp = tempDir();
     const packed = JSON.parse(
-      execFileSync("npm", ["pack", "--json", "--pack-destination", tmp.dir], { cwd: REPO, encoding: "utf8" }),
+      // Without scripts: "prepare" would rebuild the repository's dist/ under the other tests' feet (the
+      // package ships the TypeScript, not dist/, and runs it through tsx).
+      execFileSync("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", tmp.dir], {
+        cwd: REPO,
+        encoding: "utf8",
+      }),
     ) as { filename: string; files: { path: string }[] }[];
     const [pack] = packed;
     if (!pack) throw new Error("npm pack reported nothing");
@@ -56,6 +61,7 @@ describe("the packed package gives a working `grounded` command", () => {
       expect(files).toContain(f);
     expect(files.some((f) => f.startsWith("data/samples/"))).toBe(true);
     expect(files.some((f) => f.startsWith("test/"))).toBe(false);
+    expect(files.some((f) => f.startsWith("dist/"))).toBe(false);
   });
 
   it("`grounded --help` and an ingest of a relative folder work through the installed symlink", () => {

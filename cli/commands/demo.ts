@@ -1,11 +1,11 @@
-import { fileURLToPath } from "node:url";
+import { packageFile } from "../../src/package-root.js";
 import { assertAddressAllowed } from "../../src/server/listen.js";
 import { defineCommand } from "../command.js";
 import { configFor } from "../invocation.js";
 import { ingestPaths } from "./ingest.js";
 import { serve } from "./serve.js";
 
-const SAMPLES = fileURLToPath(new URL("../../data/samples", import.meta.url));
+const SAMPLES = packageFile("data", "samples");
 
 /** `grounded demo`: ingest the sample documents, then serve them. */
 export const demoCommand = defineCommand({

@@ -1,4 +1,5 @@
 import { Worker } from "node:worker_threads";
+import { packageFileUrl } from "../../src/package-root.js";
 import { threadOptions } from "../../src/thread-argv.js";
 
 export interface PdfText {
@@ -21,7 +22,8 @@ type Reply =
   | { id: number; ok: true; pages: PdfText["pages"]; title: string | null }
   | { id: number; ok: false; name: string; message: string };
 
-const WORKER_URL = new URL("./pdf-text-worker.mjs", import.meta.url);
+// Plain JavaScript, not compiled: from the source tree also when the ingest runs compiled (dist/).
+const WORKER_URL = packageFileUrl("ingest", "loaders", "pdf-text-worker.mjs");
 
 let worker: Worker | null = null;
 let nextId = 0;

@@ -2,6 +2,7 @@ import { Worker } from "node:worker_threads";
 import Database from "better-sqlite3";
 import * as errors from "../errors.js";
 import { GroundedError, SearchUnavailableError } from "../errors.js";
+import { threadEntry } from "../package-root.js";
 import { threadOptions } from "../thread-argv.js";
 import type { Scored } from "./fusion.js";
 import type { IndexSearch, IndexSearchResult, LexicalSide, SearchStep, SearchSteps } from "./search-index.js";
@@ -97,7 +98,7 @@ export function rebuildError(s: SerializedError): Error {
   return e;
 }
 
-const WORKER_URL = new URL("./search-worker.mjs", import.meta.url);
+const WORKER_URL = threadEntry(import.meta.url, "search");
 /** Wait before replacing a worker that died before it could answer anything (a broken install, say). */
 const RESPAWN_DELAY_MS = 1000;
 

@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { Hono } from "hono";
-
-const WEB_DIR = new URL("./web/", import.meta.url);
+import { packageFile } from "../package-root.js";
 
 // The page loads only its own script and style and talks only to this server.
 const PAGE_POLICY =
@@ -14,7 +13,8 @@ const PAGE_POLICY =
  * clients that probe `/`.
  */
 export function registerWebPage(app: Hono): void {
-  const read = (name: string) => readFileSync(new URL(name, WEB_DIR), "utf8");
+  // Read from the source tree also when the server runs compiled (dist/): the files are not compiled.
+  const read = (name: string) => readFileSync(packageFile("src", "server", "web", name), "utf8");
   const assets = [
     { route: "/", body: read("index.html"), type: "text/html; charset=utf-8" },
     { route: "/web/app.js", body: read("app.js"), type: "text/javascript; charset=utf-8" },

@@ -22,6 +22,7 @@ const SRC_LAYERS: readonly (readonly string[])[] = [
     "src/limiter.ts",
     "src/thread-argv.ts",
     "src/thread-priority.ts",
+    "src/package-root.ts",
     "src/text/",
   ],
   ["src/ollama/"],

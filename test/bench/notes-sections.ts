@@ -4,6 +4,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { openStore } from "../../src/store/store.js";
 import { tempDir } from "../helpers/tmp.js";
+import { groundedCommand } from "./command.js";
 import { writeCorpus } from "./corpus.js";
 import { type Percentiles, percentiles, round } from "./measure.js";
 import { startModelProcess } from "./model-process.js";
@@ -20,18 +21,19 @@ export interface SmallNotes {
   commonWord: Percentiles;
   /** The share of chunks that hold the common word (FTS5's count in the index). */
   commonShare: number;
+  /** Whether the command ran compiled (dist/), as `npm run ingest` does after `npm ci`, or through tsx. */
+  compiled: boolean;
 }
-
-const REPO = path.join(import.meta.dirname, "..", "..");
 
 /** `grounded ingest <dir>` in a process of its own; resolves with its wall time and the chunk count it printed. */
 function ingestProcess(
   dir: string,
   env: Record<string, string>,
-): Promise<{ seconds: number; chunks: number }> {
+): Promise<{ seconds: number; chunks: number; compiled: boolean }> {
+  const grounded = groundedCommand(); // may build dist/ first: not timed
   const started = performance.now();
-  const child = spawn(process.execPath, ["--import", "tsx", "cli/main.ts", "ingest", dir], {
-    cwd: REPO,
+  const child = spawn(process.execPath, [...grounded.argv, "ingest", dir], {
+    cwd: grounded.cwd,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -44,7 +46,7 @@ function ingestProcess(
     child.once("exit", (code) => {
       const chunks = Number(/; (\d+) chunks in/.exec(out)?.[1] ?? Number.NaN);
       if (code !== 0) reject(new Error(`grounded ingest exited ${code}: ${out.slice(-500)}`));
-      else resolve({ seconds: (performance.now() - started) / 1000, chunks });
+      else resolve({ seconds: (performance.now() - started) / 1000, chunks, compiled: grounded.compiled });
     }),
   );
 }
@@ -104,6 +106,7 @@ export async function smallNotes(dir: string, ollamaHost: string, files: number)
       rareWord,
       commonWord,
       commonShare: await shareHolding(db, '"notes"'),
+      compiled: run.compiled,
     };
   } finally {
     service.child.kill("SIGTERM");

@@ -1,7 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import path from "node:path";
-
-const REPO = path.join(import.meta.dirname, "..", "..");
+import { groundedCommand } from "./command.js";
 
 /**
  * `grounded serve` as its own process, as a user runs it; resolves with its URL. A bench that times
@@ -11,8 +9,9 @@ const REPO = path.join(import.meta.dirname, "..", "..");
 export async function startServerProcess(
   env: Record<string, string>,
 ): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "cli/main.ts", "serve"], {
-    cwd: REPO,
+  const grounded = groundedCommand();
+  const child = spawn(process.execPath, [...grounded.argv, "serve"], {
+    cwd: grounded.cwd,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
