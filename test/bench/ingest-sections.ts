@@ -1,5 +1,6 @@
 import path from "node:path";
 import { ingest } from "../../ingest/pipeline.js";
+import { commitOnThread } from "../../ingest/threaded-commits.js";
 import { loadConfig } from "../../src/config.js";
 import type { Embedder } from "../../src/embedding/embedder.js";
 import { createOllamaEmbedder } from "../../src/embedding/ollama-embedder.js";
@@ -47,9 +48,17 @@ export async function ingestOverhead(targetChunks: number, dimensions = 1024): P
     const written = writeCorpus(docs, targetChunks, targetChunks);
     const config = loadConfig({ GROUNDED_DB: path.join(tmp.dir, "index.db") });
     const store = openStore(config.db);
+    // Committed on a thread of its own, as `grounded ingest` does (cli/commands/ingest.ts).
+    const commits = commitOnThread(store);
     try {
       const summary = await ingest(
-        { store, embedder: instantEmbedder(dimensions), config },
+        {
+          store: commits.store,
+          embedder: instantEmbedder(dimensions),
+          config,
+          measureShare: commits.measureShare,
+          commitsOffThread: commits.offThread,
+        },
         { roots: [docs] },
       );
       return {
@@ -62,6 +71,7 @@ export async function ingestOverhead(targetChunks: number, dimensions = 1024): P
         peakRssMb: peakRssMb(),
       };
     } finally {
+      await commits.close();
       await store.close();
     }
   } finally {
@@ -97,10 +107,16 @@ export async function slowModel(targetChunks: number, delayMs = 20, perInputDela
     await embedder.info(); // cached: the timed run below sends only /api/embed
     const store = openStore(config.db);
     let summary: Awaited<ReturnType<typeof ingest>>;
+    // Committed on a thread of its own, as `grounded ingest` does (cli/commands/ingest.ts).
+    const commits = commitOnThread(store);
     try {
       // Embedding batching alone: the calibration's pseudo-question requests are not part of it.
-      summary = await ingest({ store, embedder, config }, { roots: [docs], calibrate: false });
+      summary = await ingest(
+        { store: commits.store, embedder, config, commitsOffThread: commits.offThread },
+        { roots: [docs], calibrate: false },
+      );
     } finally {
+      await commits.close();
       await store.close();
     }
     const inputs = await standIn.stop();
