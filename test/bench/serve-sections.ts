@@ -223,9 +223,12 @@ export interface AskResult {
  * Section 4: streamed /api/ask. "To the model" runs from the client sending the request to the tap seeing
  * /api/chat arrive (retrieval, prompt building and the request to Ollama); "to the client" from the tap
  * passing the model's first bytes on to the first answer text (a "delta" line) reaching the client.
+ * `service` is `grounded serve` in a process of its own (test/bench/server-process.ts), as a user runs it,
+ * over the index file `db`.
  */
 export async function askOverhead(
-  service: RunningService,
+  service: { url: string },
+  db: string,
   tap: ChatTap,
   chunks: number,
   asks: number,
@@ -234,13 +237,14 @@ export async function askOverhead(
   const toClient: number[] = [];
   // Questions the index covers (the opening words of its own chunks, as short as the synthetic search queries), so every ask goes to the model: a
   // synthetic question of topic words may be answered "not covered" without one (src/retrieval/coverage.ts).
-  const ids = await service.runtime.store.chunkIds();
+  const index = openStore(db, { readonly: true });
+  const ids = await index.chunkIds();
   const step = Math.max(1, Math.floor(ids.length / (asks + 2)));
-  const questions = (
-    await service.runtime.store.chunks(
-      Array.from({ length: asks + 2 }, (_, i) => ids[(i * step) % ids.length] ?? 0),
-    )
-  ).map((c) =>
+  const opening = await index.chunks(
+    Array.from({ length: asks + 2 }, (_, i) => ids[(i * step) % ids.length] ?? 0),
+  );
+  await index.close();
+  const questions = opening.map((c) =>
     /[\u3400-\u9fff]/.test(c.text)
       ? Array.from(c.text).slice(0, 8).join("")
       : c.text.split(/\s+/).slice(0, 4).join(" "),
@@ -285,7 +289,7 @@ export async function askOverhead(
     firstTokenToClientMs: r(percentiles(toClient)),
     unanswered,
     firstError,
-    mode: service.runtime.answerer.mode,
+    mode: ((await (await fetch(`${service.url}/health`)).json()) as { mode: { answer: string } }).mode.answer,
   };
 }
 
