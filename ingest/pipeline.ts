@@ -229,6 +229,7 @@ export async function ingest(
     }
     if (!job) return report.unchanged(source, file);
     if (job.chunks.length === 0) return commits.commitNow(job);
+    await commits.room(); // commits on another thread may fall behind a fast model: wait for them
     chunksQueued += job.chunks.length;
     const chunks = job.chunks.map((c, index) => ({
       text: embeddingText(job.contexts[index] ?? "", c.text),
