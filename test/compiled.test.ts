@@ -1,10 +1,11 @@
-import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { once } from "node:events";
 import fs from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compiledIsCurrent } from "../bin/compiled.mjs";
+import { ensureCompiled, startServeProcess } from "./helpers/grounded-process.js";
 import { tempDir } from "./helpers/tmp.js";
 
 const REPO = path.join(import.meta.dirname, "..");
@@ -71,27 +72,6 @@ describe("bin/compiled.mjs: dist/ is used only while it is newer than every sour
   }, 60_000);
 });
 
-/** `grounded serve` from dist/ in a process of its own; resolves with its URL once it listens. */
-async function serveCompiled(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [path.join(REPO, "dist", "cli", "main.js"), "serve"], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stderr?.setEncoding("utf8").on("data", (s: string) => {
-    out += s;
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout?.setEncoding("utf8").on("data", (s: string) => {
-      out += s;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m?.[1]) resolve(m[1]);
-    });
-    child.once("exit", (code) => reject(new Error(`grounded serve exited ${code}:\n${out}`)));
-  });
-  return { child, url };
-}
-
 /**
  * The compiled command line and service (dist/, as `npm ci` builds it) with everything that finds files by
  * path rather than by import: the samples, package.json's version, the web page, the PDF reader's plain-JS
@@ -101,8 +81,7 @@ describe("grounded compiled to dist/", () => {
   let tmp: ReturnType<typeof tempDir>;
   let env: Record<string, string>;
   beforeAll(() => {
-    if (!compiledIsCurrent(REPO))
-      execFileSync(process.execPath, [path.join(REPO, "bin", "build.mjs")], { cwd: REPO });
+    expect(ensureCompiled()).toBe(true);
     tmp = tempDir();
     fs.cpSync(path.join(REPO, "data", "samples"), path.join(tmp.dir, "docs"), { recursive: true });
     env = { GROUNDED_DB: path.join(tmp.dir, "index.db"), OLLAMA_HOST: "127.0.0.1:9", GROUNDED_PORT: "0" };
@@ -149,7 +128,7 @@ describe("grounded compiled to dist/", () => {
     const thread = spawnSync(process.execPath, [script], { encoding: "utf8", timeout: 30_000 });
     expect(thread.stdout, thread.stderr).toBe("true\n");
 
-    const { child, url } = await serveCompiled(env);
+    const { child, url } = await startServeProcess(path.join(REPO, "dist", "cli", "main.js"), env);
     try {
       const page = await fetch(`${url}/`, { headers: { accept: "text/html" } });
       expect(await page.text()).toContain("<!doctype html>");

@@ -9,6 +9,22 @@ import { checkIndex } from "../src/store/check.js";
 import { openStore, type SqliteStore, type Store } from "../src/store/store.js";
 import { tempDir } from "./helpers/tmp.js";
 
+/** `store` that records how many documents each of its commits (`replaceDocuments`) holds. */
+function countingCommits(store: Store): { counting: Store; calls: number[] } {
+  const calls: number[] = [];
+  const replaceDocuments = store.replaceDocuments.bind(store);
+  return {
+    counting: {
+      ...store,
+      replaceDocuments(batch) {
+        calls.push(batch.length);
+        return replaceDocuments(batch);
+      },
+    },
+    calls,
+  };
+}
+
 /** The ingest pipeline in-process, with the built-in embedder: how documents are committed. */
 describe("ingest pipeline commits", () => {
   let tmp: ReturnType<typeof tempDir>;
@@ -37,15 +53,7 @@ describe("ingest pipeline commits", () => {
   });
 
   it("stores many documents in few transactions, reports each only once stored", async () => {
-    const calls: number[] = [];
-    const replaceDocuments = store.replaceDocuments.bind(store);
-    const counting: Store = {
-      ...store,
-      replaceDocuments(batch) {
-        calls.push(batch.length);
-        return replaceDocuments(batch);
-      },
-    };
+    const { counting, calls } = countingCommits(store);
     const events: IngestEvent[] = [];
     const summary = await ingest(
       { store: counting, embedder: createBuiltinEmbedder(), config: config() },
@@ -72,15 +80,7 @@ describe("ingest pipeline commits", () => {
   it("commits at every wait on the model on this thread, and by size and age when commits run on another", async () => {
     const countCommits = async (commitsOffThread: boolean, db: string) => {
       const target = openStore(path.join(tmp.dir, db));
-      const calls: number[] = [];
-      const replaceDocuments = target.replaceDocuments.bind(target);
-      const counting: Store = {
-        ...target,
-        replaceDocuments(batch) {
-          calls.push(batch.length);
-          return replaceDocuments(batch);
-        },
-      };
+      const { counting, calls } = countingCommits(target);
       const started = performance.now();
       const summary = await ingest(
         {

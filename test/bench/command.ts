@@ -1,6 +1,5 @@
-import { execFileSync } from "node:child_process";
 import path from "node:path";
-import { compiledIsCurrent } from "../../bin/compiled.mjs";
+import { ensureCompiled } from "../helpers/grounded-process.js";
 
 const REPO = path.join(import.meta.dirname, "..", "..");
 
@@ -10,9 +9,6 @@ const REPO = path.join(import.meta.dirname, "..", "..");
  * would), so the bench never times the TypeScript fallback by accident; `compiled` says what was timed.
  */
 export function groundedCommand(): { argv: string[]; cwd: string; compiled: boolean } {
-  if (!compiledIsCurrent(REPO)) {
-    process.stderr.write("[bench] dist/ is older than the sources: npm run build\n");
-    execFileSync(process.execPath, [path.join(REPO, "bin", "build.mjs")], { cwd: REPO, stdio: "inherit" });
-  }
-  return { argv: [path.join(REPO, "bin", "grounded.mjs")], cwd: REPO, compiled: compiledIsCurrent(REPO) };
+  const compiled = ensureCompiled();
+  return { argv: [path.join(REPO, "bin", "grounded.mjs")], cwd: REPO, compiled };
 }

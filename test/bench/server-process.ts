@@ -1,4 +1,5 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { startServeProcess } from "../helpers/grounded-process.js";
 import { groundedCommand } from "./command.js";
 
 /**
@@ -6,23 +7,9 @@ import { groundedCommand } from "./command.js";
  * requests to it then times the server alone: a service started inside the bench would share its event loop
  * with the bench's own HTTP client and counted that client's work as the server's.
  */
-export async function startServerProcess(
+export function startServerProcess(
   env: Record<string, string>,
 ): Promise<{ child: ChildProcess; url: string }> {
-  const grounded = groundedCommand();
-  const child = spawn(process.execPath, [...grounded.argv, "serve"], {
-    cwd: grounded.cwd,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  let out = "";
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout?.setEncoding("utf8").on("data", (s: string) => {
-      out += s;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m?.[1]) resolve(m[1]);
-    });
-    child.once("exit", (code) => reject(new Error(`grounded serve exited ${code}:\n${out}`)));
-  });
-  return { child, url };
+  const [script] = groundedCommand().argv;
+  return startServeProcess(script as string, env);
 }
